@@ -1,0 +1,81 @@
+"""Overview: how far both plans have come, where work happens, and what changed lately."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.ui import data, layout
+from dashboard.ui.sidebar import shared_filters
+
+layout.header(
+    "Manul Progress",
+    "How the conservation of the Pallas's cat (Felis manul) is going, against the Conservation "
+    "Strategy 2018–2028 and the CMS CAMI Work Programme 2026–2032.",
+)
+filters = shared_filters()
+
+with layout.guard("The overview"), st.spinner("Computing the overview…"):
+    layout.demo_notice(filters)
+    layout.as_of_notice(filters)
+    counts = data.headline(filters=filters)
+    summary = data.framework_summary(filters=filters)
+    if counts["activities"] == 0:
+        st.info(
+            "No activity matches the current filters"
+            + (f" as of {filters.as_of.isoformat()}" if filters.as_of else "")
+            + ". Widen the filters in the sidebar, or use *Reset filters*."
+        )
+        st.stop()
+
+    columns = st.columns(2 + len(summary))
+    columns[0].metric(
+        "Activities",
+        counts["activities"],
+        help=f"{counts['demo_activities']} of them demo data",
+    )
+    columns[1].metric(
+        "Range states with activity",
+        f"{counts['countries']} of {counts['range_states']}",
+    )
+    for column, row in zip(columns[2:], summary.itertuples(), strict=True):
+        column.metric(
+            f"{row.short_name} completion",
+            "no activity" if row.completion_pct != row.completion_pct else f"{row.completion_pct:.0f} %",
+            help=f"{row.counted} counted activities; {row.covered} of {row.items} items covered",
+        )
+    st.caption(
+        f"PTCRs with activity: {counts['regions']} of the {counts['all_regions']} that list "
+        "the Pallas's cat."
+    )
+
+    left, right = st.columns(2)
+    with left:
+        statuses = data.status_counts(filters=filters)
+        layout.chart_with_data(
+            charts.status_bar(statuses), statuses, name="Activities by status", key="status"
+        )
+    with right:
+        funding = data.funding_by_currency(filters=filters)
+        st.subheader("Funding by currency")
+        if funding.empty:
+            st.info("No funding is recorded for the activities shown.")
+        else:
+            st.dataframe(
+                funding,
+                hide_index=True,
+                column_config={"amount": st.column_config.NumberColumn("amount", format="%.0f")},
+            )
+            st.caption("Amounts stay in their own currency; they are never added across currencies.")
+
+    for code in summary["code"]:
+        row = summary.set_index("code").loc[code]
+        items = data.completion_by_item(filters=filters, framework=code)
+        layout.chart_with_data(
+            charts.completion_bars(items, title=f"Completion by item: {row['name']}"),
+            items,
+            name=str(row["name"]),
+            key=f"completion-{code}",
+        )
+
+    st.subheader("Latest progress updates")
+    st.dataframe(data.latest_updates(filters=filters), hide_index=True, width="stretch")
+    layout.how_computed()

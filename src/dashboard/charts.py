@@ -1,0 +1,116 @@
+"""Pure chart builders: DataFrame in, plotly figure out (no Streamlit, no network)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Okabe & Ito's colour-blind-safe palette.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+    "black": "#000000",
+}
+STATUS_COLOURS = {
+    "planned": OKABE_ITO["sky"],
+    "in_progress": OKABE_ITO["blue"],
+    "completed": OKABE_ITO["green"],
+    "on_hold": OKABE_ITO["orange"],
+    "cancelled": OKABE_ITO["grey"],
+}
+NO_ACTIVITY = "no activity"
+
+
+def _layout(figure: go.Figure, *, title: str, x_title: str, height: int) -> go.Figure:
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        xaxis_title=x_title,
+        height=height,
+        margin={"l": 10, "r": 30, "t": 60, "b": 50},
+        showlegend=False,
+        template="plotly_white",
+    )
+    return figure
+
+
+def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> go.Figure:
+    """Horizontal bars of activities per status (columns: status, activities)."""
+    ordered = counts.sort_values("activities", ascending=True)
+    figure = go.Figure(
+        go.Bar(
+            x=ordered["activities"],
+            y=[status.replace("_", " ") for status in ordered["status"]],
+            orientation="h",
+            marker_color=[STATUS_COLOURS.get(s, OKABE_ITO["grey"]) for s in ordered["status"]],
+            text=ordered["activities"],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x} activities<extra></extra>",
+        )
+    )
+    return _layout(figure, title=title, x_title="Activities (count)", height=300)
+
+
+def completion_bars(items: pd.DataFrame, *, title: str) -> go.Figure:
+    """Completion per framework item, sorted, with the counts beside each bar.
+
+    `items` has code, title, completion_pct, counted and activities. Items with no counted
+    activity get no bar and the words "no activity" (never a 0 % bar).
+    """
+    frame = items.copy()
+    frame["label"] = frame["code"] + " " + frame["title"].str.slice(0, 48)
+    has_value = frame["completion_pct"].notna()
+    # Sorted bars, the gaps ("no activity") kept together at the bottom.
+    frame = pd.concat(
+        [
+            frame[~has_value].sort_values("code", ascending=False),
+            frame[has_value].sort_values("completion_pct"),
+        ]
+    )
+    has_value = frame["completion_pct"].notna()
+    text = [
+        f"{pct:.0f} % · {counted} of {total} act."
+        if pd.notna(pct)
+        else (f"no counted activity ({total} cancelled)" if total else NO_ACTIVITY)
+        for pct, counted, total in zip(
+            frame["completion_pct"], frame["counted"], frame["activities"], strict=True
+        )
+    ]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=frame["completion_pct"].where(has_value, None),
+            y=frame["label"],
+            orientation="h",
+            marker_color=OKABE_ITO["blue"],
+            text=[t if v else "" for t, v in zip(text, has_value, strict=True)],
+            textposition="outside",
+            cliponaxis=False,
+            name="completion",
+            hovertemplate="%{y}<br>%{x:.1f} % complete<extra></extra>",
+        )
+    )
+    if (~has_value).any():
+        figure.add_trace(
+            go.Scatter(
+                x=[0] * int((~has_value).sum()),
+                y=frame.loc[~has_value, "label"],
+                mode="markers+text",
+                marker={"symbol": "line-ns-open", "color": OKABE_ITO["grey"], "size": 10},
+                text=[t for t, v in zip(text, has_value, strict=True) if not v],
+                textposition="middle right",
+                textfont={"color": "#555555"},
+                name=NO_ACTIVITY,
+                hovertemplate="%{y}<br>" + NO_ACTIVITY + "<extra></extra>",
+            )
+        )
+    figure.update_xaxes(range=[0, 130], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
+    figure.update_yaxes(categoryorder="array", categoryarray=list(frame["label"]))
+    height = max(260, 34 * len(frame) + 110)
+    return _layout(figure, title=title, x_title="Completion (%, link-weighted mean)", height=height)

@@ -1,0 +1,78 @@
+"""The engine, schema migrations (Alembic) and first-start set-up of the store."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event, inspect
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine, select
+
+from dashboard import models
+from dashboard.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `url` (default: the configured store), safe across Streamlit's threads."""
+    url = url or get_settings().effective_database_url
+    if url.startswith("sqlite"):
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False}, poolclass=StaticPool
+            )
+        else:
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to `engine` (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_seeded(engine: Engine) -> bool:
+    """Whether the store holds the frameworks already (a later start keeps the data)."""
+    if not inspect(engine).has_table("framework"):
+        return False
+    with Session(engine) as session:
+        return session.exec(select(models.Framework.id).limit(1)).first() is not None
+
+
+def init_store(engine: Engine, settings: Settings | None = None) -> bool:
+    """Migrate, then seed from the data files if the store is empty. True if it seeded."""
+    from dashboard.seed import seed_store
+
+    settings = settings or get_settings()
+    migrate(engine)
+    if is_seeded(engine):
+        log.info("store already seeded; keeping its data")
+        return False
+    with Session(engine) as session:
+        seed_store(session=session, data_dir=settings.manul_data_dir)
+        session.commit()
+    log.info("store seeded from %s", settings.manul_data_dir)
+    return True

@@ -1,0 +1,227 @@
+"""The store's tables: both frameworks in one tree, the range, organisations and activities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Named constraints make migrations identical on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+ACTIVITY_STATUSES: tuple[str, ...] = (
+    "planned",
+    "in_progress",
+    "completed",
+    "on_hold",
+    "cancelled",
+)
+ORGANISATION_KINDS: tuple[str, ...] = (
+    "NGO",
+    "zoo",
+    "government",
+    "intergovernmental",
+    "academic",
+    "foundation",
+)
+ORGANISATION_ROLES: tuple[str, ...] = ("partner", "funder")
+REGION_STATUSES: tuple[str, ...] = ("target", "pending")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Framework(SQLModel, table=True):
+    """A plan activities are mapped onto (the Strategy, the CAMI Work Programme, ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    name: str = Field(max_length=200)
+    short_name: str = Field(max_length=80)
+    period_start: int
+    period_end: int
+    description: str = ""
+    source: str = ""
+
+
+class FrameworkItem(SQLModel, table=True):
+    """One node of a framework's tree: a goal, objective, action or section."""
+
+    __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_frameworkitem_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    code: str = Field(max_length=40, index=True)
+    title: str = Field(max_length=300)
+    description: str = ""
+    level: str = Field(max_length=40)
+    parent_id: int | None = Field(default=None, foreign_key="frameworkitem.id", index=True)
+    provisional: bool = False
+    # How much of an item applies to the Pallas's cat (CAMI: "all actions" / "selected actions").
+    applies: str = Field(default="", max_length=80)
+    sort_order: int = 0
+    source: str = ""
+
+
+class Country(SQLModel, table=True):
+    """A country of the Pallas's cat range, keyed by ISO 3166-1 alpha-3."""
+
+    iso3: str = Field(primary_key=True, max_length=3)
+    name: str = Field(max_length=120)
+    range_state: bool = True
+    # None: not confirmed by any source we hold.
+    cms_party: bool | None = None
+    cami_range_state: bool = False
+    presence_note: str = ""
+    source: str = ""
+
+
+class Region(SQLModel, table=True):
+    """A CAMI Priority Transboundary Conservation Region (PTCR)."""
+
+    number: int = Field(primary_key=True)
+    name: str = Field(max_length=120)
+    pallas_status: str = Field(max_length=20)
+    latitude: float
+    longitude: float
+    countries_derived: bool = True
+    position_derived: bool = True
+    source: str = ""
+
+
+class RegionCountry(SQLModel, table=True):
+    """Which range states a PTCR spans."""
+
+    region_number: int = Field(foreign_key="region.number", primary_key=True, index=True)
+    country_iso3: str = Field(foreign_key="country.iso3", primary_key=True, index=True)
+
+
+class Organisation(SQLModel, table=True):
+    """A partner, funder or agency (NGO, zoo, government, intergovernmental, academic, ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=80)
+    name: str = Field(max_length=200)
+    short_name: str = Field(default="", max_length=80)
+    kind: str = Field(max_length=40, index=True)
+    country_iso3: str | None = Field(default=None, foreign_key="country.iso3", index=True)
+    url: str = ""
+    source: str = ""
+
+
+class Activity(SQLModel, table=True):
+    """A piece of conservation work, mapped onto both frameworks and the range."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: str = Field(unique=True, max_length=60)
+    title: str = Field(max_length=300)
+    description: str = ""
+    # Current status and progress: the latest ProgressUpdate, kept here for listing.
+    status: str = Field(max_length=20, index=True)
+    progress_pct: float = 0.0
+    start_date: dt.date | None = Field(default=None, index=True)
+    end_date: dt.date | None = Field(default=None, index=True)
+    lead_organisation_id: int | None = Field(
+        default=None, foreign_key="organisation.id", index=True
+    )
+    source_url: str = ""
+    demo: bool = Field(default=False, index=True)
+    # Optimistic locking: an edit saved against an older version is refused.
+    version: int = 1
+    created_at: dt.datetime = Field(default_factory=_now)
+    updated_at: dt.datetime = Field(default_factory=_now)
+
+
+class ActivityItem(SQLModel, table=True):
+    """An activity serves a framework item, with an optional weight (default 1)."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True, index=True)
+    item_id: int = Field(foreign_key="frameworkitem.id", primary_key=True, index=True)
+    weight: float = 1.0
+
+
+class ActivityCountry(SQLModel, table=True):
+    """An activity takes place in a range state."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True, index=True)
+    country_iso3: str = Field(foreign_key="country.iso3", primary_key=True, index=True)
+
+
+class ActivityRegion(SQLModel, table=True):
+    """An activity takes place in a PTCR."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True, index=True)
+    region_number: int = Field(foreign_key="region.number", primary_key=True, index=True)
+
+
+class ActivityOrganisation(SQLModel, table=True):
+    """An organisation takes part in an activity as partner or funder (the lead is on Activity)."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True, index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
+    role: str = Field(primary_key=True, max_length=20, index=True)
+
+
+class Site(SQLModel, table=True):
+    """A place where an activity works."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    name: str = Field(default="", max_length=200)
+    latitude: float
+    longitude: float
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """A dated report of an activity's progress and status; history, never overwritten."""
+
+    # "The latest update on or before a date" per activity is the hot lookup.
+    __table_args__ = (Index("ix_progressupdate_activity_date", "activity_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    date: dt.date = Field(index=True)
+    progress_pct: float
+    status: str = Field(max_length=20, index=True)
+    note: str = ""
+    source: str = ""
+    recorded_at: dt.datetime = Field(default_factory=_now)
+
+
+class Funding(SQLModel, table=True):
+    """Money a funder gave an activity, in its own currency (never summed across currencies)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    funder_id: int = Field(foreign_key="organisation.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    amount: Decimal = Field(max_digits=14, decimal_places=2)
+    currency: str = Field(max_length=3, index=True)
+    year: int = Field(index=True)
+    note: str = ""
+    source: str = ""
+    demo: bool = Field(default=False, index=True)
+
+
+class Output(SQLModel, table=True):
+    """A measured result of an activity: camera-trap nights, people trained, publications, ..."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    indicator: str = Field(max_length=120, index=True)
+    value: float
+    unit: str = Field(default="", max_length=40)
+    target: float | None = None
+    date: dt.date | None = Field(default=None, index=True)
+    note: str = ""
+    source: str = ""
+    demo: bool = Field(default=False, index=True)

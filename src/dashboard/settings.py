@@ -1,0 +1,52 @@
+"""One settings object for the whole app, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Where the store lives and where its seed data comes from."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Unset means the embedded SQLite store below; set it to a PostgreSQL URL
+    # (postgresql+psycopg://user@host:port/db) to use a server instead.
+    database_url: str | None = None
+    sqlite_path: Path = PROJECT_ROOT / "var" / "manul-progress.sqlite3"
+    # The files the store is seeded from on first start (`dashboard init`).
+    manul_data_dir: Path = PROJECT_ROOT / "data"
+    # Range-state polygons shipped with the app (see data/geo/README.md).
+    geojson_path: Path = PROJECT_ROOT / "data" / "geo" / "range_states.geojson"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith("postgres://"):
+            # Heroku-style URLs: SQLAlchemy needs the dialect and the driver.
+            value = "postgresql+psycopg://" + value.removeprefix("postgres://")
+        elif value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError(
+                "DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, got "
+                f"{value.split(':', 1)[0]}:..."
+            )
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL the engine connects to: DATABASE_URL, else the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+
+def get_settings() -> Settings:
+    """Settings read now (tests change the environment between runs)."""
+    return Settings()

@@ -1,0 +1,95 @@
+"""Shared page furniture: header, demo notice, error guard, charts with their data and CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.export import frame_to_csv
+from dashboard.filters import Filters
+from dashboard.ui import data
+
+log = logging.getLogger(__name__)
+
+COMPLETION_NOTE = """
+**How is this computed?**
+
+- An activity's **progress** on a date is its latest progress update on or before that date.
+  A completed activity counts as 100 %. Cancelled activities are listed but not counted.
+  Activities with no update yet on that date are left out.
+- An item's **completion** is the mean progress of the activities linked to it *or to any
+  item below it*, each link weighted by its weight (default 1). A framework's completion is
+  the same mean over all its links.
+- An item is **covered** when at least one activity serves it. An item with no counted
+  activity shows *no activity*, never 0 %.
+- The counts beside each percentage say how many activities it rests on.
+"""
+
+
+@contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show a failure of `what` as a message, never a traceback (it is logged in full)."""
+    try:
+        yield
+    except Exception as error:
+        log.exception("%s failed", what)
+        st.error(
+            f"**{what} could not be shown.** {type(error).__name__}: {error}".strip()
+            + "\n\nNothing was changed. Try other filters or reload the page; if it persists, "
+            "tell the data maintainers."
+        )
+
+
+def header(title: str, caption: str) -> None:
+    st.title(title)
+    st.caption(caption)
+
+
+def demo_notice(filters: Filters) -> None:
+    """Say plainly whether invented demo activities are part of what is shown."""
+    count = data.demo_activity_count()
+    if not count:
+        return
+    if filters.include_demo:
+        st.warning(
+            f"**Demo data included:** {count} of the activities in the store are invented for "
+            "illustration (titles start with [Demo]). Switch off *Include demo data* in the "
+            "sidebar to see documented records only.",
+        )
+    else:
+        st.caption(f"Demo data hidden ({count} demo activities not shown).")
+
+
+def as_of_notice(filters: Filters) -> None:
+    if filters.as_of:
+        st.info(f"Showing progress **as of {filters.as_of.isoformat()}**.")
+
+
+def how_computed() -> None:
+    with st.expander("How is this computed?"):
+        st.markdown(COMPLETION_NOTE)
+
+
+def chart_with_data(
+    figure: go.Figure, table: pd.DataFrame, *, name: str, key: str, empty: str | None = None
+) -> None:
+    """A chart, the table behind it and that table as CSV; or the reason it is empty."""
+    if table.empty:
+        st.info(empty or "No activity matches the current filters.")
+        return
+    st.plotly_chart(figure, width="stretch", key=f"{key}-chart", config={"displaylogo": False})
+    with st.expander(f"Data behind “{name}”"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.download_button(
+            "Download CSV",
+            frame_to_csv(table),
+            file_name=f"manul-progress_{key}_{dt.date.today().isoformat()}.csv",
+            mime="text/csv",
+            key=f"{key}-csv",
+        )

@@ -1,0 +1,111 @@
+"""The filters every page shares, bound to the URL so a copied link opens the same view."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.filters import Filters
+from dashboard.ui import data
+
+# Widget keys double as the URL's query-parameter names.
+KEYS = ("demo", "country", "ptcr", "org", "status", "item", "years", "as_of")
+# The period slider always reaches the CAMI Work Programme's horizon.
+HORIZON_YEAR = 2032
+
+
+def _reset() -> None:
+    for key in KEYS:
+        st.session_state.pop(key, None)
+
+
+def shared_filters() -> Filters:
+    """Draw the shared filter sidebar and return the filters it sets."""
+    options = data.filter_options()
+    first, last = data.data_period()
+    first_year = first.year if first else dt.date.today().year
+    last_year = max(last.year if last else first_year, HORIZON_YEAR)
+    labels = {name: dict(pairs) for name, pairs in options.items()}
+
+    with st.sidebar:
+        st.header("Filters")
+        include_demo = st.toggle(
+            "Include demo data",
+            value=True,
+            key="demo",
+            bind="query-params",
+            help="Demo activities are invented for illustration and marked [Demo].",
+        )
+        countries = st.multiselect(
+            "Range state",
+            [value for value, _ in options["countries"]],
+            format_func=labels["countries"].__getitem__,
+            key="country",
+            bind="query-params",
+            placeholder="All range states",
+        )
+        regions = st.multiselect(
+            "PTCR (CAMI priority region)",
+            [value for value, _ in options["regions"]],
+            format_func=labels["regions"].__getitem__,
+            key="ptcr",
+            bind="query-params",
+            placeholder="All PTCRs",
+        )
+        organisations = st.multiselect(
+            "Organisation (lead, partner or funder)",
+            [value for value, _ in options["organisations"]],
+            format_func=labels["organisations"].__getitem__,
+            key="org",
+            bind="query-params",
+            placeholder="All organisations",
+        )
+        statuses = st.multiselect(
+            "Status",
+            [value for value, _ in options["statuses"]],
+            format_func=labels["statuses"].__getitem__,
+            key="status",
+            bind="query-params",
+            placeholder="All statuses",
+        )
+        items = st.multiselect(
+            "Framework item",
+            [value for value, _ in options["items"]],
+            format_func=labels["items"].__getitem__,
+            key="item",
+            bind="query-params",
+            placeholder="All Strategy items and CAMI sections",
+        )
+        years = st.slider(
+            "Period (activities active in these years)",
+            min_value=first_year,
+            max_value=last_year,
+            value=(first_year, last_year),
+            key="years",
+            bind="query-params",
+        )
+        as_of = st.date_input(
+            "Progress as of",
+            value="today",
+            min_value=dt.date(first_year, 1, 1),
+            max_value="today",
+            key="as_of",
+            bind="query-params",
+            format="YYYY-MM-DD",
+            help="Show every figure as it stood on this date (e.g. 2026-03-23, CMS COP15).",
+        )
+        st.button("Reset filters", on_click=_reset, width="stretch")
+
+    start_year, end_year = years
+    return Filters(
+        countries=tuple(countries),
+        regions=tuple(regions),
+        organisations=tuple(organisations),
+        statuses=tuple(statuses),
+        items=tuple(items),
+        start=dt.date(start_year, 1, 1) if start_year > first_year else None,
+        end=dt.date(end_year, 12, 31) if end_year < last_year else None,
+        include_demo=include_demo,
+        as_of=as_of if as_of and as_of != dt.date.today() else None,
+    )

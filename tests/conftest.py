@@ -1,0 +1,102 @@
+"""Shared fixtures: a store seeded with the fixture data, on SQLite or PostgreSQL.
+
+With DATABASE_URL set to a PostgreSQL server (as `.ci/run` does), every store here is a fresh
+database created on that server and dropped afterwards; otherwise a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from dashboard.db import init_store, make_engine
+from dashboard.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
+# The server the suite runs against, read once: tests point DATABASE_URL at their own stores.
+SERVER_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith(("postgresql", "postgres:"))
+
+
+def pytest_report_header() -> str:
+    if ON_POSTGRES:
+        return "store backend: PostgreSQL " + make_url(
+            Settings(database_url=SERVER_URL).effective_database_url
+        ).render_as_string(hide_password=True)
+    return "store backend: SQLite (set DATABASE_URL to a PostgreSQL server to test on it)"
+
+
+@contextmanager
+def temporary_store(directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database; removed afterwards."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{directory / f'store-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    server = make_url(Settings(database_url=SERVER_URL).effective_database_url)
+    name = f"manul_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seeded_engine(url: str, data_dir: Path = FIXTURE_DATA) -> Engine:
+    engine = make_engine(url)
+    init_store(engine, Settings(database_url=url, manul_data_dir=data_dir))
+    return engine
+
+
+@pytest.fixture(scope="session")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store seeded once with the fixture data; tests using it must not write."""
+    with temporary_store(tmp_path_factory.mktemp("store")) as url:
+        engine = seeded_engine(url)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = make_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+@pytest.fixture
+def empty_store_url(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database for a test that writes."""
+    with temporary_store(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def app_env(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the app (run in this process by AppTest) at the fixture store, caches cleared."""
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
+    # AppTest never clears st.cache_data by itself.
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()

@@ -1,0 +1,135 @@
+"""Each query on the fixture, with numbers worked out by hand (see tests/fixtures/data)."""
+
+import datetime as dt
+import math
+
+import pytest
+from sqlmodel import Session
+
+from dashboard import queries
+from dashboard.filters import Filters
+
+
+def by_code(frame):  # type: ignore[no-untyped-def]
+    return frame.set_index("code")
+
+
+def test_completion_rolls_up_with_link_weights(session: Session) -> None:
+    items = by_code(queries.completion_by_item(session=session, filters=Filters(), framework="strategy"))
+    assert list(items.index) == ["S1", "S1.1", "S1.2", "S2", "S2.1", "S2.2"]
+    assert list(items["depth"]) == [0, 1, 1, 0, 1, 1]
+    # S1.1: A1 100 % (weight 1), A2 50 % (weight 2) -> 200 / 3.
+    assert items.loc["S1.1", "completion_pct"] == pytest.approx(200 / 3)
+    # S1.2: A2 50 %, A5 25 % (on hold) -> 37.5.
+    assert items.loc["S1.2", "completion_pct"] == pytest.approx(37.5)
+    # S1 rolls up every link below it: (100 + 2*50 + 50 + 25) / 5.
+    assert items.loc["S1", "completion_pct"] == pytest.approx(55.0)
+    assert items.loc["S1", "activities"] == 3
+    assert items.loc["S1", "links"] == 4
+
+
+def test_cancelled_activities_are_listed_not_counted(session: Session) -> None:
+    items = by_code(queries.completion_by_item(session=session, filters=Filters(), framework="strategy"))
+    assert items.loc["S2.1", "activities"] == 1
+    assert items.loc["S2.1", "counted"] == 0
+    assert math.isnan(items.loc["S2.1", "completion_pct"])
+    assert bool(items.loc["S2.1", "covered"]) is True
+
+
+def test_items_with_no_activity_have_no_completion(session: Session) -> None:
+    items = by_code(queries.completion_by_item(session=session, filters=Filters(), framework="cami"))
+    assert math.isnan(items.loc["CAMI-11", "completion_pct"])
+    assert bool(items.loc["CAMI-11", "covered"]) is False
+    assert items.loc["CAMI-11", "applies"] == "selected actions"
+    # CAMI-10: A1 100, A4 0 (planned), A5 25.
+    assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(125 / 3)
+
+
+def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) -> None:
+    filters = Filters(as_of=dt.date(2020, 1, 1))
+    items = by_code(queries.completion_by_item(session=session, filters=filters, framework="cami"))
+    # Only A1 had reported by then, at 40 %.
+    assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(40.0)
+    assert items.loc["CAMI-10", "activities"] == 1
+    counts = queries.status_counts(session=session, filters=filters).set_index("status")
+    assert counts["activities"].to_dict() == {
+        "planned": 0, "in_progress": 1, "completed": 0, "on_hold": 0, "cancelled": 0,
+    }
+
+
+def test_framework_summary(session: Session) -> None:
+    summary = by_code(queries.framework_summary(session=session, filters=Filters()))
+    assert summary.loc["strategy", "items"] == 6
+    assert summary.loc["strategy", "covered"] == 5
+    assert summary.loc["strategy", "activities"] == 4
+    assert summary.loc["strategy", "counted"] == 3
+    assert summary.loc["strategy", "completion_pct"] == pytest.approx(55.0)
+    assert summary.loc["cami", "items"] == 3
+    assert summary.loc["cami", "covered"] == 2
+    assert summary.loc["cami", "completion_pct"] == pytest.approx(125 / 3)
+
+
+def test_hiding_demo_data(session: Session) -> None:
+    filters = Filters(include_demo=False)
+    items = by_code(queries.completion_by_item(session=session, filters=filters, framework="cami"))
+    # A4 (demo, 0 %) gone: A1 100, A5 25.
+    assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(62.5)
+    assert queries.headline(session=session, filters=filters) == {
+        "activities": 3, "demo_activities": 0, "countries": 2, "range_states": 4,
+        "regions": 2, "all_regions": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(), ["A1", "A2", "A3", "A4", "A5"]),
+        (Filters(countries=("KAZ",)), ["A1", "A4", "A5"]),
+        (Filters(regions=(9,)), ["A1", "A4"]),
+        (Filters(organisations=("hellabrunn-zoo",)), ["A1", "A2", "A3"]),  # funder
+        (Filters(organisations=("acbk",)), ["A2", "A4"]),  # lead or partner
+        (Filters(statuses=("in_progress", "on_hold")), ["A2", "A5"]),
+        (Filters(items=("S1",)), ["A1", "A2", "A5"]),  # subtree
+        (Filters(items=("CAMI-4",)), ["A3"]),
+        (Filters(start=dt.date(2023, 1, 1)), ["A2", "A4", "A5"]),
+        (Filters(end=dt.date(2019, 12, 31)), ["A1"]),
+        (Filters(as_of=dt.date(2021, 6, 1)), ["A1", "A2", "A3"]),
+    ],
+)
+def test_filters_select_the_right_activities(
+    session: Session, filters: Filters, expected: list[str]
+) -> None:
+    updates = queries.latest_updates(session=session, filters=filters, limit=100)
+    assert sorted(set(updates["activity_id"])) == expected
+
+
+def test_headline(session: Session) -> None:
+    assert queries.headline(session=session, filters=Filters()) == {
+        "activities": 5, "demo_activities": 2, "countries": 3, "range_states": 4,
+        "regions": 2, "all_regions": 3,
+    }
+
+
+def test_funding_is_never_summed_across_currencies(session: Session) -> None:
+    funding = queries.funding_by_currency(session=session, filters=Filters())
+    assert funding.to_dict("records") == [
+        {"currency": "EUR", "amount": 16000.0, "grants": 3, "activities": 3, "funders": 1},
+        {"currency": "USD", "amount": 2000.0, "grants": 1, "activities": 1, "funders": 1},
+    ]
+    hidden = queries.funding_by_currency(session=session, filters=Filters(include_demo=False))
+    assert hidden["amount"].tolist() == [15000.0, 2000.0]
+
+
+def test_latest_updates_are_newest_first(session: Session) -> None:
+    updates = queries.latest_updates(session=session, filters=Filters(), limit=3)
+    assert updates["activity_id"].tolist() == ["A4", "A2", "A5"]
+    assert updates["date"].tolist() == [dt.date(2026, 1, 1), dt.date(2025, 6, 1), dt.date(2024, 1, 1)]
+
+
+def test_filter_options_come_from_reference_data(session: Session) -> None:
+    options = queries.filter_options(session=session)
+    assert options["regions"] == [(9, "9 Altai"), (10, "10 Daurian Steppe (pending)"), (11, "11 Gobi")]
+    assert [value for value, _ in options["countries"]] == ["KAZ", "MNG", "NPL", "RUS"]
+    assert options["statuses"][1] == ("in_progress", "in progress")
+    assert queries.demo_activity_count(session=session) == 2
+    assert queries.data_period(session=session) == (dt.date(2019, 1, 1), dt.date(2032, 12, 31))

@@ -1,0 +1,94 @@
+"""The store: migrations match the models, first start seeds, later starts keep the data."""
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import Session, func, select
+
+from dashboard import models as m
+from dashboard.db import init_store, is_seeded, make_engine, migrate
+from dashboard.seed import SeedError
+from dashboard.settings import Settings
+from tests.conftest import FIXTURE_DATA
+
+
+def test_migrations_and_models_agree(empty_store_url: str) -> None:
+    engine = make_engine(empty_store_url)
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), m.metadata
+        )
+    engine.dispose()
+    assert differences == [], "models changed without a migration: run alembic revision"
+
+
+def test_every_foreign_key_and_filter_column_is_indexed(empty_store_url: str) -> None:
+    engine = make_engine(empty_store_url)
+    migrate(engine)
+    inspector = inspect(engine)
+    for table in m.metadata.sorted_tables:
+        indexed = {tuple(index["column_names"])[0] for index in inspector.get_indexes(table.name)}
+        primary = inspector.get_pk_constraint(table.name)["constrained_columns"]
+        indexed |= {primary[0]} if primary else set()
+        for key in inspector.get_foreign_keys(table.name):
+            assert key["constrained_columns"][0] in indexed, (table.name, key)
+    filtered = {("activity", "status"), ("activity", "demo"), ("activity", "start_date"),
+                ("activity", "end_date"), ("progressupdate", "date"), ("funding", "currency"),
+                ("funding", "year"), ("organisation", "kind")}
+    for table, column in filtered:
+        names = {index["column_names"][0] for index in inspector.get_indexes(table)}
+        assert column in names, (table, column)
+    engine.dispose()
+
+
+def test_first_start_seeds_and_later_starts_keep_the_data(empty_store_url: str) -> None:
+    engine = make_engine(empty_store_url)
+    settings = Settings(database_url=empty_store_url, manul_data_dir=FIXTURE_DATA)
+    assert not is_seeded(engine)
+    assert init_store(engine, settings) is True
+    with Session(engine) as session:
+        activity = session.exec(select(m.Activity).where(m.Activity.activity_id == "A5")).one()
+        activity.title = "Renamed by a partner"
+        session.add(activity)
+        session.commit()
+    assert init_store(engine, settings) is False
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(m.Activity)).one() == 5
+        kept = session.exec(select(m.Activity.title).where(m.Activity.activity_id == "A5")).one()
+        assert kept == "Renamed by a partner"
+    engine.dispose()
+
+
+def test_a_bad_data_file_is_named_and_nothing_is_seeded(
+    empty_store_url: str, tmp_path: Path
+) -> None:
+    broken = tmp_path / "data"
+    broken.mkdir()
+    for path in FIXTURE_DATA.iterdir():
+        (broken / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    activities = (broken / "activities.csv").read_text(encoding="utf-8")
+    (broken / "activities.csv").write_text(activities.replace(",KAZ,9,", ",XXX,9,", 1), "utf-8")
+    engine = make_engine(empty_store_url)
+    with pytest.raises(SeedError, match=r"activities.csv, row 2, column countries: unknown country 'XXX'"):
+        init_store(engine, Settings(database_url=empty_store_url, manul_data_dir=broken))
+    assert not is_seeded(engine)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(m.Activity)).one() == 0
+    engine.dispose()
+
+
+def test_fixture_store_holds_the_fixture(session: Session) -> None:
+    assert session.exec(select(func.count()).select_from(m.Activity)).one() == 5
+    assert session.exec(select(func.count()).select_from(m.ProgressUpdate)).one() == 9
+    a2 = session.exec(select(m.Activity).where(m.Activity.activity_id == "A2")).one()
+    weights = session.exec(
+        select(m.FrameworkItem.code, m.ActivityItem.weight)
+        .join(m.ActivityItem, m.ActivityItem.item_id == m.FrameworkItem.id)
+        .where(m.ActivityItem.activity_id == a2.id)
+        .order_by(m.FrameworkItem.code)
+    ).all()
+    assert weights == [("S1.1", 2.0), ("S1.2", 1.0)]
