@@ -11,9 +11,9 @@ layout.header(
     "How the conservation of the Pallas's cat (Felis manul) is going, against the Conservation "
     "Strategy 2018–2028 and the CMS CAMI Work Programme 2026–2032.",
 )
-filters = shared_filters()
 
 with layout.guard("The overview"), st.spinner("Computing the overview…"):
+    filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
     counts = data.headline(filters=filters)
@@ -39,7 +39,9 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
     for column, row in zip(columns[2:], summary.itertuples(), strict=True):
         column.metric(
             f"{row.short_name} completion",
-            "no activity" if row.completion_pct != row.completion_pct else f"{row.completion_pct:.0f} %",
+            "no activity"
+            if row.completion_pct != row.completion_pct
+            else f"{row.completion_pct:.0f} %",
             help=f"{row.counted} counted activities; {row.covered} of {row.items} items covered",
         )
     st.caption(
@@ -64,7 +66,9 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
                 hide_index=True,
                 column_config={"amount": st.column_config.NumberColumn("amount", format="%.0f")},
             )
-            st.caption("Amounts stay in their own currency; they are never added across currencies.")
+            st.caption(
+                "Amounts stay in their own currency; they are never added across currencies."
+            )
 
     for code in summary["code"]:
         row = summary.set_index("code").loc[code]

@@ -15,7 +15,9 @@ def by_code(frame):  # type: ignore[no-untyped-def]
 
 
 def test_completion_rolls_up_with_link_weights(session: Session) -> None:
-    items = by_code(queries.completion_by_item(session=session, filters=Filters(), framework="strategy"))
+    items = by_code(
+        queries.completion_by_item(session=session, filters=Filters(), framework="strategy")
+    )
     assert list(items.index) == ["S1", "S1.1", "S1.2", "S2", "S2.1", "S2.2"]
     assert list(items["depth"]) == [0, 1, 1, 0, 1, 1]
     # S1.1: A1 100 % (weight 1), A2 50 % (weight 2) -> 200 / 3.
@@ -29,7 +31,9 @@ def test_completion_rolls_up_with_link_weights(session: Session) -> None:
 
 
 def test_cancelled_activities_are_listed_not_counted(session: Session) -> None:
-    items = by_code(queries.completion_by_item(session=session, filters=Filters(), framework="strategy"))
+    items = by_code(
+        queries.completion_by_item(session=session, filters=Filters(), framework="strategy")
+    )
     assert items.loc["S2.1", "activities"] == 1
     assert items.loc["S2.1", "counted"] == 0
     assert math.isnan(items.loc["S2.1", "completion_pct"])
@@ -37,7 +41,9 @@ def test_cancelled_activities_are_listed_not_counted(session: Session) -> None:
 
 
 def test_items_with_no_activity_have_no_completion(session: Session) -> None:
-    items = by_code(queries.completion_by_item(session=session, filters=Filters(), framework="cami"))
+    items = by_code(
+        queries.completion_by_item(session=session, filters=Filters(), framework="cami")
+    )
     assert math.isnan(items.loc["CAMI-11", "completion_pct"])
     assert bool(items.loc["CAMI-11", "covered"]) is False
     assert items.loc["CAMI-11", "applies"] == "selected actions"
@@ -53,7 +59,11 @@ def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) ->
     assert items.loc["CAMI-10", "activities"] == 1
     counts = queries.status_counts(session=session, filters=filters).set_index("status")
     assert counts["activities"].to_dict() == {
-        "planned": 0, "in_progress": 1, "completed": 0, "on_hold": 0, "cancelled": 0,
+        "planned": 0,
+        "in_progress": 1,
+        "completed": 0,
+        "on_hold": 0,
+        "cancelled": 0,
     }
 
 
@@ -75,8 +85,12 @@ def test_hiding_demo_data(session: Session) -> None:
     # A4 (demo, 0 %) gone: A1 100, A5 25.
     assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(62.5)
     assert queries.headline(session=session, filters=filters) == {
-        "activities": 3, "demo_activities": 0, "countries": 2, "range_states": 4,
-        "regions": 2, "all_regions": 3,
+        "activities": 3,
+        "demo_activities": 0,
+        "countries": 2,
+        "range_states": 4,
+        "regions": 2,
+        "all_regions": 3,
     }
 
 
@@ -105,8 +119,12 @@ def test_filters_select_the_right_activities(
 
 def test_headline(session: Session) -> None:
     assert queries.headline(session=session, filters=Filters()) == {
-        "activities": 5, "demo_activities": 2, "countries": 3, "range_states": 4,
-        "regions": 2, "all_regions": 3,
+        "activities": 5,
+        "demo_activities": 2,
+        "countries": 3,
+        "range_states": 4,
+        "regions": 2,
+        "all_regions": 3,
     }
 
 
@@ -123,12 +141,20 @@ def test_funding_is_never_summed_across_currencies(session: Session) -> None:
 def test_latest_updates_are_newest_first(session: Session) -> None:
     updates = queries.latest_updates(session=session, filters=Filters(), limit=3)
     assert updates["activity_id"].tolist() == ["A4", "A2", "A5"]
-    assert updates["date"].tolist() == [dt.date(2026, 1, 1), dt.date(2025, 6, 1), dt.date(2024, 1, 1)]
+    assert updates["date"].tolist() == [
+        dt.date(2026, 1, 1),
+        dt.date(2025, 6, 1),
+        dt.date(2024, 1, 1),
+    ]
 
 
 def test_filter_options_come_from_reference_data(session: Session) -> None:
     options = queries.filter_options(session=session)
-    assert options["regions"] == [(9, "9 Altai"), (10, "10 Daurian Steppe (pending)"), (11, "11 Gobi")]
+    assert options["regions"] == [
+        (9, "9 Altai"),
+        (10, "10 Daurian Steppe (pending)"),
+        (11, "11 Gobi"),
+    ]
     assert [value for value, _ in options["countries"]] == ["KAZ", "MNG", "NPL", "RUS"]
     assert options["statuses"][1] == ("in_progress", "in progress")
     assert queries.demo_activity_count(session=session) == 2

@@ -31,14 +31,21 @@ def test_every_foreign_key_and_filter_column_is_indexed(empty_store_url: str) ->
     migrate(engine)
     inspector = inspect(engine)
     for table in m.metadata.sorted_tables:
-        indexed = {tuple(index["column_names"])[0] for index in inspector.get_indexes(table.name)}
+        indexed = {index["column_names"][0] for index in inspector.get_indexes(table.name)}
         primary = inspector.get_pk_constraint(table.name)["constrained_columns"]
         indexed |= {primary[0]} if primary else set()
         for key in inspector.get_foreign_keys(table.name):
             assert key["constrained_columns"][0] in indexed, (table.name, key)
-    filtered = {("activity", "status"), ("activity", "demo"), ("activity", "start_date"),
-                ("activity", "end_date"), ("progressupdate", "date"), ("funding", "currency"),
-                ("funding", "year"), ("organisation", "kind")}
+    filtered = {
+        ("activity", "status"),
+        ("activity", "demo"),
+        ("activity", "start_date"),
+        ("activity", "end_date"),
+        ("progressupdate", "date"),
+        ("funding", "currency"),
+        ("funding", "year"),
+        ("organisation", "kind"),
+    }
     for table, column in filtered:
         names = {index["column_names"][0] for index in inspector.get_indexes(table)}
         assert column in names, (table, column)
@@ -73,7 +80,9 @@ def test_a_bad_data_file_is_named_and_nothing_is_seeded(
     activities = (broken / "activities.csv").read_text(encoding="utf-8")
     (broken / "activities.csv").write_text(activities.replace(",KAZ,9,", ",XXX,9,", 1), "utf-8")
     engine = make_engine(empty_store_url)
-    with pytest.raises(SeedError, match=r"activities.csv, row 2, column countries: unknown country 'XXX'"):
+    with pytest.raises(
+        SeedError, match=r"activities.csv, row 2, column countries: unknown country 'XXX'"
+    ):
         init_store(engine, Settings(database_url=empty_store_url, manul_data_dir=broken))
     assert not is_seeded(engine)
     with Session(engine) as session:

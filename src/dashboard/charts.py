@@ -54,6 +54,9 @@ def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> 
             hovertemplate="%{y}: %{x} activities<extra></extra>",
         )
     )
+    figure.update_xaxes(
+        rangemode="tozero", tickformat="d", dtick=max(1, int(ordered["activities"].max() or 1) // 5)
+    )
     return _layout(figure, title=title, x_title="Activities (count)", height=300)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from dashboard import models as m
 
@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 class SeedError(ValueError):
     """A data file cannot be loaded; the message names the file, row and column."""
+
+
+def _id(row: SQLModel) -> int:
+    """The primary key of a flushed row."""
+    key = getattr(row, "id", None)
+    assert key is not None, f"{type(row).__name__} not flushed"
+    return int(key)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -39,7 +46,7 @@ class _Rows:
         self.path = path
         self.rows = read_rows(path)
 
-    def __iter__(self) -> Iterable[tuple[int, dict[str, str]]]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         # Row 1 is the header, so data rows start at 2 as a spreadsheet shows them.
         return iter(enumerate(self.rows, start=2))
 
@@ -157,7 +164,7 @@ def _load_items(
                 line, "parent_code", f"unknown parent {parent_code!r} (list parents first)"
             )
         item = m.FrameworkItem(
-            framework_id=frameworks[framework_code].id,
+            framework_id=_id(frameworks[framework_code]),
             code=code,
             title=rows.text(line, row, "title"),
             description=rows.text(line, row, "description", required=False),
@@ -304,22 +311,24 @@ def _load_activities(
                 except ValueError as error:
                     raise rows.fail(line, column, f"bad weight in {entry!r}") from error
                 links.append(
-                    m.ActivityItem(activity_id=activity.id, item_id=items[code].id, weight=weight)
+                    m.ActivityItem(
+                        activity_id=_id(activity), item_id=_id(items[code]), weight=weight
+                    )
                 )
         for iso3 in rows.listed(line, row, "countries"):
             if iso3 not in countries:
                 raise rows.fail(line, "countries", f"unknown country {iso3!r}")
-            links.append(m.ActivityCountry(activity_id=activity.id, country_iso3=iso3))
+            links.append(m.ActivityCountry(activity_id=_id(activity), country_iso3=iso3))
         for number in rows.listed(line, row, "ptcrs"):
             if not number.isdigit() or int(number) not in regions:
                 raise rows.fail(line, "ptcrs", f"unknown PTCR {number!r}")
-            links.append(m.ActivityRegion(activity_id=activity.id, region_number=int(number)))
+            links.append(m.ActivityRegion(activity_id=_id(activity), region_number=int(number)))
         for role, column in (("partner", "partners"), ("funder", "funders")):
             for slug in dict.fromkeys(rows.listed(line, row, column)):
                 links.append(
                     m.ActivityOrganisation(
-                        activity_id=activity.id,
-                        organisation_id=organisation(line, column, slug).id,
+                        activity_id=_id(activity),
+                        organisation_id=_id(organisation(line, column, slug)),
                         role=role,
                     )
                 )
@@ -331,7 +340,7 @@ def _load_activities(
             if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
                 raise rows.fail(line, "latitude", "coordinates out of range")
             links.append(
-                m.Site(activity_id=activity.id, name="", latitude=latitude, longitude=longitude)
+                m.Site(activity_id=_id(activity), name="", latitude=latitude, longitude=longitude)
             )
         session.add_all(links)
     session.flush()
@@ -357,8 +366,8 @@ def _load_progress(session: Session, path: Path, activities: dict[str, m.Activit
             raise rows.fail(line, "progress_pct", f"{progress} is outside 0–100")
         session.add(
             m.ProgressUpdate(
-                activity_id=activity.id,
-                date=rows.date(line, row, "date"),
+                activity_id=_id(activity),
+                date=rows.date(line, row, "date") or dt.date.today(),
                 progress_pct=progress,
                 status=rows.choice(line, row, "status", m.ACTIVITY_STATUSES),
                 note=rows.text(line, row, "note", required=False),
@@ -371,7 +380,7 @@ def _load_progress(session: Session, path: Path, activities: dict[str, m.Activit
         if key not in reported:
             session.add(
                 m.ProgressUpdate(
-                    activity_id=activity.id,
+                    activity_id=_id(activity),
                     date=activity.end_date
                     if activity.status == "completed" and activity.end_date
                     else activity.start_date or dt.date.today(),
@@ -403,8 +412,8 @@ def _load_funding(
             raise rows.fail(line, "amount", "expected an amount") from error
         session.add(
             m.Funding(
-                funder_id=organisations[funder].id,
-                activity_id=_activity(rows, line, row, activities).id,
+                funder_id=_id(organisations[funder]),
+                activity_id=_id(_activity(rows, line, row, activities)),
                 amount=amount,
                 currency=currency,
                 year=int(rows.number(line, row, "year") or 0),
@@ -420,7 +429,7 @@ def _load_outputs(session: Session, path: Path, activities: dict[str, m.Activity
     for line, row in rows:
         session.add(
             m.Output(
-                activity_id=_activity(rows, line, row, activities).id,
+                activity_id=_id(_activity(rows, line, row, activities)),
                 indicator=rows.text(line, row, "indicator"),
                 value=rows.number(line, row, "value") or 0.0,
                 unit=rows.text(line, row, "unit", required=False),

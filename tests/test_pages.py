@@ -1,0 +1,107 @@
+"""Every page through app.py with Streamlit's AppTest, asserting the figures it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+PAGES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("*.py"))
+
+pytestmark = pytest.mark.usefixtures("app_env")
+
+
+def run_app(page: str | None = None, **params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(page: str) -> None:
+    at = run_app(page)
+    assert not at.exception, at.exception
+    assert not at.error, [error.value for error in at.error]
+    assert at.title, f"{page} shows no title"
+
+
+def test_pages_folder_has_the_pages_the_navigation_lists() -> None:
+    assert PAGES, "no page files"
+    source = Path(APP).read_text(encoding="utf-8")
+    for page in PAGES:
+        assert Path(page).name in source, f"{page} is not in the navigation"
+
+
+def test_overview_shows_the_stores_figures() -> None:
+    at = run_app()
+    assert metrics(at) == {
+        "Activities": "5",
+        "Range states with activity": "3 of 4",
+        "Strategy completion": "55 %",
+        "CAMI WP completion": "42 %",
+    }
+    assert "2 of the activities in the store are invented" in at.warning[0].value
+    assert any("PTCRs with activity: 2 of the 3" in caption.value for caption in at.caption)
+
+
+def test_overview_hides_demo_data_on_request() -> None:
+    at = run_app()
+    at.toggle(key="demo").set_value(False).run()
+    assert metrics(at)["Activities"] == "3"
+    assert metrics(at)["CAMI WP completion"] == "62 %"
+    assert not at.warning
+    assert any("Demo data hidden (2 demo activities" in caption.value for caption in at.caption)
+
+
+def test_overview_reads_its_filters_from_the_url() -> None:
+    at = run_app(country="Kazakhstan (KAZ)", as_of="2020-01-01")
+    assert at.multiselect(key="country").value == ["KAZ"]
+    assert at.date_input(key="as_of").value == dt.date(2020, 1, 1)
+    assert metrics(at)["Activities"] == "1"
+    assert metrics(at)["CAMI WP completion"] == "40 %"
+    assert "as of 2020-01-01" in at.info[0].value
+
+
+def test_overview_says_why_it_is_empty() -> None:
+    at = run_app(status="cancelled", country="Kazakhstan (KAZ)")
+    assert not at.exception
+    assert "No activity matches the current filters" in at.info[0].value
+    assert not at.metric
+
+
+def test_overview_charts_carry_titles_and_units() -> None:
+    at = run_app()
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert [spec["layout"]["title"]["text"] for spec in specs] == [
+        "Activities by status",
+        "Completion by item: Fixture Strategy 2018–2028",
+        "Completion by item: Fixture Work Programme 2026–2032",
+    ]
+    assert specs[1]["layout"]["xaxis"]["title"]["text"] == "Completion (%, link-weighted mean)"
+    assert specs[0]["layout"]["xaxis"]["title"]["text"] == "Activities (count)"
+    # S2.2 has no activity: a "no activity" marker, never a 0 % bar.
+    no_activity = [trace for trace in specs[1]["data"] if trace.get("name") == "no activity"]
+    assert "no activity" in no_activity[0]["text"]
+
+
+def test_a_failing_query_shows_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////dev/null/cannot/be/a/store.sqlite3")
+    at = run_app()
+    assert not at.exception
+    assert at.error, "expected a readable error"
+    assert "could not be shown" in at.error[0].value
