@@ -94,7 +94,8 @@ def test_demo_rows_are_flagged_and_real_rows_have_sources(real_store: Engine) ->
         activities = session.exec(select(m.Activity)).all()
     demo = [a for a in activities if a.demo]
     real = [a for a in activities if not a.demo]
-    assert demo and real
+    assert demo
+    assert real
     assert all(a.title.startswith("[Demo]") for a in demo)
     assert all(a.activity_id.startswith("DEMO-") for a in demo)
     assert all(a.source_url for a in real)

@@ -1,42 +1,13 @@
-"""Pure chart builders: DataFrame in, plotly figure out (no Streamlit, no network)."""
+"""Progress charts: status counts and completion per framework item."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-# Okabe & Ito's colour-blind-safe palette.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-    "grey": "#999999",
-    "black": "#000000",
-}
-STATUS_COLOURS = {
-    "planned": OKABE_ITO["sky"],
-    "in_progress": OKABE_ITO["blue"],
-    "completed": OKABE_ITO["green"],
-    "on_hold": OKABE_ITO["orange"],
-    "cancelled": OKABE_ITO["grey"],
-}
+from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
+
 NO_ACTIVITY = "no activity"
-
-
-def _layout(figure: go.Figure, *, title: str, x_title: str, height: int) -> go.Figure:
-    figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis_title=x_title,
-        height=height,
-        margin={"l": 10, "r": 30, "t": 60, "b": 50},
-        showlegend=False,
-        template="plotly_white",
-    )
-    return figure
 
 
 def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> go.Figure:
@@ -57,7 +28,7 @@ def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> 
     figure.update_xaxes(
         rangemode="tozero", tickformat="d", dtick=max(1, int(ordered["activities"].max() or 1) // 5)
     )
-    return _layout(figure, title=title, x_title="Activities (count)", height=300)
+    return apply_layout(figure, title=title, x_title="Activities (count)", height=300)
 
 
 def completion_bars(items: pd.DataFrame, *, title: str) -> go.Figure:
@@ -116,4 +87,6 @@ def completion_bars(items: pd.DataFrame, *, title: str) -> go.Figure:
     figure.update_xaxes(range=[0, 130], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
     figure.update_yaxes(categoryorder="array", categoryarray=list(frame["label"]))
     height = max(260, 34 * len(frame) + 110)
-    return _layout(figure, title=title, x_title="Completion (%, link-weighted mean)", height=height)
+    return apply_layout(
+        figure, title=title, x_title="Completion (%, link-weighted mean)", height=height
+    )

@@ -1,0 +1,146 @@
+"""What every query builds on: the tables, the activities in scope, their state on a date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import CTE, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from dashboard import models as m
+from dashboard.filters import Filters
+
+Activity = m.Activity.__table__  # type: ignore[attr-defined]
+ActivityItem = m.ActivityItem.__table__  # type: ignore[attr-defined]
+ActivityCountry = m.ActivityCountry.__table__  # type: ignore[attr-defined]
+ActivityRegion = m.ActivityRegion.__table__  # type: ignore[attr-defined]
+ActivityOrganisation = m.ActivityOrganisation.__table__  # type: ignore[attr-defined]
+Country = m.Country.__table__  # type: ignore[attr-defined]
+Framework = m.Framework.__table__  # type: ignore[attr-defined]
+FrameworkItem = m.FrameworkItem.__table__  # type: ignore[attr-defined]
+Funding = m.Funding.__table__  # type: ignore[attr-defined]
+Organisation = m.Organisation.__table__  # type: ignore[attr-defined]
+ProgressUpdate = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
+Region = m.Region.__table__  # type: ignore[attr-defined]
+
+
+def to_frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """Run `statement` and return its rows with exactly `columns` (also when empty)."""
+    rows = session.execute(statement).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
+
+
+def item_closure(name: str = "item_closure") -> CTE:
+    """(ancestor_id, descendant_id) for every item and everything below it, itself included."""
+    closure = select(
+        FrameworkItem.c.id.label("ancestor_id"), FrameworkItem.c.id.label("descendant_id")
+    ).cte(name, recursive=True)
+    child = aliased(FrameworkItem)
+    return closure.union_all(
+        select(closure.c.ancestor_id, child.c.id).where(
+            child.c.parent_id == closure.c.descendant_id
+        )
+    )
+
+
+def activity_scope(filters: Filters) -> Select[Any]:
+    """The ids of the activities `filters` select, status aside (see `progress_at`)."""
+    statement = select(Activity.c.id)
+    conditions = []
+    if not filters.include_demo:
+        conditions.append(Activity.c.demo == false())
+    if filters.start:
+        conditions.append(or_(Activity.c.end_date.is_(None), Activity.c.end_date >= filters.start))
+    if filters.end:
+        conditions.append(
+            or_(Activity.c.start_date.is_(None), Activity.c.start_date <= filters.end)
+        )
+    if filters.countries:
+        conditions.append(
+            exists().where(
+                ActivityCountry.c.activity_id == Activity.c.id,
+                ActivityCountry.c.country_iso3.in_(filters.countries),
+            )
+        )
+    if filters.regions:
+        conditions.append(
+            exists().where(
+                ActivityRegion.c.activity_id == Activity.c.id,
+                ActivityRegion.c.region_number.in_(filters.regions),
+            )
+        )
+    if filters.organisations:
+        chosen = select(Organisation.c.id).where(Organisation.c.slug.in_(filters.organisations))
+        conditions.append(
+            or_(
+                Activity.c.lead_organisation_id.in_(chosen),
+                exists().where(
+                    ActivityOrganisation.c.activity_id == Activity.c.id,
+                    ActivityOrganisation.c.organisation_id.in_(chosen),
+                ),
+                exists().where(
+                    Funding.c.activity_id == Activity.c.id, Funding.c.funder_id.in_(chosen)
+                ),
+            )
+        )
+    if filters.items:
+        closure = item_closure("scope_closure")
+        chosen_items = (
+            select(closure.c.descendant_id)
+            .join(FrameworkItem, FrameworkItem.c.id == closure.c.ancestor_id)
+            .where(FrameworkItem.c.code.in_(filters.items))
+        )
+        conditions.append(
+            exists().where(
+                ActivityItem.c.activity_id == Activity.c.id,
+                ActivityItem.c.item_id.in_(chosen_items),
+            )
+        )
+    return statement.where(and_(*conditions)) if conditions else statement
+
+
+def progress_at(filters: Filters) -> CTE:
+    """Per activity in scope: its status and progress as of `filters.as_of` (latest update).
+
+    Activities with no update on or before that date did not exist yet and are left out;
+    the status filter applies to the status on that date. `counted` is 0 for cancelled
+    activities; `progress` is 100 for completed ones. Every figure is scoped through this.
+    """
+    ranked = (
+        select(
+            ProgressUpdate.c.activity_id,
+            ProgressUpdate.c.status,
+            ProgressUpdate.c.progress_pct,
+            ProgressUpdate.c.date,
+            func.row_number()
+            .over(
+                partition_by=ProgressUpdate.c.activity_id,
+                order_by=(ProgressUpdate.c.date.desc(), ProgressUpdate.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            ProgressUpdate.c.date <= filters.as_of_date(),
+            ProgressUpdate.c.activity_id.in_(activity_scope(filters)),
+        )
+        .subquery("ranked")
+    )
+    return (
+        select(
+            ranked.c.activity_id,
+            ranked.c.status,
+            ranked.c.date.label("updated"),
+            case((ranked.c.status == "completed", 100.0), else_=ranked.c.progress_pct).label(
+                "progress"
+            ),
+            case((ranked.c.status == "cancelled", 0), else_=1).label("counted"),
+        )
+        .where(
+            ranked.c.rank == 1,
+            ranked.c.status.in_(filters.statuses) if filters.statuses else true(),
+        )
+        .cte("progress_at")
+    )
