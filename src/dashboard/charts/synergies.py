@@ -1,0 +1,216 @@
+"""Synergy charts: the Strategy × CAMI matrix and the flows through shared activities."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.palette import OKABE_ITO, apply_layout
+
+# White to Okabe–Ito blue: one hue, so the order of the cells reads in any colour vision.
+MATRIX_SCALE = [[0.0, "#FFFFFF"], [0.0001, "#DCEAF5"], [1.0, OKABE_ITO["blue"]]]
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def cell_text(activities: int, completion: float, *, separator: str = " · ") -> str:
+    """What a matrix cell says: "2 act. · 62 %", "1 act. · none counted", or "" when empty."""
+    if not activities:
+        return ""
+    if pd.isna(completion):
+        return f"{activities} act.{separator}none counted"
+    return f"{activities} act.{separator}{completion:.0f} %"
+
+
+def synergy_heatmap(
+    matrix: pd.DataFrame, *, title: str, row_title: str, column_title: str
+) -> go.Figure:
+    """The Strategy × CAMI matrix: colour = activities serving both, text = count and completion.
+
+    `matrix` is `queries.synergy_matrix`. A transparent marker sits on every cell so that a
+    click selects it (plotly heatmaps have no point selection); its customdata is
+    [strategy_item, cami_section].
+    """
+    rows = list(dict.fromkeys(matrix["strategy_item"]))
+    columns = list(dict.fromkeys(matrix["cami_section"]))
+    row_names = {
+        code: f"{code} {_short(title, 34)}"
+        for code, title in zip(matrix["strategy_item"], matrix["strategy_title"], strict=True)
+    }
+    column_names = {
+        code: f"{code} {_short(title, 22)}"
+        for code, title in zip(matrix["cami_section"], matrix["cami_title"], strict=True)
+    }
+    counts = matrix.pivot(index="strategy_item", columns="cami_section", values="activities")
+    counts = counts.reindex(index=rows, columns=columns)
+    texts = [
+        cell_text(int(n), pct)
+        for n, pct in zip(matrix["activities"], matrix["completion_pct"], strict=True)
+    ]
+    text = (
+        matrix.assign(
+            text=[
+                cell_text(int(n), pct, separator="<br>")
+                for n, pct in zip(matrix["activities"], matrix["completion_pct"], strict=True)
+            ]
+        )
+        .pivot(index="strategy_item", columns="cami_section", values="text")
+        .reindex(index=rows, columns=columns)
+    )
+    largest = max(1, int(matrix["activities"].max() or 0))
+    y = [row_names[code] for code in rows]
+    x = [column_names[code] for code in columns]
+    figure = go.Figure(
+        go.Heatmap(
+            z=counts.to_numpy(),
+            x=x,
+            y=y,
+            text=text.to_numpy(),
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            colorscale=MATRIX_SCALE,
+            zmin=0,
+            zmax=largest,
+            xgap=2,
+            ygap=2,
+            colorbar={
+                "title": {"text": "Activities<br>(count)"},
+                "thickness": 14,
+                "tickformat": "d",
+                "dtick": max(1, largest // 5),
+            },
+            hoverinfo="skip",
+            name="activities",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[column_names[code] for code in matrix["cami_section"]],
+            y=[row_names[code] for code in matrix["strategy_item"]],
+            mode="markers",
+            marker={"size": 40, "symbol": "square", "color": "rgba(0,0,0,0)"},
+            customdata=matrix[["strategy_item", "cami_section"]].to_numpy(),
+            hovertext=[
+                f"{s} × {c}<br>{t or 'no shared activity'}"
+                for s, c, t in zip(
+                    matrix["strategy_item"], matrix["cami_section"], texts, strict=True
+                )
+            ],
+            hovertemplate="%{hovertext}<extra>click to list</extra>",
+            name="cells",
+            showlegend=False,
+        )
+    )
+    # Exact ranges: the click markers would otherwise pad the axes around the cells.
+    figure.update_yaxes(range=[len(rows) - 0.5, -0.5], title_text=row_title, showgrid=False)
+    figure.update_xaxes(range=[-0.5, len(columns) - 0.5], showgrid=False, tickangle=-35)
+    height = max(380, 64 * len(rows) + 260)
+    figure = apply_layout(figure, title=title, x_title=column_title, height=height)
+    # Empty cells stay white; the grey between the cells draws the grid.
+    figure.update_layout(
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
+        clickmode="event+select",
+        plot_bgcolor="#E3E3E3",
+    )
+    return figure
+
+
+def row_labels(matrix: pd.DataFrame) -> dict[str, str]:
+    """{code: "code title"} of the matrix's Strategy rows, in order."""
+    return {
+        str(code): f"{code} {title}"
+        for code, title in zip(matrix["strategy_item"], matrix["strategy_title"], strict=True)
+    }
+
+
+def matrix_cells(matrix: pd.DataFrame) -> list[str]:
+    """Every cell of the matrix as "S1 × CAMI-10", row by row (the cell selector's options)."""
+    return [
+        f"{row} × {column}"
+        for row, column in zip(matrix["strategy_item"], matrix["cami_section"], strict=True)
+    ]
+
+
+def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The matrix as the table behind the chart: only the pairs with shared activities."""
+    shared = matrix[matrix["activities"] > 0].copy()
+    shared["completion_pct"] = shared["completion_pct"].round(1)
+    return shared.reset_index(drop=True)
+
+
+def synergy_sankey(flows: pd.DataFrame, *, title: str, unit: str) -> go.Figure:
+    """Strategy goals → activities → CAMI sections (`queries.synergy_flows`), weighted in `unit`.
+
+    Goals are blue, activities grey (demo activities marked [Demo]), sections green.
+    """
+    goals = list(dict.fromkeys(flows.loc[flows["stage"] == "strategy", "source"]))
+    activities = list(
+        dict.fromkeys(
+            list(flows.loc[flows["stage"] == "strategy", "target"])
+            + list(flows.loc[flows["stage"] == "cami", "source"])
+        )
+    )
+    sections = list(dict.fromkeys(flows.loc[flows["stage"] == "cami", "target"]))
+    labels: dict[str, str] = {}
+    demo: dict[str, bool] = {}
+    for row in flows.itertuples():
+        labels[str(row.source)] = str(row.source_label)
+        labels[str(row.target)] = str(row.target_label)
+        if row.stage == "strategy":
+            demo[str(row.target)] = bool(row.demo)
+        else:
+            demo[str(row.source)] = bool(row.demo)
+    nodes = [*goals, *activities, *sections]
+    index = {node: i for i, node in enumerate(nodes)}
+
+    def node_label(node: str) -> str:
+        if node in demo:
+            text = labels[node]
+            marked = text if text.startswith("[Demo]") or not demo[node] else f"[Demo] {text}"
+            return _short(marked, 42)
+        return _short(labels[node], 38)
+
+    colours = (
+        [OKABE_ITO["blue"]] * len(goals)
+        + [OKABE_ITO["grey"]] * len(activities)
+        + [OKABE_ITO["green"]] * len(sections)
+    )
+    link_colours = [
+        "rgba(0,114,178,0.35)" if stage == "strategy" else "rgba(0,158,115,0.35)"
+        for stage in flows["stage"]
+    ]
+    value_format = ".2~f" if unit == "activities" else ",.0f"
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={
+                "label": [node_label(node) for node in nodes],
+                "customdata": [labels[node] for node in nodes],
+                "color": colours,
+                "pad": 6,
+                "thickness": 14,
+                "line": {"width": 0},
+                "hovertemplate": "%{customdata}<br>%{value:"
+                + value_format
+                + "} "
+                + unit
+                + "<extra></extra>",
+            },
+            link={
+                "source": [index[str(s)] for s in flows["source"]],
+                "target": [index[str(t)] for t in flows["target"]],
+                "value": flows["value"].astype(float).tolist(),
+                "color": link_colours,
+                "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
+                "%{value:" + value_format + "} " + unit + "<extra></extra>",
+            },
+            textfont={"size": 11},
+        )
+    )
+    height = max(420, 17 * len(activities) + 140)
+    figure = apply_layout(figure, title=title, x_title="", height=height)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure

@@ -1,0 +1,118 @@
+"""The offline map in a real browser: it draws, a click on it chooses a place, and no request
+leaves localhost meanwhile (every request is routed; see conftest.Visit)."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import pytest
+
+from dashboard.charts.maps import HOME_VIEW, RAMP
+from tests.browser.conftest import Server, Visit, wait_for_run
+
+pytestmark = pytest.mark.browser
+
+CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
+
+
+@pytest.fixture(scope="module")
+def warm(server: Server, browser: Any) -> Server:
+    """The server after one visit to its home page.
+
+    The first deep link to a fresh server shows Streamlit's "Page not found" dialog over the
+    (right) page; its backdrop would dim the map and catch the clicks.
+    """
+    page = browser.new_page()
+    page.goto(server.url, wait_until="domcontentloaded")
+    wait_for_run(page, expect="Manul Progress")
+    page.close()
+    return server
+
+
+def world_pixel(longitude: float, latitude: float, zoom: float) -> tuple[float, float]:
+    """Web Mercator pixel of a point in a world 512 * 2^zoom px wide (as deck.gl's MapView)."""
+    size = 512 * 2**zoom
+    x = (longitude + 180) / 360 * size
+    y = (1 - math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2)) / math.pi) / 2 * size
+    return x, y
+
+
+def screen_point(box: dict[str, float], longitude: float, latitude: float) -> tuple[float, float]:
+    """Where a point is on the map canvas at the home view."""
+    zoom = HOME_VIEW["zoom"]
+    centre = world_pixel(HOME_VIEW["longitude"], HOME_VIEW["latitude"], zoom)
+    point = world_pixel(longitude, latitude, zoom)
+    return (
+        box["x"] + box["width"] / 2 + point[0] - centre[0],
+        box["y"] + box["height"] / 2 + point[1] - centre[1],
+    )
+
+
+def drawn_map(visit: Visit) -> tuple[Any, dict[str, float]]:
+    canvas = visit.page.locator(CANVAS).first
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    # deck.gl draws on the next animation frames.
+    visit.page.wait_for_timeout(1500)
+    box = canvas.bounding_box()
+    assert box, "the map has no canvas"
+    assert box["width"] > 600, box
+    assert box["height"] > 400, box
+    return canvas, box
+
+
+def test_the_map_draws_the_range_with_no_request_leaving_localhost(
+    warm: Server, visit: Visit
+) -> None:
+    from PIL import Image
+
+    visit.open(f"{warm.url}/regions", expect="Coverage by PTCR")
+    drawn_map(visit)
+    chart = visit.page.locator("[data-testid='stDeckGlJsonChart']").first
+    image = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    # Kazakhstan (3 activities in the fixture) is drawn in the darkest blue of the ramp:
+    # count the pixels of that blue.
+    red, green, blue = (int(RAMP[-1][i : i + 2], 16) for i in (1, 3, 5))
+    close = sum(
+        1
+        for r, g, b in image.get_flattened_data()  # type: ignore[misc]
+        if abs(r - red) < 16 and abs(g - green) < 16 and abs(b - blue) < 16
+    )
+    assert close > 2000, f"the map shows no shaded range state ({close} px)"
+    visit.screenshot("regions-map")
+    assert visit.page.get_by_text("Activities (count):").count() == 1
+    assert visit.outside == [], f"requests left localhost: {visit.outside}"
+    assert not [e for e in visit.console_errors if "deck" in e.lower()], visit.console_errors
+
+
+def test_clicking_a_range_state_filters_the_table(warm: Server, visit: Visit) -> None:
+    visit.open(f"{warm.url}/regions", expect="Coverage by PTCR")
+    _, box = drawn_map(visit)
+    # Central Kazakhstan, well inside its outline.
+    x, y = screen_point(box, 67.0, 48.0)
+    visit.page.mouse.move(x, y)
+    # The tooltip names the place and what is there.
+    visit.page.get_by_text("3 activities (3 counted)").wait_for(timeout=10_000)
+    visit.page.mouse.click(x, y)
+    wait_for_run(visit.page, expect="Activities in Kazakhstan (KAZ)")
+    assert "map_place=Kazakhstan" in visit.page.url
+    drawn_map(visit)
+    visit.screenshot("regions-map-kazakhstan")
+    assert visit.outside == [], f"requests left localhost: {visit.outside}"
+
+
+def test_clicking_a_matrix_cell_lists_its_activities(warm: Server, visit: Visit) -> None:
+    visit.open(f"{warm.url}/synergies", expect="Strategy × CAMI matrix")
+    cells = visit.page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first
+    cells.wait_for(timeout=30_000)
+    cells.scroll_into_view_if_needed()
+    box = cells.bounding_box()
+    assert box
+    # Row S1 (first of 2), column CAMI-10 (second of 3).
+    visit.page.mouse.click(box["x"] + box["width"] * 1.5 / 3, box["y"] + box["height"] * 0.5 / 2)
+    wait_for_run(visit.page, expect="Monitoring guideline trial")
+    assert "syn_cell=S1" in visit.page.url
+    visit.screenshot("synergies-cell")
+    assert visit.outside == [], f"requests left localhost: {visit.outside}"

@@ -1,0 +1,262 @@
+"""Coverage queries on the fixture, with numbers worked out by hand.
+
+Where the fixture's activities are (tests/fixtures/data/activities.csv), progress as of today:
+    A1  KAZ      PTCR 9   completed 100 %   EUR 10 000 (2019), USD 2 000 (2020)   site
+    A2  MNG      PTCR 11  in progress 50 %  EUR 5 000 (2021)                      site
+    A3  RUS      —        cancelled, demo   EUR 1 000 (2020, demo)
+    A4  MNG;KAZ  PTCR 9   planned 0 %, demo
+    A5  KAZ      —        on hold 25 %                                            site
+Range states KAZ, MNG, RUS, NPL; PTCRs 9 Altai, 10 Daurian Steppe (pending), 11 Gobi.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+
+from dashboard import queries
+from dashboard.filters import Filters
+from dashboard.queries.coverage import parse_place
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+    """Rows as dicts, NaN as None, so that they compare exactly."""
+    return [
+        {
+            key: (None if isinstance(value, float) and pd.isna(value) else value)
+            for key, value in row.items()
+        }
+        for row in frame[columns].to_dict("records")
+    ]
+
+
+def test_coverage_by_range_state(session: Session) -> None:
+    countries = queries.coverage_by_country(session=session, filters=Filters())
+    # KAZ: A1 100, A4 0, A5 25 -> 125 / 3. MNG: A2 50, A4 0 -> 25. RUS: A3 cancelled only.
+    # Funding follows the activity into each of its countries (A1's into KAZ, A2's into MNG).
+    assert records(
+        countries,
+        ["iso3", "activities", "counted", "completion_pct", "funding_EUR", "funding_USD"],
+    ) == [
+        {
+            "iso3": "KAZ",
+            "activities": 3,
+            "counted": 3,
+            "completion_pct": pytest.approx(125 / 3),
+            "funding_EUR": 10000.0,
+            "funding_USD": 2000.0,
+        },
+        {
+            "iso3": "MNG",
+            "activities": 2,
+            "counted": 2,
+            "completion_pct": 25.0,
+            "funding_EUR": 5000.0,
+            "funding_USD": 0.0,
+        },
+        {
+            "iso3": "RUS",
+            "activities": 1,
+            "counted": 0,
+            "completion_pct": None,
+            "funding_EUR": 1000.0,
+            "funding_USD": 0.0,
+        },
+        {
+            "iso3": "NPL",
+            "activities": 0,
+            "counted": 0,
+            "completion_pct": None,
+            "funding_EUR": 0.0,
+            "funding_USD": 0.0,
+        },
+    ]
+    assert countries.loc[0, "name"] == "Kazakhstan"
+    assert countries["cms_party"].tolist()[:3] == [True, True, False]
+    assert countries.loc[3, "cms_party"] is None
+
+
+def test_coverage_by_range_state_without_demo_data(session: Session) -> None:
+    countries = queries.coverage_by_country(session=session, filters=Filters(include_demo=False))
+    # KAZ: A1 100, A5 25 -> 62.5; MNG: A2 50; RUS's only activity and grant are demo.
+    assert records(countries, ["iso3", "activities", "completion_pct", "funding_EUR"]) == [
+        {"iso3": "KAZ", "activities": 2, "completion_pct": 62.5, "funding_EUR": 10000.0},
+        {"iso3": "MNG", "activities": 1, "completion_pct": 50.0, "funding_EUR": 5000.0},
+        {"iso3": "NPL", "activities": 0, "completion_pct": None, "funding_EUR": 0.0},
+        {"iso3": "RUS", "activities": 0, "completion_pct": None, "funding_EUR": 0.0},
+    ]
+
+
+def test_coverage_by_ptcr(session: Session) -> None:
+    regions = queries.coverage_by_region(session=session, filters=Filters())
+    # PTCR 9: A1 100, A4 0 -> 50. PTCR 11: A2 50. PTCR 10: nothing.
+    assert records(
+        regions,
+        [
+            "number",
+            "name",
+            "pallas_status",
+            "countries",
+            "activities",
+            "counted",
+            "completion_pct",
+            "funding_EUR",
+            "funding_USD",
+        ],
+    ) == [
+        {
+            "number": 9,
+            "name": "Altai",
+            "pallas_status": "target",
+            "countries": "KAZ;MNG;RUS",
+            "activities": 2,
+            "counted": 2,
+            "completion_pct": 50.0,
+            "funding_EUR": 10000.0,
+            "funding_USD": 2000.0,
+        },
+        {
+            "number": 10,
+            "name": "Daurian Steppe",
+            "pallas_status": "pending",
+            "countries": "MNG;RUS",
+            "activities": 0,
+            "counted": 0,
+            "completion_pct": None,
+            "funding_EUR": 0.0,
+            "funding_USD": 0.0,
+        },
+        {
+            "number": 11,
+            "name": "Gobi",
+            "pallas_status": "target",
+            "countries": "MNG",
+            "activities": 1,
+            "counted": 1,
+            "completion_pct": 50.0,
+            "funding_EUR": 5000.0,
+            "funding_USD": 0.0,
+        },
+    ]
+    assert regions.loc[0, ["latitude", "longitude"]].tolist() == [49.5, 88.5]
+    assert bool(regions.loc[0, "position_derived"]) is True
+
+
+def test_coverage_as_of_a_date(session: Session) -> None:
+    # On 2020-01-01 only A1 had reported (40 %); funding up to 2020 is counted.
+    filters = Filters(as_of=dt.date(2020, 1, 1))
+    countries = queries.coverage_by_country(session=session, filters=filters)
+    assert records(countries, ["iso3", "activities", "completion_pct"])[0] == {
+        "iso3": "KAZ",
+        "activities": 1,
+        "completion_pct": 40.0,
+    }
+    regions = queries.coverage_by_region(session=session, filters=filters).set_index("number")
+    assert regions.loc[9, "completion_pct"] == 40.0
+    assert regions.loc[11, "activities"] == 0
+
+
+def test_no_funding_recorded_gives_no_funding_columns(session: Session) -> None:
+    # A5 is the only on-hold activity and has no grant.
+    countries = queries.coverage_by_country(session=session, filters=Filters(statuses=("on_hold",)))
+    assert [column for column in countries.columns if column.startswith("funding_")] == []
+    assert countries.loc[0, "iso3"] == "KAZ"
+
+
+def test_the_gaps_are_named(session: Session) -> None:
+    assert queries.coverage_gaps(session=session, filters=Filters()) == {
+        "countries": ["Nepal"],
+        "regions": ["10 Daurian Steppe (pending)"],
+    }
+    assert queries.coverage_gaps(session=session, filters=Filters(include_demo=False)) == {
+        "countries": ["Nepal", "Russian Federation"],
+        "regions": ["10 Daurian Steppe (pending)"],
+    }
+    assert queries.coverage_gaps(session=session, filters=Filters(as_of=dt.date(2020, 1, 1))) == {
+        "countries": ["Mongolia", "Nepal", "Russian Federation"],
+        "regions": ["10 Daurian Steppe (pending)", "11 Gobi"],
+    }
+
+
+def test_activity_sites(session: Session) -> None:
+    sites = queries.activity_sites(session=session, filters=Filters())
+    assert records(
+        sites, ["activity_id", "status", "progress_pct", "latitude", "longitude", "demo"]
+    ) == [
+        {
+            "activity_id": "A1",
+            "status": "completed",
+            "progress_pct": 100.0,
+            "latitude": 49.2,
+            "longitude": 85.6,
+            "demo": False,
+        },
+        {
+            "activity_id": "A2",
+            "status": "in_progress",
+            "progress_pct": 50.0,
+            "latitude": 44.0,
+            "longitude": 101.0,
+            "demo": False,
+        },
+        {
+            "activity_id": "A5",
+            "status": "on_hold",
+            "progress_pct": 25.0,
+            "latitude": 48.0,
+            "longitude": 70.0,
+            "demo": False,
+        },
+    ]
+    assert sites.loc[1, "lead"] == "Association for the Conservation of Biodiversity of Kazakhstan"
+    early = queries.activity_sites(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    assert early["activity_id"].tolist() == ["A1"]
+    assert early["progress_pct"].tolist() == [40.0]
+
+
+@pytest.mark.parametrize(
+    ("filters", "place", "expected"),
+    [
+        (Filters(), None, ["A1", "A2", "A3", "A5", "A4"]),
+        (Filters(), "country:KAZ", ["A1", "A5", "A4"]),
+        (Filters(), "country:NPL", []),
+        (Filters(), "ptcr:9", ["A1", "A4"]),
+        (Filters(), "ptcr:10", []),
+        # The sidebar's filters apply first: of the Mongolian activities, only A4 is in KAZ.
+        (Filters(countries=("MNG",)), "country:KAZ", ["A4"]),
+        (Filters(include_demo=False), "ptcr:9", ["A1"]),
+    ],
+)
+def test_activities_in_a_place(
+    session: Session, filters: Filters, place: str | None, expected: list[str]
+) -> None:
+    listed = queries.activities_in_place(session=session, filters=filters, place=place)
+    assert listed["activity_id"].tolist() == expected
+
+
+def test_activities_in_a_place_list_where_they_are(session: Session) -> None:
+    listed = queries.activities_in_place(session=session, filters=Filters(), place="ptcr:9")
+    assert listed[["activity_id", "countries", "ptcrs", "counted", "demo"]].to_dict("records") == [
+        {"activity_id": "A1", "countries": "KAZ", "ptcrs": "9", "counted": True, "demo": False},
+        {"activity_id": "A4", "countries": "KAZ;MNG", "ptcrs": "9", "counted": True, "demo": True},
+    ]
+
+
+def test_place_options_and_their_parsing(session: Session) -> None:
+    assert queries.place_options(session=session) == [
+        ("country:KAZ", "Kazakhstan (KAZ)"),
+        ("country:MNG", "Mongolia (MNG)"),
+        ("country:NPL", "Nepal (NPL)"),
+        ("country:RUS", "Russian Federation (RUS)"),
+        ("ptcr:9", "PTCR 9 Altai"),
+        ("ptcr:10", "PTCR 10 Daurian Steppe (pending)"),
+        ("ptcr:11", "PTCR 11 Gobi"),
+    ]
+    assert parse_place("country:KAZ") == ("KAZ", None)
+    assert parse_place("ptcr:10") == (None, 10)
+    assert parse_place("ptcr:x") == (None, None)
+    assert parse_place(None) == (None, None)
+    assert parse_place("KAZ") == (None, None)

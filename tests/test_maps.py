@@ -1,0 +1,286 @@
+"""The map and synergy chart builders, tested through the JSON the browser receives."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import pydeck as pdk
+import pytest
+from sqlmodel import Session
+
+from dashboard import charts, queries
+from dashboard.charts import maps
+from dashboard.charts.synergies import cell_text
+from dashboard.filters import Filters
+from dashboard.settings import PROJECT_ROOT
+
+SHAPES = maps.load_shapes(PROJECT_ROOT / "data" / "geo" / "range_states.geojson")
+
+
+def spec(deck: pdk.Deck) -> dict[str, Any]:
+    """The deck as Streamlit sends it (pydeck's JSON), layers by id."""
+    parsed: dict[str, Any] = json.loads(deck.to_json())
+    parsed["by_id"] = {layer["id"]: layer for layer in parsed["layers"]}
+    return parsed
+
+
+def fills(layer: dict[str, Any]) -> dict[str, list[int]]:
+    return {f["properties"]["iso3"]: f["properties"]["fill"] for f in layer["data"]["features"]}
+
+
+def darkness(rgba: list[int]) -> float:
+    """0 for white, higher for darker (relative luminance, inverted)."""
+    red, green, blue = (channel / 255 for channel in rgba[:3])
+    return 1 - (0.2126 * red + 0.7152 * green + 0.0722 * blue)
+
+
+@pytest.fixture
+def frames(session: Session) -> dict[str, pd.DataFrame]:
+    filters = Filters()
+    return {
+        "countries": queries.coverage_by_country(session=session, filters=filters),
+        "regions": queries.coverage_by_region(session=session, filters=filters),
+        "sites": queries.activity_sites(session=session, filters=filters),
+    }
+
+
+def build(frames: dict[str, pd.DataFrame], **options: Any) -> dict[str, Any]:
+    return spec(
+        charts.coverage_map(
+            SHAPES, frames["countries"], frames["regions"], frames["sites"], **options
+        )
+    )
+
+
+def test_the_map_needs_no_network(frames: dict[str, pd.DataFrame]) -> None:
+    deck = build(frames)
+    text = json.dumps(deck)
+    # No basemap: pydeck's "default style" sentinel (Streamlit drops it) and no provider.
+    assert deck["mapStyle"] == "__MAP_STYLE__"
+    assert "mapProvider" not in deck
+    for remote in ("http", "cartocdn", "mapbox"):
+        assert remote not in text
+    assert [layer["id"] for layer in deck["layers"]] == list(maps.LAYER_IDS)
+    assert [layer["@@type"] for layer in deck["layers"]] == [
+        "GeoJsonLayer",
+        "GeoJsonLayer",
+        "ScatterplotLayer",
+        "ScatterplotLayer",
+        "TextLayer",
+    ]
+    # Labels drawn from a system font by deck.gl: no font URL, literal props not accessors.
+    labels = deck["by_id"]["ptcr-labels"]
+    assert labels["fontFamily"] == "sans-serif"
+    assert labels["sizeUnits"] == "pixels"
+    assert deck["by_id"]["sites"]["radiusUnits"] == "pixels"
+
+
+def test_central_asia_is_framed(frames: dict[str, pd.DataFrame]) -> None:
+    view = build(frames)["initialViewState"]
+    assert (view["latitude"], view["longitude"], view["zoom"]) == (42.0, 85.0, 2.3)
+
+
+def test_range_states_are_shaded_by_activity_count(frames: dict[str, pd.DataFrame]) -> None:
+    colours = fills(build(frames)["by_id"]["range-states"])
+    # All 16 outlines are drawn; the fixture's store knows 4 of them.
+    assert len(colours) == 16
+    # KAZ 3 activities, MNG 2, RUS 1: three classes, darker with more activities.
+    assert colours["KAZ"] == maps.rgba(maps.RAMP[4])
+    assert colours["MNG"] == maps.rgba(maps.RAMP[2])
+    assert colours["RUS"] == maps.rgba(maps.RAMP[0])
+    assert darkness(colours["KAZ"]) > darkness(colours["MNG"]) > darkness(colours["RUS"])
+    # Nepal has none; China is not in the fixture's store: both "no activity".
+    assert colours["NPL"] == colours["CHN"] == maps.rgba(maps.NO_ACTIVITY_COLOUR)
+
+
+def test_range_states_are_shaded_by_completion(frames: dict[str, pd.DataFrame]) -> None:
+    colours = fills(build(frames, shade_by="completion")["by_id"]["range-states"])
+    # KAZ 41.7 % -> 40–60 class; MNG 25 % -> 20–40; RUS only cancelled -> "none counted".
+    assert colours["KAZ"] == maps.rgba(maps.RAMP[2])
+    assert colours["MNG"] == maps.rgba(maps.RAMP[1])
+    assert colours["RUS"] == maps.rgba(maps.NONE_COUNTED_COLOUR)
+    assert colours["NPL"] == maps.rgba(maps.NO_ACTIVITY_COLOUR)
+    with pytest.raises(ValueError, match="shade_by"):
+        build(frames, shade_by="funding")
+
+
+def test_tooltips_say_what_is_there(frames: dict[str, pd.DataFrame]) -> None:
+    deck = build(frames)
+    kazakhstan = next(
+        f["properties"]
+        for f in deck["by_id"]["range-states"]["data"]["features"]
+        if f["properties"]["iso3"] == "KAZ"
+    )
+    assert kazakhstan["place"] == "country:KAZ"
+    assert (kazakhstan["line1"], kazakhstan["line2"], kazakhstan["line3"]) == (
+        "3 activities (3 counted)",
+        "mean completion 42 %",
+        "funding: EUR 10,000 · USD 2,000",
+    )
+    sites = deck["by_id"]["sites"]["data"]
+    assert [site["activity_id"] for site in sites] == ["A1", "A2", "A5"]
+    assert sites[1]["name"] == "Steppe survey in Mongolia"
+    assert sites[1]["line1"] == "in progress · 50 %"
+    assert (
+        sites[1]["line2"] == "lead: Association for the Conservation of Biodiversity of Kazakhstan"
+    )
+    assert sites[0]["position"] == [85.6, 49.2]
+    tooltip = charts.coverage_map(
+        SHAPES, frames["countries"], frames["regions"], frames["sites"]
+    )._tooltip
+    assert tooltip["html"] == "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}"
+
+
+def test_ptcrs_are_labelled_and_pending_ones_marked(frames: dict[str, pd.DataFrame]) -> None:
+    deck = build(frames)
+    markers = {point["number"]: point for point in deck["by_id"]["ptcrs"]["data"]}
+    assert markers[10]["name"] == "PTCR 10 Daurian Steppe (pending)"
+    assert markers[10]["fill"] == [255, 255, 255, 255]
+    assert markers[9]["fill"] == maps.rgba(maps.PTCR_COLOUR, 235)
+    assert markers[9]["line3"] == "countries: KAZ, MNG, RUS (derived)"
+    assert [p["label"] for p in deck["by_id"]["ptcr-labels"]["data"]] == [
+        "9 Altai",
+        "10 Daurian Steppe (pending)",
+        "11 Gobi",
+    ]
+
+
+def test_a_focused_country_is_outlined_and_framed(frames: dict[str, pd.DataFrame]) -> None:
+    deck = build(frames, focus="country:KAZ")
+    focus = deck["by_id"]["focus"]["data"]["features"]
+    assert [f["properties"]["iso3"] for f in focus] == ["KAZ"]
+    view = deck["initialViewState"]
+    # Kazakhstan spans about 46.5–87.3 °E and 40.7–55.4 °N.
+    assert 66 < view["longitude"] < 68
+    assert 47 < view["latitude"] < 49
+    assert 2.5 < view["zoom"] < 3.6
+    assert build(frames)["by_id"]["focus"]["data"]["features"] == []
+
+
+def test_a_focused_ptcr_is_ringed_and_framed(frames: dict[str, pd.DataFrame]) -> None:
+    deck = build(frames, focus="ptcr:11")
+    (ring,) = deck["by_id"]["focus"]["data"]["features"]
+    assert ring["geometry"] == {"type": "Point", "coordinates": [100.0, 43.5]}
+    view = deck["initialViewState"]
+    assert (view["latitude"], view["longitude"], view["zoom"]) == (43.5, 100.0, 4.2)
+
+
+def test_a_map_click_names_a_place() -> None:
+    assert maps.selected_place({"range-states": [{"properties": {"place": "country:MNG"}}]}) == (
+        "country:MNG"
+    )
+    # A PTCR marker lies on a range state: the marker wins.
+    both = {
+        "range-states": [{"properties": {"place": "country:MNG"}}],
+        "ptcrs": [{"place": "ptcr:11"}],
+    }
+    assert maps.selected_place(both) == "ptcr:11"
+    assert maps.selected_place({"sites": [{"activity_id": "A1"}]}) is None
+    assert maps.selected_place({}) is None
+
+
+def test_count_classes_cover_every_count_without_gaps() -> None:
+    assert [s.label for s in maps.shades([1, 2, 3], "activities")] == [
+        "1 activity",
+        "2 activities",
+        "3 activities",
+    ]
+    twelve = maps.shades([1, 12, 7], "activities")
+    assert [(s.lower, s.upper) for s in twelve] == [(1, 2), (3, 5), (6, 7), (8, 10), (11, 12)]
+    assert [s.colour for s in twelve] == list(maps.RAMP)
+    # Fewer classes than colours: spread over the ramp, the darkest always used.
+    assert [s.colour for s in maps.shades([1], "activities")] == [maps.RAMP[4]]
+    assert [s.colour for s in maps.shades([4], "activities")] == [
+        maps.RAMP[0],
+        maps.RAMP[1],
+        maps.RAMP[3],
+        maps.RAMP[4],
+    ]
+    assert maps.shades([], "activities") == []
+    completion = maps.shades([], "completion")
+    assert [s.label for s in completion] == ["0–20 %", "20–40 %", "40–60 %", "60–80 %", "80–100 %"]
+
+
+def test_the_legend_matches_the_map(frames: dict[str, pd.DataFrame]) -> None:
+    entries = charts.legend(frames["countries"], "activities")
+    assert entries[:4] == [
+        ("fill", maps.RAMP[0], "1 activity"),
+        ("fill", maps.RAMP[2], "2 activities"),
+        ("fill", maps.RAMP[4], "3 activities"),
+        ("fill", maps.NO_ACTIVITY_COLOUR, "no activity"),
+    ]
+    assert [label for _, _, label in entries[4:]] == [
+        "PTCR listing the Pallas's cat (number and name)",
+        "PTCR, listing pending",
+        "activity site",
+    ]
+    html = charts.legend_html(entries, title="Activities <count>")
+    assert "Activities &lt;count&gt;" in html
+    assert f"background:{maps.RAMP[4]};" in html
+    assert "http" not in html
+    assert "<script" not in html
+
+
+def test_synergy_heatmap(session: Session) -> None:
+    matrix = queries.synergy_matrix(session=session, filters=Filters())
+    figure = charts.synergy_heatmap(
+        matrix, title="Synergies", row_title="Strategy goal", column_title="CAMI section"
+    )
+    data = json.loads(figure.to_json())
+    heatmap, cells = data["data"]
+    assert heatmap["type"] == "heatmap"
+    assert heatmap["y"] == ["S1 Knowledge", "S2 Threats"]
+    assert heatmap["x"][1] == "CAMI-10 Species Monitoring an…"
+    z = figure.data[0].z.tolist()
+    assert z == [[0, 2, 0], [1, 0, 0]]
+    assert figure.data[0].text.tolist() == [
+        ["", "2 act.<br>62 %", ""],
+        ["1 act.<br>none counted", "", ""],
+    ]
+    # The click targets: one per cell, naming the pair.
+    assert cells["type"] == "scatter"
+    assert [list(pair) for pair in figure.data[1].customdata][:2] == [
+        ["S1", "CAMI-4"],
+        ["S1", "CAMI-10"],
+    ]
+    assert data["layout"]["title"]["text"] == "Synergies"
+    assert data["layout"]["xaxis"]["title"]["text"] == "CAMI section"
+    assert data["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
+    assert charts.matrix_cells(matrix)[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
+    assert charts.row_labels(matrix) == {"S1": "S1 Knowledge", "S2": "S2 Threats"}
+    assert charts.matrix_table(matrix)["cami_section"].tolist() == ["CAMI-10", "CAMI-4"]
+
+
+def test_cell_text() -> None:
+    assert cell_text(0, float("nan")) == ""
+    assert cell_text(2, 62.5) == "2 act. · 62 %"
+    assert cell_text(1, float("nan")) == "1 act. · none counted"
+
+
+def test_synergy_sankey(session: Session) -> None:
+    flows = queries.synergy_flows(session=session, filters=Filters())
+    figure = charts.synergy_sankey(flows, title="Flows", unit="activities")
+    sankey = figure.data[0]
+    labels = list(sankey.node.label)
+    # Goals, then activities (demo ones marked), then sections.
+    assert labels == [
+        "S1 Knowledge",
+        "S2 Threats",
+        "Camera trapping in the Kazakh Altai",
+        "Monitoring guideline trial",
+        "[Demo] Herding-dog study (cancelled)",
+        "CAMI-4 Transboundary Cooperation",
+        "CAMI-10 Species Monitoring and Resear…",
+    ]
+    assert (
+        list(sankey.node.color)
+        == [maps.OKABE_ITO["blue"]] * 2
+        + [maps.OKABE_ITO["grey"]] * 3
+        + [maps.OKABE_ITO["green"]] * 2
+    )
+    assert list(sankey.link.source) == [0, 0, 1, 4, 2, 3]
+    assert list(sankey.link.target) == [2, 3, 4, 5, 6, 6]
+    assert list(sankey.link.value) == [1.0] * 6
+    assert figure.layout.title.text == "Flows"

@@ -1,0 +1,216 @@
+"""The Synergies and Regional coverage pages through app.py with AppTest, on the fixture.
+
+The numbers are those worked out in tests/test_synergies.py and tests/test_coverage.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.charts import maps
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+SYNERGIES = "views/synergies_page.py"
+REGIONS = "views/regions_page.py"
+
+pytestmark = pytest.mark.usefixtures("app_env")
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def tables(at: AppTest) -> list[Any]:
+    return [frame.value for frame in at.dataframe]
+
+
+def table_with(at: AppTest, column: str) -> list[list[Any]]:
+    return [frame[column].tolist() for frame in tables(at) if column in frame.columns]
+
+
+def plotly_specs(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def deck(at: AppTest) -> dict[str, Any]:
+    (chart,) = at.get("deck_gl_json_chart")
+    parsed: dict[str, Any] = json.loads(chart.proto.json)
+    parsed["by_id"] = {layer["id"]: layer for layer in parsed["layers"]}
+    return parsed
+
+
+def fill_of(parsed: dict[str, Any], iso3: str) -> list[int]:
+    for feature in parsed["by_id"]["range-states"]["data"]["features"]:
+        if feature["properties"]["iso3"] == iso3:
+            fill: list[int] = feature["properties"]["fill"]
+            return fill
+    raise KeyError(iso3)
+
+
+def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
+    at = open_page(SYNERGIES)
+    assert at.title[0].value == "Synergies between the two plans"
+    assert metrics(at) == {
+        "Synergy share": "60%",
+        "Serve both plans": "3 of 5",
+        "Strategy only": "1",
+        "CAMI WP only": "1",
+    }
+    matrix, flows = plotly_specs(at)
+    assert matrix["layout"]["title"]["text"] == (
+        "Activities serving both a Strategy item and a CAMI section"
+    )
+    assert matrix["data"][0]["y"] == ["S1 Knowledge", "S2 Threats"]
+    assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
+    assert (
+        flows["layout"]["title"]["text"]
+        == "Strategy goal → activity → CAMI section (activity count)"
+    )
+    assert flows["data"][0]["node"]["label"][:2] == ["S1 Knowledge", "S2 Threats"]
+    assert any("How is this computed?" in expander.label for expander in at.expander)
+
+
+def test_choosing_a_cell_lists_its_activities() -> None:
+    at = open_page(SYNERGIES)
+    assert at.selectbox(key="syn_cell").options[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
+    at.selectbox(key="syn_cell").set_value("S1 × CAMI-10").run()
+    assert ["A1", "A5"] in table_with(at, "activity_id")
+    at.selectbox(key="syn_cell").set_value("S2 × CAMI-10").run()
+    assert any("No activity serves both S2 × CAMI-10" in info.value for info in at.info)
+
+
+def test_a_cell_in_the_url_opens_its_list() -> None:
+    at = open_page(SYNERGIES, syn_cell="S2 × CAMI-4")
+    assert at.selectbox(key="syn_cell").value == "S2 × CAMI-4"
+    assert ["A3"] in table_with(at, "activity_id")
+
+
+def test_drilling_into_a_goal_shows_its_objectives() -> None:
+    at = open_page(SYNERGIES)
+    at.selectbox(key="syn_goal").set_value("S1").run()
+    matrix = plotly_specs(at)[0]
+    assert matrix["data"][0]["y"] == ["S1.1 Distribution", "S1.2 Monitoring"]
+    assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy objective"
+    assert at.selectbox(key="syn_cell").options[0] == "S1.1 × CAMI-4"
+
+
+def test_orphans_both_ways() -> None:
+    at = open_page(SYNERGIES)
+    codes = table_with(at, "code")
+    assert ["CAMI-11"] in codes
+    assert ["S2.2"] in codes
+    # A2 serves the Strategy only, A4 the CAMI WP only.
+    assert ["A2", "A4"] in table_with(at, "activity_id")
+    assert any("Activities linked to only one plan (2)" in md.value for md in at.markdown)
+
+
+def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
+    at = open_page(SYNERGIES)
+    assert at.radio(key="syn_weight").options == [
+        "activity count",
+        "funding in EUR",
+        "funding in USD",
+    ]
+    at.radio(key="syn_weight").set_value("EUR").run()
+    flows = plotly_specs(at)[1]
+    assert flows["layout"]["title"]["text"].endswith("(funding, EUR)")
+    # A1 10 000 and A3 1 000 (demo), each in and out.
+    assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 1000.0, 10000.0, 10000.0]
+
+
+def test_synergies_follow_the_shared_filters() -> None:
+    at = open_page(SYNERGIES)
+    at.toggle(key="demo").set_value(False).run()
+    assert metrics(at)["Serve both plans"] == "2 of 3"
+    assert metrics(at)["Synergy share"] == "67%"
+    assert ["CAMI-4", "CAMI-11"] in table_with(at, "code")
+
+
+def test_synergies_say_why_they_are_empty() -> None:
+    at = open_page(SYNERGIES)
+    at.multiselect(key="status").set_value(["cancelled"])
+    at.multiselect(key="country").set_value(["KAZ"]).run()
+    assert "No activity matches the current filters" in at.info[0].value
+    assert not at.metric
+
+
+def test_regions_map_legend_and_gaps() -> None:
+    at = open_page(REGIONS)
+    assert at.title[0].value == "Regional coverage"
+    parsed = deck(at)
+    assert [layer["id"] for layer in parsed["layers"]] == list(maps.LAYER_IDS)
+    assert parsed["mapStyle"] == "__MAP_STYLE__"
+    assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[4])
+    legend = at.get("html")[0].proto.body
+    assert "Activities (count):" in legend
+    assert "3 activities" in legend
+    assert "no activity" in legend
+    warnings = [warning.value for warning in at.warning]
+    assert "**No activity at all in 1 of 4 range states:** Nepal." in warnings
+    assert "**No activity at all in 1 of 3 PTCRs:** 10 Daurian Steppe (pending)." in warnings
+
+
+def test_regions_coverage_tables() -> None:
+    at = open_page(REGIONS)
+    assert ["KAZ", "MNG", "RUS", "NPL"] in table_with(at, "iso3")
+    countries = next(frame for frame in tables(at) if "iso3" in frame.columns)
+    assert countries["activities"].tolist() == [3, 2, 1, 0]
+    assert countries["funding_EUR"].tolist() == [10000.0, 5000.0, 1000.0, 0.0]
+    regions = next(frame for frame in tables(at) if "pallas_status" in frame.columns)
+    assert regions["activities"].tolist() == [2, 0, 1]
+    # Before any choice the table lists the whole range.
+    assert at.subheader[0].value == "Activities in the whole range"
+    assert ["A1", "A2", "A3", "A5", "A4"] in table_with(at, "activity_id")
+
+
+def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:
+    at = open_page(REGIONS)
+    at.selectbox(key="map_place").set_value("country:KAZ").run()
+    assert at.subheader[0].value == "Activities in Kazakhstan (KAZ)"
+    assert ["A1", "A5", "A4"] in table_with(at, "activity_id")
+    parsed = deck(at)
+    assert [f["properties"]["iso3"] for f in parsed["by_id"]["focus"]["data"]["features"]] == [
+        "KAZ"
+    ]
+    assert parsed["initialViewState"]["zoom"] > 2.3
+    at.selectbox(key="map_place").set_value("country:NPL").run()
+    assert any(
+        "No activity in Nepal (NPL) matches the current filters." in info.value for info in at.info
+    )
+
+
+def test_a_place_and_the_shading_in_the_url() -> None:
+    at = open_page(REGIONS, map_place="PTCR 9 Altai", map_shade="Mean completion (%)")
+    assert at.selectbox(key="map_place").value == "ptcr:9"
+    assert at.radio(key="map_shade").value == "completion"
+    assert at.subheader[0].value == "Activities in PTCR 9 Altai"
+    assert ["A1", "A4"] in table_with(at, "activity_id")
+    parsed = deck(at)
+    # KAZ 41.7 % mean completion: the 40–60 % class.
+    assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[2])
+    assert parsed["initialViewState"]["longitude"] == 88.5
+    assert "Mean completion (%):" in at.get("html")[0].proto.body
+
+
+def test_regions_follow_the_shared_filters() -> None:
+    at = open_page(REGIONS)
+    at.toggle(key="demo").set_value(False).run()
+    warnings = [warning.value for warning in at.warning]
+    assert "**No activity at all in 2 of 4 range states:** Nepal, Russian Federation." in warnings
+    assert fill_of(deck(at), "RUS") == maps.rgba(maps.NO_ACTIVITY_COLOUR)

@@ -1,0 +1,268 @@
+"""Synergy queries on the fixture, with numbers worked out by hand.
+
+The fixture's links (tests/fixtures/data/activities.csv), progress as of today:
+    A1  S1.1        CAMI-10   completed 100 %
+    A2  S1.1:2;S1.2 —         in progress 50 %
+    A3  S2.1        CAMI-4    cancelled (30 %), demo
+    A4  —           CAMI-10   planned 0 %, demo
+    A5  S1.2        CAMI-10   on hold 25 %
+Strategy goals S1 (S1.1, S1.2) and S2 (S2.1, S2.2); CAMI sections CAMI-4, CAMI-10, CAMI-11.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlmodel import Session
+
+from dashboard import queries
+from dashboard.filters import Filters
+from dashboard.queries.synergies import natural_key
+from tests.conftest import FIXTURE_DATA, seeded_engine
+
+
+def cells(matrix: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, float | None]]:
+    """{(strategy item, CAMI section): (activities, counted, completion)} of non-empty cells."""
+    return {
+        (row.strategy_item, row.cami_section): (
+            row.activities,
+            row.counted,
+            None if math.isnan(row.completion_pct) else round(row.completion_pct, 6),
+        )
+        for row in matrix.itertuples()
+        if row.activities
+    }
+
+
+def test_matrix_rows_are_goals_rolled_up_over_their_objectives(session: Session) -> None:
+    matrix = queries.synergy_matrix(session=session, filters=Filters())
+    # Every pair is listed, goals in order, sections in order.
+    assert list(zip(matrix["strategy_item"], matrix["cami_section"], strict=True)) == [
+        ("S1", "CAMI-4"),
+        ("S1", "CAMI-10"),
+        ("S1", "CAMI-11"),
+        ("S2", "CAMI-4"),
+        ("S2", "CAMI-10"),
+        ("S2", "CAMI-11"),
+    ]
+    assert matrix["strategy_title"].tolist()[:1] == ["Knowledge"]
+    # S1 x CAMI-10: A1 (via S1.1, 100 %) and A5 (via S1.2, 25 %) -> 2, mean 62.5.
+    # S2 x CAMI-4: A3 only, cancelled -> 1 activity, none counted, no completion.
+    assert cells(matrix) == {
+        ("S1", "CAMI-10"): (2, 2, 62.5),
+        ("S2", "CAMI-4"): (1, 0, None),
+    }
+
+
+def test_matrix_drills_into_a_goals_objectives(session: Session) -> None:
+    matrix = queries.synergy_matrix(session=session, filters=Filters(), strategy_parent="S1")
+    assert sorted(set(matrix["strategy_item"])) == ["S1.1", "S1.2"]
+    assert len(matrix) == 6
+    # A2 serves S1.1 and S1.2 but no CAMI section: it is in no cell.
+    assert cells(matrix) == {
+        ("S1.1", "CAMI-10"): (1, 1, 100.0),
+        ("S1.2", "CAMI-10"): (1, 1, 25.0),
+    }
+    # An objective has no items below it: no rows, not an error.
+    assert queries.synergy_matrix(session=session, filters=Filters(), strategy_parent="S1.1").empty
+
+
+def test_matrix_follows_the_date_and_the_demo_switch(session: Session) -> None:
+    # On 2020-01-01 only A1 had reported, at 40 %.
+    early = queries.synergy_matrix(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    assert cells(early) == {("S1", "CAMI-10"): (1, 1, 40.0)}
+    # Without demo data A3 (demo) goes; A1 and A5 are documented.
+    documented = queries.synergy_matrix(session=session, filters=Filters(include_demo=False))
+    assert cells(documented) == {("S1", "CAMI-10"): (2, 2, 62.5)}
+
+
+def test_activities_in_a_cell(session: Session) -> None:
+    listed = queries.activities_serving(session=session, filters=Filters(), items=("S1", "CAMI-10"))
+    assert listed["activity_id"].tolist() == ["A1", "A5"]
+    assert listed["progress_pct"].tolist() == [100.0, 25.0]
+    assert listed["lead"].tolist() == ["Pallas's cat International Conservation Alliance"] * 2
+    cancelled = queries.activities_serving(
+        session=session, filters=Filters(), items=("S2", "CAMI-4")
+    )
+    assert cancelled.to_dict("records") == [
+        {
+            "activity_id": "A3",
+            "title": "Herding-dog study (cancelled)",
+            "status": "cancelled",
+            "progress_pct": 30.0,
+            "counted": False,
+            "lead": "Pallas's cat International Conservation Alliance",
+            "demo": True,
+        }
+    ]
+    assert queries.activities_serving(
+        session=session, filters=Filters(), items=("S2", "CAMI-10")
+    ).empty
+    assert queries.activities_serving(session=session, filters=Filters(), items=()).empty
+
+
+def test_which_plans_each_activity_serves(session: Session) -> None:
+    plans = queries.activity_plans(session=session, filters=Filters()).set_index("activity_id")
+    assert plans["plans"].to_dict() == {
+        "A1": "both",
+        "A2": "Strategy only",
+        "A3": "both",
+        "A4": "CAMI WP only",
+        "A5": "both",
+    }
+    assert plans.loc["A2", "strategy_items"] == "S1.1;S1.2"
+    assert plans.loc["A2", "cami_sections"] == ""
+    single = queries.activity_plans(session=session, filters=Filters(), single_plan_only=True)
+    assert single["activity_id"].tolist() == ["A2", "A4"]
+
+
+def test_synergy_share(session: Session) -> None:
+    # A1, A3, A5 serve both of the 5 activities: 60 %.
+    assert queries.synergy_share(session=session, filters=Filters()) == {
+        "activities": 5,
+        "both": 3,
+        "strategy_only": 1,
+        "cami_only": 1,
+        "neither": 0,
+        "share": 0.6,
+    }
+    # Without demo data: A1, A5 of A1, A2, A5.
+    documented = queries.synergy_share(session=session, filters=Filters(include_demo=False))
+    assert documented["both"] == 2
+    assert documented["activities"] == 3
+    assert documented["share"] == pytest.approx(2 / 3)
+    nothing = queries.synergy_share(
+        session=session, filters=Filters(statuses=("completed",), countries=("MNG",))
+    )
+    assert nothing["activities"] == 0
+    assert nothing["share"] is None
+
+
+def test_orphans_both_ways(session: Session) -> None:
+    sections = queries.unshared_items(
+        session=session, filters=Filters(), framework="cami", other="strategy"
+    )
+    # CAMI-4 (A3) and CAMI-10 (A1, A5) share activities with the Strategy; CAMI-11 has none.
+    assert sections[["code", "activities"]].to_dict("records") == [
+        {"code": "CAMI-11", "activities": 0}
+    ]
+    items = queries.unshared_items(
+        session=session, filters=Filters(), framework="strategy", other="cami"
+    )
+    assert items[["code", "activities"]].to_dict("records") == [{"code": "S2.2", "activities": 0}]
+
+
+def test_orphans_without_demo_data_and_with_one_plan_work_only(session: Session) -> None:
+    documented = Filters(include_demo=False)
+    sections = queries.unshared_items(
+        session=session, filters=documented, framework="cami", other="strategy"
+    )
+    assert sections["code"].tolist() == ["CAMI-4", "CAMI-11"]
+    items = queries.unshared_items(
+        session=session, filters=documented, framework="strategy", other="cami"
+    )
+    assert items["code"].tolist() == ["S2", "S2.1", "S2.2"]
+    # Only A2 is in progress: it serves S1, S1.1 and S1.2 but no CAMI section, so those are
+    # orphans with work behind them (activities 1), S2's subtree has none at all.
+    in_progress = queries.unshared_items(
+        session=session,
+        filters=Filters(statuses=("in_progress",)),
+        framework="strategy",
+        other="cami",
+    )
+    assert dict(zip(in_progress["code"], in_progress["activities"], strict=True)) == {
+        "S1": 1,
+        "S1.1": 1,
+        "S1.2": 1,
+        "S2": 0,
+        "S2.1": 0,
+        "S2.2": 0,
+    }
+
+
+def test_flows_weighted_by_activity_count(session: Session) -> None:
+    flows = queries.synergy_flows(session=session, filters=Filters())
+    assert flows[["source", "target", "value", "stage"]].to_dict("records") == [
+        {"source": "S1", "target": "A1", "value": 1.0, "stage": "strategy"},
+        {"source": "S1", "target": "A5", "value": 1.0, "stage": "strategy"},
+        {"source": "S2", "target": "A3", "value": 1.0, "stage": "strategy"},
+        {"source": "A3", "target": "CAMI-4", "value": 1.0, "stage": "cami"},
+        {"source": "A1", "target": "CAMI-10", "value": 1.0, "stage": "cami"},
+        {"source": "A5", "target": "CAMI-10", "value": 1.0, "stage": "cami"},
+    ]
+    assert flows.loc[0, "source_label"] == "S1 Knowledge"
+    assert flows.loc[3, "target_label"] == "CAMI-4 Transboundary Cooperation"
+
+
+def test_flows_weighted_by_funding_in_one_currency(session: Session) -> None:
+    # EUR: A1 10 000 (2019), A3 1 000 (demo, 2020); A5 has no funding and drops out.
+    eur = queries.synergy_flows(session=session, filters=Filters(), currency="EUR")
+    assert eur.groupby("stage")["value"].sum().to_dict() == {"cami": 11000.0, "strategy": 11000.0}
+    assert sorted(set(eur["target"]) - {"CAMI-4", "CAMI-10"}) == ["A1", "A3"]
+    assert queries.synergy_flows(
+        session=session, filters=Filters(include_demo=False), currency="EUR"
+    )["value"].tolist() == [10000.0, 10000.0]
+    # USD: only A1's 2 000 grant of 2020; as of 2019 it had not been given yet.
+    usd = queries.synergy_flows(session=session, filters=Filters(), currency="USD")
+    assert usd["value"].tolist() == [2000.0, 2000.0]
+    assert queries.synergy_flows(
+        session=session, filters=Filters(as_of=dt.date(2019, 12, 31)), currency="USD"
+    ).empty
+    assert queries.funding_currencies(session=session, filters=Filters()) == ["EUR", "USD"]
+
+
+def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
+    empty_store_url: str, tmp_path: Path
+) -> None:
+    # A copy of the fixture with one more activity (the shared fixture stays unchanged):
+    # A6 serves S1.1 and S2.1, CAMI-4 and CAMI-10, at 80 %.
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    with (data / "activities.csv").open("a", encoding="utf-8") as handle:
+        handle.write(
+            "A6,Shared survey,,in_progress,80,2022-01-01,,pica,,,KAZ,,S1.1;S2.1,"
+            "CAMI-4;CAMI-10,,,,false\n"
+        )
+    with (data / "progress_updates.csv").open("a", encoding="utf-8") as handle:
+        handle.write("A6,2022-06-01,80,in_progress,,fixture\n")
+    engine = seeded_engine(empty_store_url, data)
+    try:
+        with Session(engine) as session:
+            flows = queries.synergy_flows(session=session, filters=Filters())
+            a6 = flows[(flows["source"] == "A6") | (flows["target"] == "A6")]
+            assert a6[["source", "target", "value"]].to_dict("records") == [
+                {"source": "S1", "target": "A6", "value": 0.5},
+                {"source": "S2", "target": "A6", "value": 0.5},
+                {"source": "A6", "target": "CAMI-4", "value": 0.5},
+                {"source": "A6", "target": "CAMI-10", "value": 0.5},
+            ]
+            # Each stage adds up to the 4 activities serving both plans.
+            assert flows.groupby("stage")["value"].sum().to_dict() == {
+                "cami": 4.0,
+                "strategy": 4.0,
+            }
+            matrix = queries.synergy_matrix(session=session, filters=Filters())
+            # S1 x CAMI-10: A1 100, A5 25, A6 80 -> 205 / 3; S2 x CAMI-4: A3 (cancelled), A6.
+            assert cells(matrix) == {
+                ("S1", "CAMI-4"): (1, 1, 80.0),
+                ("S1", "CAMI-10"): (3, 3, round(205 / 3, 6)),
+                ("S2", "CAMI-4"): (2, 1, 80.0),
+                ("S2", "CAMI-10"): (1, 1, 80.0),
+            }
+            assert queries.synergy_share(session=session, filters=Filters())["share"] == 4 / 6
+    finally:
+        engine.dispose()
+
+
+def test_codes_sort_naturally() -> None:
+    assert sorted(["CAMI-10", "CAMI-4", "S1.10", "S1.2"], key=natural_key) == [
+        "CAMI-4",
+        "CAMI-10",
+        "S1.2",
+        "S1.10",
+    ]

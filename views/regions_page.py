@@ -1,0 +1,150 @@
+"""Regional coverage: where in the range the work happens, on a map that needs no network."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.ui import data, layout
+from dashboard.ui.sidebar import shared_filters
+
+HOW_COMPUTED = """
+**How is this computed?**
+
+- An activity counts in every **range state** and every **PTCR** it is recorded in, with all
+  its funding: the rows do not add up to a total.
+- **Completion** is the mean progress of the activities there that are not cancelled: an
+  activity's progress is its latest update on or before the *progress as of* date, and a
+  completed activity counts as 100 %. *Activities* includes cancelled ones; *counted* does not.
+- **Funding** is shown per currency (one column each) and never added across currencies;
+  with *progress as of*, only grants of that year or earlier.
+- The map shades each range state by its activity count or mean completion (see the legend).
+  PTCR markers sit at a centre point derived from geography, as are their member countries
+  (no source names them). Sites are the points recorded for activities.
+- The map draws the range states from the shipped Natural Earth outlines (public domain) and
+  needs no network: there is no background map.
+"""
+
+layout.header(
+    "Regional coverage",
+    "Where in the Pallas's cat range the work happens: range states and CAMI Priority "
+    "Transboundary Conservation Regions (PTCRs), their completion and funding, and the gaps.",
+)
+
+
+def _map_key() -> str:
+    # A fresh key after each map click: the choice moves to the place selector, and the map
+    # is drawn again in its own colours rather than Streamlit's selection highlight.
+    return f"coverage-map-{st.session_state.get('coverage_map_round', 0)}"
+
+
+def _place_from_map() -> None:
+    """A click on a range state or PTCR chooses it in the place selector."""
+    place = charts.selected_place(st.session_state[_map_key()].selection.objects)
+    if place:
+        st.session_state["map_place"] = place
+    st.session_state["coverage_map_round"] = st.session_state.get("coverage_map_round", 0) + 1
+
+
+with layout.guard("The regional coverage"), st.spinner("Computing the regional coverage…"):
+    filters = shared_filters()
+    layout.demo_notice(filters)
+    layout.as_of_notice(filters)
+    countries = data.coverage_by_country(filters=filters)
+    regions = data.coverage_by_region(filters=filters)
+    places = dict(data.place_options())
+
+    left, right = st.columns([2, 3])
+    shade_by = left.radio(
+        "Shade range states by",
+        list(charts.SHADINGS),
+        format_func=charts.SHADINGS.__getitem__,
+        horizontal=True,
+        key="map_shade",
+        bind="query-params",
+    )
+    place = right.selectbox(
+        "Focus on a range state or PTCR (or click it on the map)",
+        list(places),
+        format_func=places.__getitem__,
+        index=None,
+        placeholder="The whole range",
+        key="map_place",
+        bind="query-params",
+    )
+    st.pydeck_chart(
+        charts.coverage_map(
+            data.range_state_shapes(),
+            countries,
+            regions,
+            data.activity_sites(filters=filters),
+            shade_by=shade_by,
+            focus=place,
+        ),
+        height=charts.maps.MAP_HEIGHT,
+        on_select=_place_from_map,
+        selection_mode="single-object",
+        key=_map_key(),
+    )
+    st.html(charts.legend_html(charts.legend(countries, shade_by), title=charts.SHADINGS[shade_by]))
+
+    where = places[place] if place else "the whole range"
+    st.subheader(f"Activities in {where}")
+    listed = data.activities_in_place(filters=filters, place=place)
+    if listed.empty:
+        st.info(f"No activity in {where} matches the current filters.")
+    else:
+        st.dataframe(
+            listed,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "progress_pct": st.column_config.ProgressColumn(
+                    "progress", format="%.0f %%", min_value=0, max_value=100
+                )
+            },
+        )
+        layout.csv_download(listed, key="activities-in-place")
+
+    gaps = data.coverage_gaps(filters=filters)
+    money = {
+        column: st.column_config.NumberColumn(column, format="%.0f")
+        for column in countries.columns
+        if column.startswith("funding_")
+    }
+    completion = {"completion_pct": st.column_config.NumberColumn("completion %", format="%.0f")}
+
+    st.subheader("Coverage by range state")
+    if gaps["countries"]:
+        st.warning(
+            f"**No activity at all in {len(gaps['countries'])} of {len(countries)} range "
+            f"states:** {', '.join(gaps['countries'])}."
+        )
+    else:
+        st.success(f"Every one of the {len(countries)} range states has activity.")
+    st.dataframe(countries, hide_index=True, width="stretch", column_config={**completion, **money})
+    layout.csv_download(countries, key="coverage-by-range-state")
+
+    st.subheader("Coverage by PTCR")
+    if gaps["regions"]:
+        st.warning(
+            f"**No activity at all in {len(gaps['regions'])} of {len(regions)} PTCRs:** "
+            f"{', '.join(gaps['regions'])}."
+        )
+    else:
+        st.success(f"Every one of the {len(regions)} PTCRs has activity.")
+    st.dataframe(
+        regions,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **completion,
+            **{
+                column: st.column_config.NumberColumn(column, format="%.0f")
+                for column in regions.columns
+                if column.startswith("funding_")
+            },
+        },
+    )
+    layout.csv_download(regions, key="coverage-by-ptcr")
+
+    with st.expander("How is this computed?"):
+        st.markdown(HOW_COMPUTED)

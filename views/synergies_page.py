@@ -1,0 +1,188 @@
+"""Synergies: where one activity advances both the Strategy and the CAMI Work Programme."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.ui import data, layout
+from dashboard.ui.sidebar import shared_filters
+
+HOW_COMPUTED = """
+**How is this computed?**
+
+- An activity **serves** a Strategy item or CAMI section when it is linked to it or to any
+  item below it. The matrix rows are the **Strategy goals**, each rolled up over its
+  objectives (`item_closure`); choose a goal above the matrix to drill into its
+  **objectives**. Activities linked to a goal itself, not to one of its objectives, appear in
+  the goal's row only. Columns are the CAMI Work Programme sections.
+- A **cell** counts each activity serving both once (cancelled ones included) and shows the
+  **mean progress** of those not cancelled: an activity's progress is its latest update on or
+  before the *progress as of* date, a completed activity counts as 100 %. A cell with only
+  cancelled activities says *none counted*. Link weights are not used here: they say how much
+  an activity serves one item, not how it divides between the two plans.
+- The **synergy share** is the activities serving both plans over all activities shown.
+- **Orphans**: a CAMI section is listed when no activity serving it also serves any Strategy
+  item, and the other way round; *activities* says whether it has any work at all.
+- The **flows** run Strategy goal → activity → CAMI section for the activities serving both.
+  Each activity weighs 1 (or its funding in one chosen currency; amounts are never added
+  across currencies), split evenly over the goals and over the sections it serves, so each
+  column adds up to the total.
+"""
+
+layout.header(
+    "Synergies between the two plans",
+    "Where one activity advances both the Conservation Strategy 2018–2028 and the CAMI Work "
+    "Programme 2026–2032, and where either plan has no work behind it.",
+)
+
+
+def _cell_from_chart() -> None:
+    """A click on a matrix cell chooses that cell in the selector below it."""
+    points = st.session_state["synergy-matrix"].selection.points
+    if points and points[0].get("customdata"):
+        st.session_state["syn_cell"] = " × ".join(points[0]["customdata"])
+
+
+def _forget_cell() -> None:
+    st.session_state.pop("syn_cell", None)
+
+
+with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
+    filters = shared_filters()
+    layout.demo_notice(filters)
+    layout.as_of_notice(filters)
+    share = data.synergy_share(filters=filters)
+    if share["activities"] == 0:
+        st.info(
+            "No activity matches the current filters. Widen the filters in the sidebar, or use "
+            "*Reset filters*."
+        )
+        st.stop()
+
+    a, b, c, d = st.columns(4)
+    a.metric(
+        "Synergy share",
+        f"{share['share']:.0%}",
+        help="Activities serving both plans, over all activities shown (cancelled included).",
+    )
+    b.metric("Serve both plans", f"{share['both']} of {share['activities']}")
+    c.metric("Strategy only", share["strategy_only"])
+    d.metric("CAMI WP only", share["cami_only"])
+
+    st.subheader("Strategy × CAMI matrix")
+    goals = data.synergy_matrix(filters=filters)
+    goal_labels = charts.row_labels(goals)
+    goal = st.selectbox(
+        "Strategy rows",
+        list(goal_labels),
+        format_func=lambda code: f"Objectives of {goal_labels[code]}",
+        index=None,
+        placeholder="Goals (choose one to drill into its objectives)",
+        key="syn_goal",
+        bind="query-params",
+        on_change=_forget_cell,
+    )
+    matrix = data.synergy_matrix(filters=filters, strategy_parent=goal) if goal else goals
+    if matrix.empty:
+        st.info(f"{goal_labels.get(goal or '', goal)} has no objectives: its row above says all.")
+    else:
+        st.plotly_chart(
+            charts.synergy_heatmap(
+                matrix,
+                title="Activities serving both a Strategy item and a CAMI section",
+                row_title="Strategy objective" if goal else "Strategy goal",
+                column_title="CAMI Work Programme section",
+            ),
+            width="stretch",
+            key="synergy-matrix",
+            on_select=_cell_from_chart,
+            selection_mode="points",
+            config={"displaylogo": False},
+        )
+        with st.expander("Data behind “Strategy × CAMI matrix”"):
+            table = charts.matrix_table(matrix)
+            st.dataframe(table, hide_index=True, width="stretch")
+            layout.csv_download(table, key="synergy-matrix")
+
+        cell = st.selectbox(
+            "Activities in a cell (or click a cell in the matrix)",
+            charts.matrix_cells(matrix),
+            index=None,
+            placeholder="Choose a Strategy item × CAMI section",
+            key="syn_cell",
+            bind="query-params",
+        )
+        if cell:
+            listed = data.activities_serving(filters=filters, items=tuple(cell.split(" × ")))
+            if listed.empty:
+                st.info(f"No activity serves both {cell} under these filters.")
+            else:
+                st.dataframe(
+                    listed,
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "progress_pct": st.column_config.ProgressColumn(
+                            "progress", format="%.0f %%", min_value=0, max_value=100
+                        )
+                    },
+                )
+                layout.csv_download(listed, key="synergy-cell")
+
+    st.subheader("Orphans: work behind one plan only")
+    left, right = st.columns(2)
+    with left:
+        sections = data.unshared_items(filters=filters, framework="cami", other="strategy")
+        st.markdown("**CAMI sections with no activity linked to any Strategy item**")
+        if sections.empty:
+            st.success("Every CAMI section has an activity that also serves the Strategy.")
+        else:
+            st.dataframe(sections, hide_index=True, width="stretch")
+    with right:
+        items = data.unshared_items(filters=filters, framework="strategy", other="cami")
+        st.markdown("**Strategy items with no activity linked to any CAMI section**")
+        if items.empty:
+            st.success("Every Strategy item has an activity that also serves the CAMI WP.")
+        else:
+            st.dataframe(items, hide_index=True, width="stretch")
+    single = data.activity_plans(filters=filters, single_plan_only=True)
+    st.markdown(f"**Activities linked to only one plan ({len(single)})**")
+    if single.empty:
+        st.success("Every activity shown serves both plans.")
+    else:
+        st.dataframe(single, hide_index=True, width="stretch")
+        layout.csv_download(single, key="single-plan-activities")
+
+    st.subheader("Flows from Strategy goals through activities to CAMI sections")
+    currencies = data.funding_currencies(filters=filters)
+    weight = st.radio(
+        "Weight the flows by",
+        ["activities", *currencies],
+        format_func=lambda w: "activity count" if w == "activities" else f"funding in {w}",
+        horizontal=True,
+        key="syn_weight",
+        bind="query-params",
+    )
+    currency = None if weight == "activities" else weight
+    flows = data.synergy_flows(filters=filters, currency=currency)
+    unit = "activities" if currency is None else currency
+    layout.chart_with_data(
+        charts.synergy_sankey(
+            flows,
+            title="Strategy goal → activity → CAMI section"
+            + (" (activity count)" if currency is None else f" (funding, {currency})"),
+            unit=unit,
+        ),
+        flows,
+        name="Synergy flows",
+        key="synergy-flows",
+        empty="No activity serves both plans under these filters"
+        + ("" if currency is None else f", or none of them has funding in {currency}")
+        + ".",
+    )
+    st.caption(
+        "Grey nodes are activities. Hover a node or a flow for its full name and weight. "
+        "Amounts are never added across currencies."
+    )
+
+    with st.expander("How is this computed?"):
+        st.markdown(HOW_COMPUTED)
