@@ -1,0 +1,254 @@
+"""The activities explorer's listing on the fixture, and its CSV as exact text.
+
+The fixture (tests/fixtures/data), as of today (all updates are in the past):
+  A1 completed 100, S1.1 + CAMI-10, KAZ, PTCR 9, lead PICA, funded by Hellabrunn (EUR 10,000,
+     and a funder link) and Fondation Segré (USD 2,000), site, real.
+  A2 in progress 50, S1.1 (weight 2) + S1.2, MNG, PTCR 11, lead ACBK, partner PICA, funded by
+     Hellabrunn (EUR 5,000), real.
+  A3 cancelled 30, S2.1 + CAMI-4, RUS, lead PICA, Hellabrunn EUR 1,000 (a demo record), demo.
+  A4 planned 0, CAMI-10, KAZ + MNG, PTCR 9, lead Fondation Segré, partner ACBK, demo.
+  A5 on hold 25, S1.2 + CAMI-10, KAZ, lead PICA, real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from dashboard import models as m
+from dashboard.export import frame_to_csv
+from dashboard.filters import Filters
+from dashboard.queries.activities import activity_listing, aggregate_list, listing_filters
+from tests.conftest import seeded_engine
+
+PICA = "Pallas's cat International Conservation Alliance"
+ACBK = "Association for the Conservation of Biodiversity of Kazakhstan"
+HEADER = (
+    "activity_id,title,strategy,cami,countries,ptcrs,lead,partners,funders,status,"
+    "progress_pct,start_date,end_date,source_url,demo\r\n"
+)
+ROWS = {
+    "A1": "A1,Camera trapping in the Kazakh Altai,S1.1,CAMI-10,KAZ,9,"
+    f"{PICA},,Fondation Segré;Hellabrunn Zoo,completed,100,2019-01-01,2020-12-31,"
+    "https://example.org/a1,false\r\n",
+    "A2": f"A2,Steppe survey in Mongolia,S1.1;S1.2,,MNG,11,{ACBK},{PICA},Hellabrunn Zoo,"
+    "in_progress,50,2021-01-01,,https://example.org/a2,false\r\n",
+    "A3": f"A3,Herding-dog study (cancelled),S2.1,CAMI-4,RUS,,{PICA},,Hellabrunn Zoo,"
+    "cancelled,30,2020-01-01,2022-12-31,,true\r\n",
+    "A4": f"A4,Transboundary monitoring,,CAMI-10,KAZ;MNG,9,Fondation Segré,{ACBK},,"
+    "planned,0,2026-01-01,2032-12-31,,true\r\n",
+    "A5": f"A5,Monitoring guideline trial,S1.2,CAMI-10,KAZ,,{PICA},,,on_hold,25,"
+    "2023-01-01,,https://example.org/a5,false\r\n",
+}
+
+
+def csv_of(session: Session, filters: Filters | None = None, **options: object) -> str:
+    listing = activity_listing(session=session, filters=filters or Filters(), **options)  # type: ignore[arg-type]
+    return frame_to_csv(listing).decode()
+
+
+def test_every_activity_with_its_links_as_exact_csv(session: Session) -> None:
+    assert csv_of(session) == HEADER + "".join(ROWS[key] for key in ("A1", "A2", "A3", "A4", "A5"))
+
+
+def test_the_listing_holds_lists_and_typed_values(session: Session) -> None:
+    listing = activity_listing(session=session, filters=Filters()).set_index("activity_id")
+    assert list(listing.columns) == [
+        "title",
+        "strategy",
+        "cami",
+        "countries",
+        "ptcrs",
+        "lead",
+        "partners",
+        "funders",
+        "status",
+        "progress_pct",
+        "start_date",
+        "end_date",
+        "source_url",
+        "demo",
+    ]
+    assert listing.loc["A2", "strategy"] == ["S1.1", "S1.2"]
+    assert listing.loc["A4", "countries"] == ["KAZ", "MNG"]
+    assert listing.loc["A1", "funders"] == ["Fondation Segré", "Hellabrunn Zoo"]
+    assert listing.loc["A5", "partners"] == []
+    assert listing.loc["A1", "start_date"] == dt.date(2019, 1, 1)
+    assert listing["demo"].tolist() == [False, False, True, True, False]
+
+
+def test_the_shared_filters_select_the_rows(session: Session) -> None:
+    # KAZ: A1, A4, A5; without demo: A1, A5.
+    assert (
+        csv_of(session, Filters(countries=("KAZ",)))
+        == HEADER + ROWS["A1"] + ROWS["A4"] + ROWS["A5"]
+    )
+    assert csv_of(session, Filters(countries=("KAZ",), include_demo=False)) == (
+        HEADER + ROWS["A1"] + ROWS["A5"]
+    )
+    # S1 covers S1.1 and S1.2: A1, A2, A5. CAMI-4: A3 only.
+    assert csv_of(session, Filters(items=("S1",))).count("\r\n") == 4
+    assert csv_of(session, Filters(items=("CAMI-4",))) == HEADER + ROWS["A3"]
+    assert csv_of(session, Filters(regions=(11,))) == HEADER + ROWS["A2"]
+    assert csv_of(session, Filters(statuses=("on_hold", "planned"))) == (
+        HEADER + ROWS["A4"] + ROWS["A5"]
+    )
+
+
+def test_status_and_progress_are_as_of_the_filters_date(session: Session) -> None:
+    # 2020-01-01: only A1 had reported (in progress, 40 %).
+    listing = activity_listing(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    assert listing[["activity_id", "status", "progress_pct"]].values.tolist() == [
+        ["A1", "in_progress", 40.0]
+    ]
+
+
+def test_funded_by_counts_funding_records_and_funder_links(session: Session) -> None:
+    listing = activity_listing(session=session, filters=Filters(), funders=("hellabrunn-zoo",))
+    assert listing["activity_id"].tolist() == ["A1", "A2", "A3"]
+    # Without demo data the demo funding record of A3 no longer counts (nor does A3).
+    hidden = activity_listing(
+        session=session, filters=Filters(include_demo=False), funders=("hellabrunn-zoo",)
+    )
+    assert hidden["activity_id"].tolist() == ["A1", "A2"]
+    segre = activity_listing(session=session, filters=Filters(), funders=("fondation-segre",))
+    # Fondation Segré leads A4 but funds only A1.
+    assert segre["activity_id"].tolist() == ["A1"]
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("monitoring", ["A4", "A5"]),
+        ("MONGOLIA", ["A2"]),
+        ("a3", ["A3"]),
+        ("%", []),
+        ("_", []),
+        ("  ", ["A1", "A2", "A3", "A4", "A5"]),
+    ],
+)
+def test_search_matches_id_and_title_without_wildcards(
+    session: Session, search: str, expected: list[str]
+) -> None:
+    listing = activity_listing(session=session, filters=Filters(), search=search)
+    assert listing["activity_id"].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "descending", "expected"),
+    [
+        ("progress_pct", True, ["A1", "A2", "A3", "A5", "A4"]),
+        ("progress_pct", False, ["A4", "A5", "A3", "A2", "A1"]),
+        # Empty end dates last, either way.
+        ("end_date", False, ["A1", "A3", "A4", "A2", "A5"]),
+        ("end_date", True, ["A4", "A3", "A1", "A2", "A5"]),
+        # Lists sort by their text; empty lists last.
+        ("funders", False, ["A1", "A2", "A3", "A4", "A5"]),
+        ("title", False, ["A1", "A3", "A5", "A2", "A4"]),
+        ("activity_id", True, ["A5", "A4", "A3", "A2", "A1"]),
+        ("no such column", False, ["A1", "A2", "A3", "A4", "A5"]),
+    ],
+)
+def test_rows_are_sorted_as_asked_ties_by_id(
+    session: Session, sort: str, descending: bool, expected: list[str]
+) -> None:
+    listing = activity_listing(session=session, filters=Filters(), sort=sort, descending=descending)
+    assert listing["activity_id"].tolist() == expected
+
+
+def test_lists_are_aggregated_in_sql_for_each_dialect() -> None:
+    from sqlalchemy import column, table
+
+    links = table("links", column("activity_id"), column("code"))
+    statement = select(aggregate_list(links.c.code)).group_by(links.c.activity_id)
+    assert "group_concat(" in str(statement.compile(dialect=sqlite.dialect()))
+    assert "string_agg(" in str(statement.compile(dialect=postgresql.dialect()))
+
+
+def test_command_line_values_become_the_same_filters_as_the_page(session: Session) -> None:
+    filters, funders = listing_filters(
+        session=session,
+        countries=["kaz"],
+        regions=[9],
+        organisations=["PICA", "Association for the Conservation of Biodiversity of Kazakhstan"],
+        funders=["Hellabrunn Zoo"],
+        statuses=["completed"],
+        items={"strategy": ["S1.1"], "cami": ["CAMI-10"]},
+        # 2019 is the first year of the fixture's activities and 2032 the horizon: no limit.
+        start_year=2019,
+        end_year=2032,
+        as_of=dt.date.today(),
+        include_demo=False,
+    )
+    assert filters == Filters(
+        countries=("KAZ",),
+        regions=(9,),
+        organisations=("pica", "acbk"),
+        statuses=("completed",),
+        items=("S1.1", "CAMI-10"),
+        include_demo=False,
+    )
+    assert funders == ("hellabrunn-zoo",)
+    limited, _ = listing_filters(session=session, start_year=2020, end_year=2024)
+    assert (limited.start, limited.end) == (dt.date(2020, 1, 1), dt.date(2024, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"countries": ["XXX"]}, "unknown country 'XXX'; known: KAZ, MNG, NPL, RUS$"),
+        ({"regions": [99]}, "unknown PTCR 99"),
+        ({"funders": ["pica"]}, "unknown funder 'pica'; known: fondation-segre, hellabrunn-zoo$"),
+        ({"items": {"strategy": ["CAMI-10"]}}, "unknown strategy item 'CAMI-10'"),
+        ({"statuses": ["done"]}, "unknown status 'done'"),
+    ],
+)
+def test_unknown_command_line_values_are_refused_with_the_known_ones(
+    session: Session, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        listing_filters(session=session, **options)  # type: ignore[arg-type]
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_export(
+    empty_store_url: str, tmp_path: Path
+) -> None:
+    engine = seeded_engine(empty_store_url)
+    with Session(engine) as session:
+        evil = m.Organisation(slug="evil", name="@SUM(1+1)*cmd", kind="NGO", source="test")
+        session.add(evil)
+        session.flush()
+        activity = m.Activity(
+            activity_id="A9",
+            title='=HYPERLINK("http://example.org","click")',
+            description="-2+3",
+            status="in_progress",
+            progress_pct=10,
+            start_date=dt.date(2024, 1, 1),
+            lead_organisation_id=evil.id,
+            source_url="+cmd",
+        )
+        session.add(activity)
+        session.flush()
+        assert activity.id is not None
+        session.add(
+            m.ProgressUpdate(
+                activity_id=activity.id,
+                date=dt.date(2024, 1, 1),
+                progress_pct=10,
+                status="in_progress",
+            )
+        )
+        session.add(m.ActivityCountry(activity_id=activity.id, country_iso3="NPL"))
+        session.commit()
+        text = csv_of(session, Filters(countries=("NPL",)))
+    engine.dispose()
+    assert text == HEADER + (
+        'A9,"\'=HYPERLINK(""http://example.org"",""click"")",,,NPL,,\'@SUM(1+1)*cmd,,,'
+        "in_progress,10,2024-01-01,,'+cmd,false\r\n"
+    )

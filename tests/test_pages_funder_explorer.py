@@ -1,0 +1,279 @@
+"""The funder page and the activities explorer through app.py with AppTest.
+
+The downloads are read from Streamlit's in-memory media store (AppTest does not expose their
+bytes), so the page's CSV can be compared byte for byte with `dashboard export`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from dashboard.cli import main
+from tests.conftest import ROOT
+from tests.test_activity_table import HEADER, ROWS
+
+APP = str(ROOT / "app.py")
+FUNDER = "views/funder_page.py"
+EXPLORER = "views/explorer_page.py"
+TODAY = dt.date.today().isoformat()
+CAMI_4 = "CAMI-4 Transboundary Cooperation · CAMI WP"
+
+pytestmark = pytest.mark.usefixtures("app_env")
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str]]:
+    """Every file a run hands to a download button: media URL -> (bytes, file name)."""
+    files: dict[str, tuple[bytes, str]] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(
+        self: MemoryMediaFileStorage,
+        path_or_data: Any,
+        mimetype: str,
+        kind: Any,
+        filename: str | None = None,
+    ) -> str:
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        files[self.get_url(file_id)] = (bytes(path_or_data), filename or "")
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    return files
+
+
+def open_page(page: str, **params: str | list[str]) -> AppTest:
+    """A visit to `page` by a link carrying `params` in its URL (the app's first run, then
+    the page, as tests/test_pages.py does)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [error.value for error in at.error]
+    return at
+
+
+def download(at: AppTest, files: dict[str, tuple[bytes, str]], key: str) -> tuple[bytes, str]:
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
+    return files[button.proto.url]
+
+
+def table(at: AppTest, index: int) -> list[list[str]]:
+    return at.table[index].value.values.tolist()  # type: ignore[no-any-return]
+
+
+def test_a_funder_page_is_reached_by_its_link_and_keeps_the_slug_in_the_url() -> None:
+    at = open_page(FUNDER, funder="hellabrunn-zoo")
+    assert at.selectbox(key="funder").value == "hellabrunn-zoo"
+    assert at.query_params["funder"] == "hellabrunn-zoo"
+    assert [header.value for header in at.main.header] == ["Hellabrunn Zoo"]
+
+
+def test_the_funder_page_shows_its_figures_in_words_and_tables(
+    downloads: dict[str, tuple[bytes, str]],
+) -> None:
+    at = open_page(FUNDER, funder="hellabrunn-zoo")
+    summary = [m.value for m in at.markdown if m.value.startswith("Since")]
+    assert summary == [
+        "Since 2019 your support has reached **3 activities** in 3 range states (Kazakhstan, "
+        "Mongolia and Russian Federation) and 2 CAMI priority regions (PTCRs). Status today: "
+        "1 completed, 1 in progress, 1 cancelled. Funding recorded: EUR 16,000 (2019–2021). "
+        "Results reported include 1,200 camera-trap nights (target 1,000) and 15 people "
+        "trained (target 20). 1 of these activities is invented demo data."
+    ]
+    assert {metric.label: metric.value for metric in at.metric} == {
+        "Activities supported": "3",
+        "Range states": "3",
+        "CAMI priority regions": "2",
+        "Funding (EUR)": "16,000",
+    }
+    assert [s.value for s in at.subheader] == [
+        "Funding by year",
+        "Activities supported",
+        "Outputs against targets",
+        "The plans this support advances",
+        "Where the work happens",
+    ]
+    # Funding per year: amounts with thousands separators, never added across currencies.
+    assert table(at, 0) == [
+        ["2019", "EUR", "10,000", "1", "1"],
+        ["2020", "EUR", "1,000", "1", "1"],
+        ["2021", "EUR", "5,000", "1", "1"],
+    ]
+    activities = table(at, 1)
+    assert [row[0] for row in activities] == ["A1", "A2", "A3"]
+    assert activities[1][2:5] == ["in\\_progress", "50 %", "MNG"]
+    assert table(at, 2) == [
+        ["camera\\-trap nights", "nights", "1,200", "1,000", "120 %", "1"],
+        ["people trained", "people", "15", "20", "75 %", "1"],
+    ]
+    assert [row[1] for row in table(at, 3)] == [
+        "S1",
+        "S1\\.1",
+        "S1\\.2",
+        "S2",
+        "S2\\.1",
+        "CAMI\\-4",
+        "CAMI\\-10",
+    ]
+    titles = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert len(titles) == 3
+    assert "Funding by Hellabrunn Zoo, by year" in titles[0]
+    deck = at.get("deck_gl_json_chart")[0].proto.json
+    assert '"id": "sites"' in deck or '"id":"sites"' in deck
+    # Each table downloads as CSV; all of them together as a ZIP.
+    funding_csv, name = download(at, downloads, "funder-hellabrunn-zoo-funding-csv")
+    assert funding_csv == (
+        b"year,currency,amount,grants,activities\r\n"
+        b"2019,EUR,10000,1,1\r\n2020,EUR,1000,1,1\r\n2021,EUR,5000,1,1\r\n"
+    )
+    assert name == f"manul-funder-hellabrunn-zoo-funding_{TODAY}.csv"
+    archive, name = download(at, downloads, "funder-summary-zip")
+    assert name == f"manul-funder-hellabrunn-zoo_{TODAY}.zip"
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        assert opened.namelist() == [
+            "funding.csv",
+            "activities.csv",
+            "outputs.csv",
+            "items.csv",
+            "sites.csv",
+        ]
+        assert opened.read("funding.csv") == funding_csv
+        assert opened.read("activities.csv").splitlines()[1] == (
+            b"A1,Camera trapping in the Kazakh Altai,completed,100,KAZ,2019-01-01,2020-12-31,"
+            b'"EUR 10,000",false'
+        )
+
+
+def test_the_funder_page_follows_the_shared_filters() -> None:
+    at = open_page(FUNDER, funder="hellabrunn-zoo", demo="false")
+    assert {metric.label: metric.value for metric in at.metric}["Funding (EUR)"] == "15,000"
+    assert [row[0] for row in table(at, 1)] == ["A1", "A2"]
+    at = open_page(FUNDER, funder="hellabrunn-zoo", country="Nepal (NPL)")
+    assert "No activity supported by Hellabrunn Zoo matches the current filters" in (
+        at.info[0].value
+    )
+
+
+def test_without_a_funder_the_page_offers_links_by_slug() -> None:
+    at = open_page(FUNDER)
+    assert at.selectbox(key="funder").value is None
+    assert at.selectbox(key="funder").options == ["fondation-segre", "hellabrunn-zoo"]
+    assert at.info[0].value == (
+        "Choose a funder above, or open one of these links: "
+        "[Fondation Segré](?funder=fondation-segre) · [Hellabrunn Zoo](?funder=hellabrunn-zoo)"
+    )
+    at.selectbox(key="funder").select("fondation-segre").run()
+    assert [header.value for header in at.main.header] == ["Fondation Segré"]
+
+
+def test_an_unknown_funder_in_the_url_is_dropped() -> None:
+    at = open_page(FUNDER, funder="nobody")
+    assert at.selectbox(key="funder").value is None
+    assert "funder" not in at.query_params
+    assert at.info[0].value.startswith("Choose a funder above")
+
+
+def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str]]) -> None:
+    at = open_page(EXPLORER)
+    shown = at.dataframe[0].value
+    assert shown["activity_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
+    assert shown.columns.tolist()[:4] == ["activity_id", "title", "strategy", "cami"]
+    assert any(
+        caption.value.startswith("**5 activities**, 2 of them demo data") for caption in at.caption
+    )
+    data, name = download(at, downloads, "activities-csv")
+    assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A3", "A4", "A5"))).encode()
+    assert name == f"manul-activities_{TODAY}.csv"
+    assert at.get("download_button")[0].proto.label == "Download these 5 rows as CSV"
+
+
+def cli_bytes(tmp_path: Path, *arguments: str) -> bytes:
+    out = tmp_path / "cli.csv"
+    assert main(["export", "--out", str(out), *arguments]) == 0
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("params", "arguments", "rows", "suffix"),
+    [
+        ({"country": "Kazakhstan (KAZ)"}, ["--country", "KAZ"], ["A1", "A4", "A5"], "_country-KAZ"),
+        (
+            {"country": "Kazakhstan (KAZ)", "demo": "false"},
+            ["--country", "KAZ", "--no-demo"],
+            ["A1", "A5"],
+            "_country-KAZ_no-demo",
+        ),
+        (
+            {"funded_by": "Hellabrunn Zoo"},
+            ["--funder", "hellabrunn-zoo"],
+            ["A1", "A2", "A3"],
+            "_funder-hellabrunn-zoo",
+        ),
+        (
+            {"item": ["S1.1 Distribution · Strategy", CAMI_4]},
+            ["--strategy", "S1.1", "--cami", "CAMI-4"],
+            ["A1", "A2", "A3"],
+            "_item-S1.1+CAMI-4",
+        ),
+        ({"ptcr": "9 Altai"}, ["--ptcr", "9"], ["A1", "A4"], "_ptcr-9"),
+        ({"status": "on hold"}, ["--status", "on_hold"], ["A5"], "_status-on-hold"),
+        (
+            {"q": "monitoring", "sort": "progress_pct", "desc": "true"},
+            ["--search", "monitoring", "--sort", "progress_pct", "--descending"],
+            ["A5", "A4"],
+            "_search-monitoring",
+        ),
+        ({"as_of": "2020-01-01"}, ["--as-of", "2020-01-01"], ["A1"], "_as-of-2020-01-01"),
+    ],
+)  # fmt: skip
+def test_the_page_download_and_the_cli_write_the_same_bytes(
+    downloads: dict[str, tuple[bytes, str]],
+    tmp_path: Path,
+    params: dict[str, str | list[str]],
+    arguments: list[str],
+    rows: list[str],
+    suffix: str,
+) -> None:
+    at = open_page(EXPLORER, **params)
+    assert at.dataframe[0].value["activity_id"].tolist() == rows
+    data, name = download(at, downloads, "activities-csv")
+    assert data == cli_bytes(tmp_path, *arguments)
+    assert name == f"manul-activities_{TODAY}{suffix}.csv"
+
+
+def test_the_explorer_says_why_it_is_empty() -> None:
+    at = open_page(EXPLORER, q="no such words")
+    assert not at.dataframe
+    assert at.info[0].value.startswith(
+        "No activity matches the current filters and the search “no such words”"
+    )
+
+
+def test_searching_and_sorting_on_the_page(downloads: dict[str, tuple[bytes, str]]) -> None:
+    at = open_page(EXPLORER)
+    at.text_input(key="q").input("steppe").run()
+    assert at.dataframe[0].value["activity_id"].tolist() == ["A2"]
+    at.text_input(key="q").input("").run()
+    at.selectbox(key="sort").select("end_date").run()
+    at.toggle(key="desc").set_value(True).run()
+    assert at.dataframe[0].value["activity_id"].tolist() == ["A4", "A3", "A1", "A2", "A5"]
+    data, _ = download(at, downloads, "activities-csv")
+    assert [line.split(b",")[0] for line in data.splitlines()[1:]] == [
+        b"A4",
+        b"A3",
+        b"A1",
+        b"A2",
+        b"A5",
+    ]

@@ -1,0 +1,143 @@
+"""Funder impact: what one funder's support reached and achieved, in words a board can read."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.export import export_filename, tables_to_zip
+from dashboard.ui import data, layout, printing
+from dashboard.ui.funder_choice import choose_funder, funder_links
+from dashboard.ui.sidebar import shared_filters
+
+layout.header(
+    "Funder impact",
+    "What a funder's support reached: the activities, what they achieved against their "
+    "targets, the plans they advance and where the work happens. Print it or save it as PDF "
+    "with your browser's Print command.",
+)
+
+with layout.guard("The funder page"), st.spinner("Gathering the funder's figures…"):
+    filters = shared_filters()
+    printing.report_layout()
+    funder = choose_funder()
+    if funder is None:
+        links = funder_links()
+        st.info(
+            "Choose a funder above, or open one of these links: "
+            + " · ".join(f"[{name}]({link})" for name, link in links)
+            if links
+            else "No funding or funder is recorded in the store yet."
+        )
+        st.stop()
+
+    figures = data.funder_figures(filters=filters, funder=funder)
+    if figures is None:
+        st.info(f"“{funder}” is no longer in the store. Choose another funder above.")
+        st.stop()
+    st.header(figures.name)
+    layout.demo_notice(filters)
+    layout.as_of_notice(filters)
+    if not figures.activities:
+        st.info(
+            f"No activity supported by {figures.name} matches the current filters. Widen the "
+            "filters in the sidebar, or use *Reset filters*."
+        )
+        st.stop()
+
+    outputs = data.funder_outputs(filters=filters, funder=funder)
+    as_of = filters.as_of.isoformat() if filters.as_of else ""
+    with st.container(border=True):
+        st.markdown(charts.plain_summary(figures, outputs, as_of=as_of))
+
+    columns = st.columns(3 + len(figures.funding))
+    columns[0].metric("Activities supported", figures.activities)
+    columns[1].metric("Range states", len(figures.countries))
+    columns[2].metric("CAMI priority regions", figures.regions)
+    for column, (currency, amount) in zip(columns[3:], figures.funding, strict=True):
+        column.metric(f"Funding ({currency})", f"{amount:,.0f}")
+    if len(figures.funding) > 1:
+        st.caption("Each currency is shown on its own; amounts are never added across them.")
+
+    funding = data.funder_funding(filters=filters, funder=funder)
+    st.subheader("Funding by year")
+    if funding.empty:
+        st.info(f"No funding amount is recorded for {figures.name}; the support is a link only.")
+    else:
+        st.plotly_chart(
+            charts.funding_by_year(funding, title=f"Funding by {figures.name}, by year"),
+            width=printing.REPORT_WIDTH,
+            key="funder-funding-chart",
+            config={"displaylogo": False},
+        )
+        printing.report_table(funding, whole=["amount"])
+        layout.csv_download(funding, key=f"funder-{funder}-funding", filters=filters)
+
+    activities = data.funder_activities(filters=filters, funder=funder)
+    st.subheader("Activities supported")
+    printing.report_table(activities, percent=["progress_pct"])
+    layout.csv_download(activities, key=f"funder-{funder}-activities", filters=filters)
+
+    st.subheader("Outputs against targets")
+    if outputs.empty:
+        st.info("No output is reported yet for these activities.")
+    else:
+        if outputs["pct_of_target"].notna().any():
+            st.plotly_chart(
+                charts.outputs_against_targets(outputs),
+                width=printing.REPORT_WIDTH,
+                key="funder-outputs-chart",
+                config={"displaylogo": False},
+            )
+        printing.report_table(outputs, whole=["achieved", "target"], percent=["pct_of_target"])
+        layout.csv_download(outputs, key=f"funder-{funder}-outputs", filters=filters)
+
+    items = data.funder_items(filters=filters, funder=funder)
+    st.subheader("The plans this support advances")
+    if items.empty:
+        st.info("These activities are not linked to any Strategy item or CAMI section yet.")
+    else:
+        st.plotly_chart(
+            charts.items_advanced(
+                items, title="Conservation Strategy items and CAMI sections advanced"
+            ),
+            width=printing.REPORT_WIDTH,
+            key="funder-items-chart",
+            config={"displaylogo": False},
+        )
+        printing.report_table(items, percent=["completion_pct"])
+        layout.csv_download(items, key=f"funder-{funder}-items", filters=filters)
+
+    sites = data.funder_sites(filters=filters, funder=funder)
+    st.subheader("Where the work happens")
+    if sites.empty:
+        st.info("No site is recorded for these activities (range-wide or desk work).")
+    else:
+        st.pydeck_chart(
+            charts.funder_sites_deck(sites),
+            width=printing.REPORT_WIDTH,
+            height=400,
+            key="funder-sites-map",
+        )
+        st.html(charts.status_legend_html(sites["status"]))
+        st.caption(
+            f"{len(sites)} site(s) of the activities above, coloured by status. Outlines: the "
+            "range states (Natural Earth, public domain)."
+        )
+        with st.expander("The sites on the map"):
+            printing.report_table(sites)
+            layout.csv_download(sites, key=f"funder-{funder}-sites", filters=filters)
+
+    st.download_button(
+        "Download all these tables (ZIP of CSV files)",
+        tables_to_zip(
+            {
+                "funding": funding,
+                "activities": activities,
+                "outputs": outputs,
+                "items": items,
+                "sites": sites,
+            }
+        ),
+        file_name=export_filename(f"funder-{funder}", filters, extension="zip"),
+        mime="application/zip",
+        key="funder-summary-zip",
+    )
