@@ -1,0 +1,720 @@
+"""Validated import of the templates in data/templates/: all rows checked, then all or nothing.
+
+`dashboard import FILE` and the upload on the edit page run `import_file`. A file is read
+(UTF-8 with or without a BOM, or UTF-16; `,` `;` or tab delimited), recognised by its columns,
+and every row is parsed and checked before anything is written. Any error rejects the whole file
+with `row N, column X: message` lines and leaves the store as it was. A clean file is applied in
+one transaction, upserting by key, so importing the same file twice changes nothing.
+
+The typed cell readers here are also what `seed.py` loads `data/` with.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from dashboard import editing
+from dashboard import models as m
+from dashboard.auth import Actor
+from dashboard.editing import (
+    ActivityDraft,
+    EditError,
+    FundingDraft,
+    OutputDraft,
+    Problem,
+    ProgressDraft,
+    Reference,
+    SiteDraft,
+)
+from dashboard.settings import PROJECT_ROOT
+
+T = TypeVar("T")
+
+ACTIVITY_COLUMNS = (
+    "activity_id",
+    "title",
+    "description",
+    "status",
+    "progress_pct",
+    "start_date",
+    "end_date",
+    "lead_organisation",
+    "partners",
+    "funders",
+    "countries",
+    "ptcrs",
+    "strategy_items",
+    "cami_sections",
+    "latitude",
+    "longitude",
+    "source_url",
+    "demo",
+)
+PROGRESS_COLUMNS = ("activity_id", "date", "progress_pct", "status", "note", "source")
+FUNDING_COLUMNS = (
+    "funder",
+    "activity_id",
+    "amount",
+    "currency",
+    "year",
+    "note",
+    "source",
+    "demo",
+)
+OUTPUT_COLUMNS = (
+    "activity_id",
+    "indicator",
+    "value",
+    "unit",
+    "target",
+    "date",
+    "note",
+    "source",
+    "demo",
+)
+# Template name (as in data/templates/<name>.csv) -> its columns, in order.
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "activities": ACTIVITY_COLUMNS,
+    "progress_updates": PROGRESS_COLUMNS,
+    "funding": FUNDING_COLUMNS,
+    "outputs": OUTPUT_COLUMNS,
+}
+# Blank templates with an example row each, documented in the README.
+TEMPLATE_DIR = PROJECT_ROOT / "data" / "templates"
+# A rejected file lists at most this many problems (and says how many more there are).
+MAX_LISTED = 200
+
+
+class RowError(ValueError):
+    """A bad cell, located as a spreadsheet shows it: `row N, column X: message`."""
+
+    def __init__(self, line: int, column: str, message: str) -> None:
+        self.line, self.column, self.message = line, column, message
+        super().__init__(f"row {line}, column {column}: {message}")
+
+
+class ImportFileError(ValueError):
+    """A file that was not imported, with every reason (the store is unchanged)."""
+
+    def __init__(self, problems: Sequence[str], *, warnings: Sequence[str] = ()) -> None:
+        self.problems = list(problems)
+        self.warnings = list(warnings)
+        super().__init__("\n".join(self.problems))
+
+    def lines(self, limit: int = MAX_LISTED) -> list[str]:
+        shown = self.problems[:limit]
+        if len(self.problems) > limit:
+            shown.append(f"… and {len(self.problems) - limit} more")
+        return shown
+
+
+class Reader:
+    """Typed cells of a CSV row (a dict of stripped strings); a bad cell raises `fail(...)`."""
+
+    def fail(self, line: int, column: str, message: str) -> Exception:
+        return RowError(line, column, message)
+
+    def text(self, line: int, row: Mapping[str, str], column: str, *, required: bool = True) -> str:
+        if column not in row:
+            raise self.fail(line, column, "column missing")
+        value = row[column]
+        if required and not value:
+            raise self.fail(line, column, "value required")
+        return value
+
+    def boolean(self, line: int, row: Mapping[str, str], column: str) -> bool:
+        value = self.text(line, row, column).lower()
+        if value in ("true", "yes", "1"):
+            return True
+        if value in ("false", "no", "0"):
+            return False
+        raise self.fail(line, column, f"expected true or false, got {value!r}")
+
+    def number(
+        self, line: int, row: Mapping[str, str], column: str, *, required: bool = True
+    ) -> float | None:
+        value = self.text(line, row, column, required=required)
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError as error:
+            raise self.fail(line, column, f"expected a number, got {value!r}") from error
+        if not math.isfinite(number):
+            raise self.fail(line, column, f"expected a number, got {value!r}")
+        return number
+
+    def integer(
+        self, line: int, row: Mapping[str, str], column: str, *, required: bool = True
+    ) -> int | None:
+        number = self.number(line, row, column, required=required)
+        if number is None:
+            return None
+        if not number.is_integer() or abs(number) > 2**31:
+            raise self.fail(line, column, f"expected a whole number, got {row[column]!r}")
+        return int(number)
+
+    def date(
+        self, line: int, row: Mapping[str, str], column: str, *, required: bool = True
+    ) -> dt.date | None:
+        value = self.text(line, row, column, required=required)
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as error:
+            raise self.fail(line, column, f"expected a date YYYY-MM-DD, got {value!r}") from error
+
+    def choice(self, line: int, row: Mapping[str, str], column: str, allowed: Iterable[str]) -> str:
+        value = self.text(line, row, column)
+        allowed = tuple(allowed)
+        if value not in allowed:
+            raise self.fail(line, column, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def listed(self, line: int, row: Mapping[str, str], column: str) -> list[str]:
+        return [
+            part.strip()
+            for part in self.text(line, row, column, required=False).split(";")
+            if part.strip()
+        ]
+
+    def weighted(self, line: int, row: Mapping[str, str], column: str) -> list[tuple[str, float]]:
+        """`CODE` or `CODE:weight` entries (weight 1 by default)."""
+        pairs: list[tuple[str, float]] = []
+        for entry in self.listed(line, row, column):
+            code, _, weight_text = entry.partition(":")
+            try:
+                weight = float(weight_text) if weight_text else 1.0
+            except ValueError as error:
+                raise self.fail(line, column, f"bad weight in {entry!r}") from error
+            pairs.append((code.strip(), weight))
+        return pairs
+
+
+READER = Reader()
+
+
+class _Cells:
+    """Reads one row, collecting every bad cell instead of stopping at the first."""
+
+    def __init__(self, line: int, row: Mapping[str, str]) -> None:
+        self.line, self.row = line, row
+        self.errors: list[RowError] = []
+
+    def __call__(self, read: Callable[..., T], column: str, default: T, **options: Any) -> T:
+        try:
+            return read(self.line, self.row, column, **options)
+        except RowError as error:
+            self.errors.append(error)
+            return default
+
+    def problems(self, problems: Iterable[Problem]) -> None:
+        self.errors.extend(
+            RowError(self.line, problem.field, problem.message)
+            for problem in problems
+            if not problem.warning
+        )
+
+
+def parse_activity(line: int, row: Mapping[str, str]) -> tuple[ActivityDraft, list[RowError]]:
+    """An activities.csv row as a draft (codes not yet checked), and its unreadable cells."""
+    cells = _Cells(line, row)
+    latitude = cells(READER.number, "latitude", None, required=False)
+    longitude = cells(READER.number, "longitude", None, required=False)
+    sites: tuple[SiteDraft, ...] = ()
+    if (latitude is None) != (longitude is None) and not cells.errors:
+        cells.errors.append(
+            RowError(line, "latitude", "give both latitude and longitude, or neither")
+        )
+    elif latitude is not None and longitude is not None:
+        sites = (SiteDraft(latitude, longitude),)
+    ptcrs: list[int] = []
+    for number in cells(READER.listed, "ptcrs", list[str]()):
+        if number.isascii() and number.isdigit():
+            ptcrs.append(int(number))
+        else:
+            cells.errors.append(RowError(line, "ptcrs", f"unknown PTCR {number!r}"))
+    draft = ActivityDraft(
+        activity_id=cells(READER.text, "activity_id", ""),
+        title=cells(READER.text, "title", ""),
+        description=cells(READER.text, "description", "", required=False),
+        status=cells(READER.choice, "status", "planned", allowed=m.ACTIVITY_STATUSES),
+        progress_pct=cells(READER.number, "progress_pct", None) or 0.0,
+        start_date=cells(READER.date, "start_date", None, required=False),
+        end_date=cells(READER.date, "end_date", None, required=False),
+        lead_organisation=cells(READER.text, "lead_organisation", "", required=False) or None,
+        partners=tuple(dict.fromkeys(cells(READER.listed, "partners", list[str]()))),
+        funders=tuple(dict.fromkeys(cells(READER.listed, "funders", list[str]()))),
+        countries=tuple(iso3.upper() for iso3 in cells(READER.listed, "countries", list[str]())),
+        ptcrs=tuple(ptcrs),
+        strategy_items=tuple(cells(READER.weighted, "strategy_items", list[tuple[str, float]]())),
+        cami_sections=tuple(cells(READER.weighted, "cami_sections", list[tuple[str, float]]())),
+        sites=sites,
+        source_url=cells(READER.text, "source_url", "", required=False),
+        demo=cells(READER.boolean, "demo", False),
+    )
+    return draft, cells.errors
+
+
+def parse_progress(line: int, row: Mapping[str, str]) -> tuple[ProgressDraft, list[RowError]]:
+    cells = _Cells(line, row)
+    draft = ProgressDraft(
+        activity_id=cells(READER.text, "activity_id", ""),
+        date=cells(READER.date, "date", None) or dt.date.min,
+        progress_pct=cells(READER.number, "progress_pct", None) or 0.0,
+        status=cells(READER.choice, "status", "planned", allowed=m.ACTIVITY_STATUSES),
+        note=cells(READER.text, "note", "", required=False),
+        source=cells(READER.text, "source", "", required=False),
+    )
+    return draft, cells.errors
+
+
+def _amount(line: int, row: Mapping[str, str], column: str) -> Decimal:
+    value = READER.text(line, row, column)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation as error:
+        raise RowError(line, column, f"expected an amount, got {value!r}") from error
+    if not amount.is_finite():
+        raise RowError(line, column, f"expected an amount, got {value!r}")
+    return amount
+
+
+def parse_funding(line: int, row: Mapping[str, str]) -> tuple[FundingDraft, list[RowError]]:
+    cells = _Cells(line, row)
+    draft = FundingDraft(
+        funder=cells(READER.text, "funder", ""),
+        activity_id=cells(READER.text, "activity_id", ""),
+        amount=cells(_amount, "amount", Decimal(1)),
+        currency=cells(READER.text, "currency", "XXX").upper(),
+        year=cells(READER.integer, "year", None) or 0,
+        note=cells(READER.text, "note", "", required=False),
+        source=cells(READER.text, "source", ""),
+        demo=cells(READER.boolean, "demo", False),
+    )
+    return draft, cells.errors
+
+
+def parse_output(line: int, row: Mapping[str, str]) -> tuple[OutputDraft, list[RowError]]:
+    cells = _Cells(line, row)
+    draft = OutputDraft(
+        activity_id=cells(READER.text, "activity_id", ""),
+        indicator=cells(READER.text, "indicator", ""),
+        value=cells(READER.number, "value", None) or 0.0,
+        unit=cells(READER.text, "unit", "", required=False),
+        target=cells(READER.number, "target", None, required=False),
+        date=cells(READER.date, "date", None, required=False),
+        note=cells(READER.text, "note", "", required=False),
+        source=cells(READER.text, "source", ""),
+        demo=cells(READER.boolean, "demo", False),
+    )
+    return draft, cells.errors
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file read as text: its header and its data rows with their spreadsheet row numbers."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    delimiter: str
+
+
+NEWLINE = b"\n"
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportFileError(
+            ["this is a spreadsheet workbook (.xlsx/.ods), not CSV: save it as “CSV UTF-8”"]
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise ImportFileError([f"the file is not valid UTF-16 text ({error.reason})"]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(
+            [
+                f"the file is not UTF-8 text (line {data.count(NEWLINE, 0, error.start) + 1} "
+                f"holds the byte 0x{data[error.start]:02x}): save it from your spreadsheet as "
+                "“CSV UTF-8”"
+            ]
+        ) from None
+
+
+def read_table(data: bytes) -> Table:
+    """Decode and split a CSV file; refuse what cannot be a table, with a clear reason."""
+    if not data.strip():
+        raise ImportFileError(["the file is empty"])
+    text = _decode(data)
+    if "\x00" in text:
+        raise ImportFileError(["the file holds binary data (NUL characters), not CSV text"])
+    if not text.strip():
+        raise ImportFileError(["the file is empty"])
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    # A spreadsheet set to another locale saves `;`-delimited CSV; take what the header uses.
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise ImportFileError(
+            [f"the file is not valid CSV (line {reader.line_num}): {error}"]
+        ) from None
+    numbered = [
+        (number, record)
+        for number, record in enumerate(records, start=1)
+        if any(cell.strip() for cell in record)
+    ]
+    if not numbered:
+        raise ImportFileError(["the file is empty"])
+    header_line, header_cells = numbered[0]
+    header = tuple(cell.strip() for cell in header_cells)
+    problems: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, record in numbered[1:]:
+        # Count rows as a spreadsheet does: the header is the first.
+        line = number - header_line + 1
+        if len(record) != len(header):
+            problems.append(
+                f"row {line}: {len(record)} cells, but the header has {len(header)} columns"
+            )
+            continue
+        rows.append((line, {name: cell.strip() for name, cell in zip(header, record, strict=True)}))
+    if problems:
+        raise ImportFileError(problems)
+    return Table(header=header, rows=tuple(rows), delimiter=delimiter)
+
+
+def recognise(header: Sequence[str]) -> str:
+    """Which template a header belongs to; refuse missing, extra, unnamed or repeated columns."""
+    names = [name for name in header if name]
+    best = max(TEMPLATES, key=lambda kind: len(set(TEMPLATES[kind]) & set(names)))
+    expected = TEMPLATES[best]
+    if not set(expected) & set(names):
+        raise ImportFileError(
+            [
+                "the columns match no template: expected the columns of "
+                + ", ".join(f"{kind}.csv" for kind in TEMPLATES)
+                + " (see data/templates/); the first row is "
+                + repr(",".join(header)[:200])
+            ]
+        )
+    unnamed = [str(index) for index, name in enumerate(header, 1) if not name]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    missing = [name for name in expected if name not in names]
+    extra = [name for name in dict.fromkeys(names) if name not in expected]
+    problems = [
+        f"{what}: {', '.join(columns)}"
+        for what, columns in (
+            ("missing columns", missing),
+            (f"columns not in the {best} template", extra),
+            ("columns named more than once", repeated),
+            ("columns without a name (by position)", unnamed),
+        )
+        if columns
+    ]
+    if problems:
+        raise ImportFileError(
+            [f"the file looks like {best}.csv, but has {problem}" for problem in problems]
+        )
+    return best
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    kind: str
+    rows: int
+    dry_run: bool
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self, limit: int = 20) -> list[str]:
+        """The report as text: every key added or changed, the first `limit` left alone."""
+
+        def listed(label: str, keys: list[str], limit: int | None = None) -> str:
+            shown = keys[:limit] if limit else keys
+            more = f", … and {len(keys) - len(shown)} more" if len(shown) < len(keys) else ""
+            return f"{label} ({len(keys)})" + (": " + ", ".join(shown) + more if keys else "")
+
+        return [
+            f"{self.kind}: {self.rows} rows"
+            + (" (dry run: nothing was written)" if self.dry_run else ""),
+            listed("added", self.added),
+            listed("changed", self.changed),
+            listed("left alone", self.unchanged, limit),
+            *(f"warning: {warning}" for warning in self.warnings),
+        ]
+
+
+@dataclass
+class _Checked:
+    """A file's rows parsed and checked: drafts by row number, problems, warnings."""
+
+    drafts: list[tuple[int, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(
+        self, line: int, draft: Any, errors: list[RowError], problems: Iterable[Problem]
+    ) -> None:
+        # A cell that cannot be read is reported once, not again by the checks.
+        unreadable = {error.column for error in errors}
+        problems = [problem for problem in problems if problem.field not in unreadable]
+        self.drafts.append((line, draft))
+        self.errors.extend(errors)
+        self.errors.extend(
+            RowError(line, problem.field, problem.message)
+            for problem in problems
+            if not problem.warning
+        )
+        self.warnings.extend(
+            f"row {line}, column {problem.field}: {problem.message}"
+            for problem in problems
+            if problem.warning
+        )
+
+
+def _duplicates(checked: _Checked, key: Callable[[Any], Any], column: str, what: str) -> None:
+    seen: dict[Any, int] = {}
+    for line, draft in checked.drafts:
+        value = key(draft)
+        if value in seen:
+            checked.errors.append(
+                RowError(line, column, f"duplicate {what} (also in row {seen[value]})")
+            )
+        else:
+            seen[value] = line
+
+
+def _permission(
+    checked: _Checked,
+    session: Session,
+    actor: Actor,
+    activity_of: Callable[[Any], str],
+    *,
+    proposed: Callable[[Any], ActivityDraft | None] = lambda draft: None,
+) -> None:
+    if actor.unrestricted:
+        return
+    for line, draft in checked.drafts:
+        current = editing.load_draft(session=session, activity_id=activity_of(draft))
+        change = proposed(draft)
+        if current and change and not editing.differences(current, change):
+            continue  # a row that changes nothing needs no right to edit
+        for candidate in (current, change):
+            if candidate and not actor.may_edit(candidate.lead_organisation, candidate.partners):
+                checked.errors.append(
+                    RowError(line, "lead_organisation", actor.refusal(candidate.activity_id))
+                )
+                break
+
+
+def _with_primary_site(draft: ActivityDraft, current: ActivityDraft | None) -> ActivityDraft:
+    """A file row sets the primary (first) site; further sites, from the edit form, stay."""
+    if not draft.sites or current is None or not current.sites:
+        return draft
+    primary, *others = current.sites
+    site = draft.sites[0]
+    if (site.latitude, site.longitude) == (primary.latitude, primary.longitude):
+        site = primary
+    return dataclasses.replace(draft, sites=(site, *others))
+
+
+def _check(
+    table: Table, kind: str, session: Session, actor: Actor, reference: Reference
+) -> _Checked:
+    checked = _Checked()
+    if kind == "activities":
+        for line, row in table.rows:
+            draft, errors = parse_activity(line, row)
+            current = editing.load_draft(session=session, activity_id=draft.activity_id)
+            draft = _with_primary_site(draft, current)
+            checked.add(line, draft, errors, editing.check_activity(draft, reference))
+        _duplicates(checked, lambda draft: draft.activity_id, "activity_id", "activity")
+        _permission(
+            checked, session, actor, lambda draft: draft.activity_id, proposed=lambda draft: draft
+        )
+    elif kind == "progress_updates":
+        today = dt.date.today()
+        for line, row in table.rows:
+            progress, errors = parse_progress(line, row)
+            problems = editing.check_progress(progress, reference.activities, today=today)
+            if any(error.column == "date" for error in errors):
+                problems = [problem for problem in problems if problem.field != "date"]
+            checked.add(line, progress, errors, problems)
+        _duplicates(
+            checked,
+            lambda draft: (draft.activity_id, draft.date),
+            "date",
+            "update for this activity and date",
+        )
+        _permission(checked, session, actor, lambda draft: draft.activity_id)
+    elif kind == "funding":
+        for line, row in table.rows:
+            funding, errors = parse_funding(line, row)
+            checked.add(line, funding, errors, editing.check_funding(funding, reference))
+        _duplicates(
+            checked, lambda draft: draft.key, "year", "entry for this funder, activity and year"
+        )
+        _permission(checked, session, actor, lambda draft: draft.activity_id)
+    else:
+        for line, row in table.rows:
+            output, errors = parse_output(line, row)
+            checked.add(line, output, errors, editing.check_output(output, reference))
+        _duplicates(checked, lambda draft: draft.key, "date", "output for this indicator and date")
+        _permission(checked, session, actor, lambda draft: draft.activity_id)
+    return checked
+
+
+def _existing_update(session: Session, pk: int, draft: ProgressDraft) -> bool:
+    return (
+        session.exec(
+            select(m.ProgressUpdate.id).where(
+                m.ProgressUpdate.activity_id == pk,
+                m.ProgressUpdate.date == draft.date,
+                m.ProgressUpdate.progress_pct == float(draft.progress_pct),
+                m.ProgressUpdate.status == draft.status,
+                m.ProgressUpdate.note == draft.note,
+                m.ProgressUpdate.source == draft.source,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _apply(
+    session: Session,
+    kind: str,
+    checked: _Checked,
+    actor: Actor,
+    reference: Reference,
+    report: ImportReport,
+    note: str,
+) -> None:
+    def sort(outcome: str, key: str) -> None:
+        {"added": report.added, "changed": report.changed, "unchanged": report.unchanged}[
+            outcome
+        ].append(key)
+
+    if kind == "activities":
+        for _, draft in checked.drafts:
+            current = editing.load_draft(session=session, activity_id=draft.activity_id)
+            result = editing.save_activity(
+                session=session,
+                draft=draft,
+                actor=actor,
+                base=current,
+                reference=reference,
+                note=note,
+            )
+            reference = dataclasses.replace(
+                reference,
+                activities={**reference.activities, draft.activity_id: _pk(session, draft)},
+            )
+            changed = f" ({', '.join(result.changes)})" if result.outcome == "changed" else ""
+            sort(result.outcome, draft.activity_id + changed)
+    elif kind == "progress_updates":
+        for _, progress in checked.drafts:
+            pk = reference.activities[progress.activity_id]
+            key = f"{progress.activity_id} {progress.date.isoformat()}"
+            if _existing_update(session, pk, progress):
+                sort("unchanged", key)
+                continue
+            editing.record_progress(session=session, draft=progress, actor=actor)
+            sort("added", key)
+    elif kind == "funding":
+        for _, funding in checked.drafts:
+            outcome = editing.record_funding(
+                session=session, draft=funding, actor=actor, replace=True, reference=reference
+            )
+            sort(
+                outcome,
+                f"{funding.funder} → {funding.activity_id} {funding.year} {funding.currency}",
+            )
+    else:
+        for _, output in checked.drafts:
+            outcome = editing.record_output(
+                session=session, draft=output, actor=actor, replace=True, reference=reference
+            )
+            when = output.date.isoformat() if output.date else "undated"
+            sort(outcome, f"{output.activity_id} {output.indicator} {when}")
+
+
+def _pk(session: Session, draft: ActivityDraft) -> int:
+    pk = session.exec(
+        select(m.Activity.id).where(col(m.Activity.activity_id) == draft.activity_id)
+    ).one()
+    assert pk is not None
+    return pk
+
+
+def import_file(
+    *,
+    session: Session,
+    data: bytes,
+    actor: Actor,
+    name: str = "",
+    dry_run: bool = False,
+) -> ImportReport:
+    """Check every row of a template file, then apply it in one transaction (or roll back).
+
+    Raises ImportFileError, with the store unchanged, when anything is wrong.
+    """
+    table = read_table(data)
+    kind = recognise(table.header)
+    if not table.rows:
+        raise ImportFileError(["the file has a header but no data rows"])
+    reference = editing.load_reference(session=session)
+    checked = _check(table, kind, session, actor, reference)
+    if checked.errors:
+        session.rollback()
+        ordered = sorted(
+            checked.errors,
+            key=lambda error: (error.line, _column_order(kind, error.column), error.message),
+        )
+        raise ImportFileError([str(error) for error in ordered], warnings=checked.warnings)
+    report = ImportReport(
+        kind=kind, rows=len(table.rows), dry_run=dry_run, warnings=checked.warnings
+    )
+    note = f"imported from {name}" if name else "imported"
+    try:
+        _apply(session, kind, checked, actor, reference, report, note)
+        session.flush()
+    except EditError as error:
+        session.rollback()
+        raise ImportFileError([f"nothing was imported: {error}"]) from None
+    except SQLAlchemyError as error:
+        session.rollback()
+        raise ImportFileError(
+            [f"the store refused the import, nothing was imported: {type(error).__name__}"]
+        ) from None
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return report
+
+
+def _column_order(kind: str, column: str) -> int:
+    columns = TEMPLATES[kind]
+    return columns.index(column) if column in columns else len(columns)

@@ -1,0 +1,701 @@
+"""The edit page's forms: an activity, a progress update, funding, an output, a file, history.
+
+Every form goes through `dashboard.editing` (or `dashboard.importer`), the same code the command
+line uses. A refused save keeps what was typed and shows each problem under its field (the run
+after the submit renders them, hence the `st.rerun()`). A save clears every cached figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import editing
+from dashboard.auth import Actor
+from dashboard.editing import (
+    ActivityDraft,
+    EditConflictError,
+    EditError,
+    FundingDraft,
+    OutputDraft,
+    Problem,
+    ProgressDraft,
+    SiteDraft,
+)
+from dashboard.importer import TEMPLATE_DIR, TEMPLATES, ImportFileError, import_file
+from dashboard.ui import data, history
+from dashboard.ui.store import session
+
+TASKS = ("Activity", "Progress update", "Funding", "Output", "Import a file", "History")
+NEW = ""
+EARLIEST = dt.date(1990, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+SITE_COLUMNS = ("name", "latitude", "longitude")
+
+
+def _choices() -> dict[str, list[tuple[Any, str]]]:
+    with session() as current:
+        return editing.form_choices(session=current)
+
+
+def _labels(pairs: Iterable[tuple[Any, str]]) -> Callable[[Any], str]:
+    labels = dict(pairs)
+    return lambda value: labels.get(value, str(value))
+
+
+def _show(problems: Sequence[Problem], *fields: str) -> None:
+    """The problems of these fields, right under them."""
+    for problem in problems:
+        if problem.field in fields:
+            if problem.warning:
+                st.warning(problem.message, icon=":material/warning:")
+            else:
+                st.error(problem.message, icon=":material/error:")
+
+
+def _show_others(problems: Sequence[Problem], shown: Iterable[str]) -> None:
+    _show(problems, *{problem.field for problem in problems} - set(shown))
+
+
+def _flash(key: str) -> None:
+    """The outcome of the last save, shown once."""
+    outcome = st.session_state.pop(key, None)
+    if outcome:
+        message, warnings = outcome
+        st.success(message, icon=":material/check_circle:")
+        for warning in warnings:
+            st.warning(warning, icon=":material/warning:")
+
+
+def _editable(user: Actor) -> list[tuple[str, str]]:
+    with session() as current:
+        return editing.editable_activities(session=current, actor=user)
+
+
+def _activity_select(
+    label: str, activities: Sequence[tuple[str, str]], key: str, **options: Any
+) -> Any:
+    titles = dict(activities)
+    return st.selectbox(
+        label,
+        [activity_id for activity_id, _ in activities],
+        format_func=lambda activity_id: f"{activity_id} · {titles.get(activity_id, '')}",
+        key=key,
+        **options,
+    )
+
+
+# The activity form
+
+
+def _load_activity(activity_id: str) -> None:
+    """Put an activity's stored values (or a blank one) into the form's widgets."""
+    draft = None
+    if activity_id:
+        with session() as current:
+            draft = editing.load_draft(session=current, activity_id=activity_id)
+    shown = draft or ActivityDraft(activity_id="", title="")
+    state = st.session_state
+    state["act_base"] = draft
+    state["act_loaded"] = activity_id
+    state["act_problems"] = []
+    state.pop("act_conflict", None)
+    for name in ("activity_id", "title", "description", "status", "source_url", "demo"):
+        state[f"act_{name}"] = getattr(shown, name)
+    state["act_progress_pct"] = float(shown.progress_pct)
+    state["act_start_date"] = shown.start_date
+    state["act_end_date"] = shown.end_date
+    state["act_lead_organisation"] = shown.lead_organisation or ""
+    for name in ("partners", "funders", "countries", "ptcrs"):
+        state[f"act_{name}"] = list(getattr(shown, name))
+    state["act_strategy_items"] = [code for code, _ in shown.strategy_items]
+    state["act_cami_sections"] = [code for code, _ in shown.cami_sections]
+    state["act_weights"] = "; ".join(
+        f"{code}:{weight:g}"
+        for code, weight in (*shown.strategy_items, *shown.cami_sections)
+        if weight != 1
+    )
+    # A new key gives the sites table a fresh start (its edits live under its key).
+    state["act_sites_key"] = state.get("act_sites_key", 0) + 1
+    state["act_sites"] = [
+        {"name": site.name, "latitude": site.latitude, "longitude": site.longitude}
+        for site in shown.sites
+    ]
+
+
+def _reload_activity() -> None:
+    st.session_state["act_loaded"] = None
+
+
+def _parse_weights(text: str, linked: set[str], problems: list[Problem]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for entry in (part.strip() for part in text.split(";")):
+        if not entry:
+            continue
+        code, _, value = entry.partition(":")
+        code = code.strip()
+        try:
+            weight = float(value)
+        except ValueError:
+            problems.append(Problem("weights", f"write CODE:weight, e.g. S1.1:2 (not {entry!r})"))
+            continue
+        if code not in linked:
+            problems.append(Problem("weights", f"{code} is not among the linked items"))
+        weights[code] = weight
+    return weights
+
+
+def _parse_sites(frame: pd.DataFrame, problems: list[Problem]) -> tuple[SiteDraft, ...]:
+    sites: list[SiteDraft] = []
+    for number, row in enumerate(frame.to_dict("records"), start=1):
+        latitude, longitude = row.get("latitude"), row.get("longitude")
+        missing = [
+            value is None or (isinstance(value, float) and math.isnan(value))
+            for value in (latitude, longitude)
+        ]
+        name = (
+            "" if row.get("name") is None or pd.isna(row.get("name")) else str(row["name"]).strip()
+        )
+        if all(missing):
+            if name:
+                problems.append(Problem("latitude", f"site {number} ({name}) needs coordinates"))
+            continue
+        if any(missing):
+            problems.append(Problem("latitude", f"site {number}: give both latitude and longitude"))
+            continue
+        sites.append(SiteDraft(float(latitude), float(longitude), name))  # type: ignore[arg-type]
+    return tuple(sites)
+
+
+def _activity_from_form(sites: pd.DataFrame) -> tuple[ActivityDraft, list[Problem]]:
+    state = st.session_state
+    problems: list[Problem] = []
+    strategy = list(state["act_strategy_items"])
+    cami = list(state["act_cami_sections"])
+    weights = _parse_weights(state["act_weights"], {*strategy, *cami}, problems)
+    progress = state["act_progress_pct"]
+    draft = ActivityDraft(
+        activity_id=str(state["act_activity_id"]).strip(),
+        title=str(state["act_title"]).strip(),
+        description=str(state["act_description"]).strip(),
+        status=state["act_status"],
+        progress_pct=float("nan") if progress is None else float(progress),
+        start_date=state["act_start_date"],
+        end_date=state["act_end_date"],
+        lead_organisation=state["act_lead_organisation"] or None,
+        partners=tuple(state["act_partners"]),
+        funders=tuple(state["act_funders"]),
+        countries=tuple(state["act_countries"]),
+        ptcrs=tuple(state["act_ptcrs"]),
+        strategy_items=tuple((code, weights.get(code, 1.0)) for code in strategy),
+        cami_sections=tuple((code, weights.get(code, 1.0)) for code in cami),
+        sites=_parse_sites(sites, problems),
+        source_url=str(state["act_source_url"]).strip(),
+        demo=bool(state["act_demo"]),
+    )
+    return draft, problems
+
+
+def _saved(result: editing.SaveResult) -> str:
+    if result.outcome == "unchanged":
+        return f"Nothing to save: **{result.activity_id}** is as stored (version {result.version})."
+    done = (
+        f"Created **{result.activity_id}**"
+        if result.outcome == "added"
+        else f"Saved **{result.activity_id}** ({', '.join(result.changes)})"
+    )
+    return f"{done}. Version {result.version}; every page shows the change now."
+
+
+def _save_activity(user: Actor, base: ActivityDraft | None, sites: pd.DataFrame) -> None:
+    draft, problems = _activity_from_form(sites)
+    state = st.session_state
+    state.pop("act_conflict", None)
+    with session() as current:
+        if problems:
+            reference = editing.load_reference(session=current)
+            problems += editing.check_activity(draft, reference)
+        else:
+            try:
+                result = editing.save_activity(session=current, draft=draft, actor=user, base=base)
+                current.commit()
+            except EditConflictError as conflict:
+                state["act_conflict"] = conflict.problems[0].message
+            except EditError as refused:
+                problems = refused.problems
+            else:
+                data.clear()
+                state["act_flash"] = (_saved(result), [p.message for p in result.warnings])
+                state["act_select_next"] = result.activity_id
+                state["act_loaded"] = None
+    state["act_problems"] = problems
+    st.rerun()
+
+
+def activity_editor(user: Actor) -> None:
+    """Create an activity or edit one, with all its links; refuse stale or invalid saves."""
+    state = st.session_state
+    editable = _editable(user)
+    titles = dict(editable)
+    choices = _choices()
+    if "act_select_next" in state:
+        state["act_select"] = state.pop("act_select_next")
+    if state.get("act_select") not in (NEW, *titles):
+        state["act_select"] = NEW
+    selected = st.selectbox(
+        "Activity",
+        [NEW, *titles],
+        format_func=lambda key: "New activity…" if key == NEW else f"{key} · {titles[key]}",
+        key="act_select",
+        help="Only the activities you may edit are listed.",
+    )
+    if state.get("act_loaded") != selected or "act_base" not in state:
+        _load_activity(selected)
+    base: ActivityDraft | None = state["act_base"]
+    problems: list[Problem] = state["act_problems"]
+    _flash("act_flash")
+    if state.get("act_conflict"):
+        st.error(state["act_conflict"], icon=":material/sync_problem:")
+        st.button(
+            "Load the current version (discards your unsaved changes)",
+            on_click=_reload_activity,
+            key="act_reload",
+        )
+    if problems and any(not problem.warning for problem in problems):
+        st.error("Nothing was saved: correct the fields marked below.")
+    org = _labels(choices["organisations"])
+    with st.form("act_form"):
+        if base:
+            st.caption(f"Editing {base.activity_id}, version {base.version}.")
+        left, right = st.columns([1, 2])
+        with left:
+            st.text_input(
+                "Activity id",
+                key="act_activity_id",
+                disabled=base is not None,
+                help="Letters, digits, . _ -; e.g. MP-2026-KAZ-SURVEY. Fixed once created.",
+            )
+            _show(problems, "activity_id")
+        with right:
+            st.text_input("Title", key="act_title")
+            _show(problems, "title")
+        st.text_area("Description", key="act_description", height=100)
+        status, progress, start, end = st.columns(4)
+        with status:
+            st.selectbox(
+                "Status",
+                [value for value, _ in choices["statuses"]],
+                format_func=_labels(choices["statuses"]),
+                key="act_status",
+            )
+            _show(problems, "status")
+        with progress:
+            st.number_input("Progress (%)", key="act_progress_pct", step=5.0, format="%.0f")
+            _show(problems, "progress_pct")
+        with start:
+            st.date_input(
+                "Start date", value=None, key="act_start_date", min_value=EARLIEST, max_value=LATEST
+            )
+            _show(problems, "start_date")
+        with end:
+            st.date_input(
+                "End date", value=None, key="act_end_date", min_value=EARLIEST, max_value=LATEST
+            )
+            _show(problems, "end_date")
+        organisations = [slug for slug, _ in choices["organisations"]]
+        st.selectbox(
+            "Lead organisation",
+            ["", *organisations],
+            format_func=lambda slug: org(slug) if slug else "— none —",
+            key="act_lead_organisation",
+        )
+        _show(problems, "lead_organisation")
+        # One list per row: the chosen names stay readable.
+        st.multiselect("Partners", organisations, format_func=org, key="act_partners")
+        _show(problems, "partners")
+        st.multiselect("Funders", organisations, format_func=org, key="act_funders")
+        _show(problems, "funders")
+        countries, ptcrs = st.columns(2)
+        with countries:
+            st.multiselect(
+                "Range states",
+                [iso3 for iso3, _ in choices["countries"]],
+                format_func=_labels(choices["countries"]),
+                key="act_countries",
+            )
+            _show(problems, "countries")
+        with ptcrs:
+            st.multiselect(
+                "PTCRs",
+                [number for number, _ in choices["regions"]],
+                format_func=_labels(choices["regions"]),
+                key="act_ptcrs",
+            )
+            _show(problems, "ptcrs")
+        st.multiselect(
+            "Strategy items",
+            [code for code, _ in choices["strategy_items"]],
+            format_func=_labels(choices["strategy_items"]),
+            key="act_strategy_items",
+        )
+        _show(problems, "strategy_items")
+        st.multiselect(
+            "CAMI sections",
+            [code for code, _ in choices["cami_sections"]],
+            format_func=_labels(choices["cami_sections"]),
+            key="act_cami_sections",
+        )
+        _show(problems, "cami_sections")
+        st.text_input(
+            "Link weights (only those other than 1)",
+            key="act_weights",
+            placeholder="e.g. S1.1:2; CAMI-10:0.5",
+            help="CODE:weight, separated by ;. A link's weight counts it more (or less) in "
+            "the item's completion.",
+        )
+        _show(problems, "weights")
+        st.markdown("**Sites** (the first is the primary site; the map shows them)")
+        sites = st.data_editor(
+            pd.DataFrame(state["act_sites"], columns=list(SITE_COLUMNS)),
+            num_rows="dynamic",
+            hide_index=True,
+            key=f"act_sites_{state['act_sites_key']}",
+            column_config={
+                "name": st.column_config.TextColumn("Name"),
+                "latitude": st.column_config.NumberColumn("Latitude (°N)", format="%.4f"),
+                "longitude": st.column_config.NumberColumn("Longitude (°E)", format="%.4f"),
+            },
+            width="stretch",
+        )
+        _show(problems, "latitude", "longitude")
+        source, demo = st.columns([3, 1])
+        with source:
+            st.text_input("Source (URL or reference)", key="act_source_url")
+        with demo:
+            st.checkbox("Demo data (invented)", key="act_demo")
+        _show_others(
+            problems,
+            {
+                "activity_id", "title", "status", "progress_pct", "start_date", "end_date",
+                "lead_organisation", "partners", "funders", "countries", "ptcrs",
+                "strategy_items", "cami_sections", "weights", "latitude", "longitude",
+            },
+        )  # fmt: skip
+        submitted = st.form_submit_button(
+            "Create activity" if base is None else "Save changes", type="primary"
+        )
+    if submitted:
+        _save_activity(user, base, sites)
+    if base is not None:
+        with st.expander(f"History of {base.activity_id}"):
+            history.activity_history(base.activity_id)
+
+
+# Progress, funding, outputs
+
+
+def progress_form(user: Actor) -> None:
+    """Record a dated progress update: history is kept, the activity takes the latest state."""
+    state = st.session_state
+    editable = _editable(user)
+    if not editable:
+        st.info("You may not edit any activity yet.")
+        return
+    choices = _choices()
+    selected = _activity_select("Activity", editable, key="prog_activity")
+    if state.get("prog_loaded") != selected:
+        with session() as current:
+            stored = editing.load_draft(session=current, activity_id=selected)
+        if stored:
+            state["prog_status"] = stored.status
+            state["prog_progress_pct"] = float(stored.progress_pct)
+            state["prog_loaded"] = selected
+            state["prog_current"] = (
+                f"Now: {stored.status.replace('_', ' ')}, {stored.progress_pct:.0f} %."
+            )
+        state["prog_problems"] = []
+    problems: list[Problem] = state.get("prog_problems", [])
+    _flash("prog_flash")
+    st.caption(state.get("prog_current", ""))
+    with st.form("prog_form"):
+        date, progress, status = st.columns(3)
+        with date:
+            st.date_input(
+                "Date", value="today", key="prog_date", min_value=EARLIEST, max_value="today"
+            )
+            _show(problems, "date")
+        with progress:
+            st.number_input("Progress (%)", key="prog_progress_pct", step=5.0, format="%.0f")
+            _show(problems, "progress_pct")
+        with status:
+            st.selectbox(
+                "Status",
+                [value for value, _ in choices["statuses"]],
+                format_func=_labels(choices["statuses"]),
+                key="prog_status",
+            )
+            _show(problems, "status")
+        st.text_input("Note", key="prog_note")
+        st.text_input("Source (URL or reference)", key="prog_source")
+        _show_others(problems, {"date", "progress_pct", "status"})
+        submitted = st.form_submit_button("Record progress update", type="primary")
+    if not submitted:
+        return
+    progress_value = state["prog_progress_pct"]
+    draft = ProgressDraft(
+        activity_id=selected,
+        date=state["prog_date"] or dt.date.today(),
+        progress_pct=float("nan") if progress_value is None else float(progress_value),
+        status=state["prog_status"],
+        note=state["prog_note"].strip(),
+        source=state["prog_source"].strip(),
+    )
+    state["prog_problems"] = []
+    with session() as current:
+        try:
+            editing.record_progress(session=current, draft=draft, actor=user)
+            current.commit()
+        except EditError as refused:
+            state["prog_problems"] = refused.problems
+        else:
+            data.clear()
+            state["prog_loaded"] = None
+            state["prog_flash"] = (
+                f"Recorded: **{selected}** {draft.status.replace('_', ' ')}, "
+                f"{draft.progress_pct:.0f} % on {draft.date.isoformat()}.",
+                [],
+            )
+    st.rerun()
+
+
+def funding_form(user: Actor) -> None:
+    """Record money a funder gave an activity (in its own currency, never converted)."""
+    state = st.session_state
+    editable = _editable(user)
+    if not editable:
+        st.info("You may not edit any activity yet.")
+        return
+    choices = _choices()
+    problems: list[Problem] = state.get("fund_problems", [])
+    _flash("fund_flash")
+    with st.form("fund_form"):
+        activity, funder = st.columns(2)
+        with activity:
+            selected = _activity_select("Activity", editable, key="fund_activity")
+            _show(problems, "activity_id")
+        with funder:
+            st.selectbox(
+                "Funder",
+                [slug for slug, _ in choices["organisations"]],
+                format_func=_labels(choices["organisations"]),
+                key="fund_funder",
+            )
+            _show(problems, "funder")
+        amount, currency, year = st.columns(3)
+        with amount:
+            st.text_input("Amount", key="fund_amount", placeholder="12000")
+            _show(problems, "amount")
+        with currency:
+            st.text_input("Currency (ISO 4217)", value="EUR", key="fund_currency", max_chars=3)
+            _show(problems, "currency")
+        with year:
+            st.number_input("Year", value=dt.date.today().year, step=1, key="fund_year")
+            _show(problems, "year")
+        st.text_input("Note", key="fund_note")
+        st.text_input("Source (URL or reference)", key="fund_source")
+        _show(problems, "source")
+        st.checkbox("Demo data (invented)", key="fund_demo")
+        st.checkbox(
+            "Replace the existing entry for this funder, activity, year and currency",
+            key="fund_replace",
+        )
+        _show_others(problems, {"activity_id", "funder", "amount", "currency", "year", "source"})
+        submitted = st.form_submit_button("Record funding", type="primary")
+    if not submitted:
+        return
+    problems = []
+    try:
+        amount_value = Decimal(state["fund_amount"].strip().replace(",", ""))
+    except InvalidOperation:
+        amount_value = Decimal("NaN")
+    draft = FundingDraft(
+        funder=state["fund_funder"],
+        activity_id=selected,
+        amount=amount_value,
+        currency=state["fund_currency"].strip().upper(),
+        year=int(state["fund_year"] or 0),
+        note=state["fund_note"].strip(),
+        source=state["fund_source"].strip(),
+        demo=bool(state["fund_demo"]),
+    )
+    if not draft.source:
+        problems.append(Problem("source", "say where the amount is documented"))
+    with session() as current:
+        try:
+            if problems:
+                raise EditError(problems)
+            outcome = editing.record_funding(
+                session=current, draft=draft, actor=user, replace=bool(state["fund_replace"])
+            )
+            current.commit()
+        except EditError as refused:
+            problems = refused.problems
+            if not draft.source and not any(p.field == "source" for p in problems):
+                problems.append(Problem("source", "say where the amount is documented"))
+        else:
+            data.clear()
+            state["fund_flash"] = (
+                f"Funding {outcome}: {draft.funder} → **{selected}**, "
+                f"{draft.amount} {draft.currency} ({draft.year}).",
+                [],
+            )
+    state["fund_problems"] = problems
+    st.rerun()
+
+
+def output_form(user: Actor) -> None:
+    """Record a measured result of an activity (camera-trap nights, people trained, ...)."""
+    state = st.session_state
+    editable = _editable(user)
+    if not editable:
+        st.info("You may not edit any activity yet.")
+        return
+    problems: list[Problem] = state.get("out_problems", [])
+    _flash("out_flash")
+    with st.form("out_form"):
+        activity, indicator = st.columns(2)
+        with activity:
+            selected = _activity_select("Activity", editable, key="out_activity")
+        with indicator:
+            st.text_input("Indicator", key="out_indicator", placeholder="camera-trap nights")
+            _show(problems, "indicator")
+        value, unit, target, date = st.columns(4)
+        with value:
+            st.number_input("Value", value=None, key="out_value", step=1.0)
+            _show(problems, "value")
+        with unit:
+            st.text_input("Unit", key="out_unit", placeholder="nights")
+            _show(problems, "unit")
+        with target:
+            st.number_input("Target (optional)", value=None, key="out_target", step=1.0)
+            _show(problems, "target")
+        with date:
+            st.date_input("Date", value=None, key="out_date", min_value=EARLIEST, max_value=LATEST)
+        st.text_input("Note", key="out_note")
+        st.text_input("Source (URL or reference)", key="out_source")
+        _show(problems, "source")
+        st.checkbox("Demo data (invented)", key="out_demo")
+        st.checkbox("Replace the existing value for this indicator and date", key="out_replace")
+        _show_others(problems, {"indicator", "value", "unit", "target", "source"})
+        submitted = st.form_submit_button("Record output", type="primary")
+    if not submitted:
+        return
+    problems = []
+    value_given = state["out_value"]
+    if value_given is None:
+        problems.append(Problem("value", "value required"))
+    if not state["out_source"].strip():
+        problems.append(Problem("source", "say where the result is documented"))
+    draft = OutputDraft(
+        activity_id=selected,
+        indicator=state["out_indicator"].strip(),
+        value=float(value_given or 0.0),
+        unit=state["out_unit"].strip(),
+        target=state["out_target"],
+        date=state["out_date"],
+        note=state["out_note"].strip(),
+        source=state["out_source"].strip(),
+        demo=bool(state["out_demo"]),
+    )
+    with session() as current:
+        try:
+            if problems:
+                reference = editing.load_reference(session=current)
+                raise EditError(problems + editing.check_output(draft, reference))
+            outcome = editing.record_output(
+                session=current, draft=draft, actor=user, replace=bool(state["out_replace"])
+            )
+            current.commit()
+        except EditError as refused:
+            problems = refused.problems
+        else:
+            data.clear()
+            state["out_flash"] = (
+                f"Output {outcome}: **{selected}** {draft.indicator} = {draft.value:g} "
+                f"{draft.unit}.",
+                [],
+            )
+    state["out_problems"] = problems
+    st.rerun()
+
+
+# Import and history
+
+
+def import_panel(user: Actor) -> None:
+    """Upload a template file: checked whole, then applied in one go or not at all."""
+    st.markdown(
+        "Fill one of the templates below in a spreadsheet and save it as **CSV UTF-8**. Every "
+        "row is checked first: one error rejects the whole file, and nothing is written. A file "
+        "can be imported twice without changing anything."
+    )
+    columns = st.columns(len(TEMPLATES))
+    for column, kind in zip(columns, TEMPLATES, strict=True):
+        path = TEMPLATE_DIR / f"{kind}.csv"
+        if path.exists():
+            column.download_button(
+                f"{kind}.csv template",
+                path.read_bytes(),
+                file_name=path.name,
+                mime="text/csv",
+                key=f"imp_template_{kind}",
+            )
+    uploaded = st.file_uploader("File to import (CSV)", type=["csv", "txt"], key="imp_file")
+    dry_run = st.checkbox("Only check it (dry run): report what would change", key="imp_dry_run")
+    if not st.button("Import", type="primary", key="imp_run", disabled=uploaded is None):
+        return
+    assert uploaded is not None
+    with session() as current:
+        try:
+            report = import_file(
+                session=current,
+                data=uploaded.getvalue(),
+                actor=user,
+                name=uploaded.name,
+                dry_run=dry_run,
+            )
+        except ImportFileError as rejected:
+            st.error(
+                f"**{uploaded.name} was not imported**: the store is unchanged. Correct these "
+                "rows and upload the file again.",
+                icon=":material/error:",
+            )
+            st.code("\n".join(rejected.lines()), language=None, wrap_lines=True)
+            return
+    if not dry_run:
+        data.clear()
+    st.success(
+        f"**{uploaded.name}**: "
+        + ("checked, nothing written" if dry_run else "imported")
+        + f" ({len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.unchanged)} left alone).",
+        icon=":material/check_circle:",
+    )
+    st.code("\n".join(report.lines()), language=None, wrap_lines=True)
+
+
+def history_panel(user: Actor) -> None:
+    """Any activity's history: who changed what, when, through which way in."""
+    with session() as current:
+        activities = editing.all_activities(session=current)
+    selected = _activity_select(
+        "Activity", activities, key="hist_activity", index=None, placeholder="Choose an activity"
+    )
+    if selected:
+        history.activity_history(selected)

@@ -1,0 +1,99 @@
+"""A partner signs in with a real browser, edits, and the change shows; nothing leaves localhost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session
+
+from dashboard import auth
+from dashboard.db import init_store, make_engine
+from dashboard.settings import Settings
+from tests.browser.conftest import Server, Visit, streamlit_server, wait_for_run
+from tests.conftest import FIXTURE_DATA
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "manul-steppe-2026"
+
+
+@pytest.fixture(scope="module")
+def partner_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose store (seeded before the first visit) has the account `alice`."""
+    with streamlit_server(tmp_path_factory.mktemp("partner-server")) as running:
+        engine = make_engine(running.store)
+        init_store(engine, Settings(database_url=running.store, manul_data_dir=FIXTURE_DATA))
+        with Session(engine) as session:
+            auth.add_user(
+                session=session,
+                username="alice",
+                password=PASSWORD,
+                role="editor",
+                actor=auth.command_line_actor("tests"),
+            )
+            session.commit()
+        engine.dispose()
+        yield running
+
+
+def sign_in(visit: Visit, server: Server) -> None:
+    visit.open(f"{server.url}/sign-in", expect="Partner sign-in")
+    visit.page.get_by_label("User name").fill("alice")
+    visit.page.get_by_label("Password", exact=True).fill(PASSWORD)
+    visit.page.get_by_role("button", name="Sign in").click()
+    wait_for_run(visit.page, expect="Signed in as")
+
+
+def test_sign_in_then_edit_and_sign_out(partner_server: Server, visit: Visit) -> None:
+    visit.open(partner_server.url, expect="Manul Progress")
+    navigation = visit.page.locator("[data-testid='stSidebarNav']")
+    assert navigation.get_by_text("Edit activities").count() == 0
+    assert navigation.get_by_text("Partner sign-in").count() == 1
+    sign_in(visit, partner_server)
+    visit.screenshot("sign-in-signed-in")
+    assert navigation.get_by_text("Edit activities").count() == 1
+    navigation.get_by_text("Edit activities").click()
+    wait_for_run(visit.page, expect="Create activity")
+    assert visit.page.locator("[data-testid='stException']").count() == 0, partner_server.output()
+    visit.screenshot("edit-new-activity")
+    # Open A5 and make it invalid: the messages stand under their fields.
+    visit.page.get_by_role("combobox", name="Activity", exact=True).click()
+    visit.page.get_by_role("option", name="A5 · Monitoring guideline trial").click()
+    wait_for_run(visit.page, expect="Editing A5, version 1")
+    progress = visit.page.get_by_label("Progress (%)")
+    progress.fill("150")
+    progress.press("Tab")
+    visit.page.get_by_role("button", name="Save changes").click()
+    wait_for_run(visit.page, expect="150 is outside 0–100")
+    visit.screenshot("edit-field-messages")
+    progress = visit.page.get_by_label("Progress (%)")
+    progress.fill("40")
+    progress.press("Tab")
+    visit.page.get_by_role("button", name="Save changes").click()
+    wait_for_run(visit.page, expect="Saved A5 (progress_pct)")
+    assert visit.page.get_by_text("Editing A5, version 2").count() == 1
+    visit.page.get_by_role("tab", name="History").click()
+    wait_for_run(visit.page)
+    visit.page.get_by_placeholder("Choose an activity").wait_for()
+    visit.page.get_by_role("combobox", name="Activity", exact=True).click()
+    visit.page.get_by_role("option", name="A5 · Monitoring guideline trial").click()
+    wait_for_run(visit.page)
+    # The table is drawn on a canvas: its cells are in the page, hidden, for accessibility.
+    visit.page.locator("[data-testid='stDataFrame']").wait_for()
+    table = visit.page.locator("[data-testid='stDataFrame'] td")
+    table.filter(has_text="progress_pct: 25 → 40").first.wait_for(state="attached")
+    visit.screenshot("edit-history")
+    navigation.get_by_text("Account").click()
+    wait_for_run(visit.page, expect="Signed in as")
+    visit.page.get_by_role("button", name="Sign out").click()
+    wait_for_run(visit.page, expect="User name")
+    assert navigation.get_by_text("Edit activities").count() == 0
+    assert visit.outside == [], f"requests left localhost: {visit.outside}"
+
+
+def test_the_edit_page_is_not_served_to_visitors(partner_server: Server, visit: Visit) -> None:
+    visit.open(f"{partner_server.url}/edit", expect="Manul Progress")
+    assert visit.page.get_by_text("Create activity").count() == 0
+    assert visit.page.locator("[data-testid='stException']").count() == 0
+    assert visit.outside == []

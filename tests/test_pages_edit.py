@@ -1,0 +1,361 @@
+"""Sign-in and the edit page through app.py with AppTest, on a copy of the fixture store.
+
+Accounts: alice (editor, any organisation), bob (editor for acbk), carol (disabled).
+Fixture figures (tests/fixtures/data): Overview shows CAMI WP completion 42 % = (A1 100 +
+A4 0 + A5 25) / 3 on CAMI-10 (A3 cancelled); A5 is on_hold at 25 %.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+from dashboard import audit, auth, editing
+from dashboard import models as m
+from dashboard.db import make_engine
+from tests.conftest import FIXTURE_DATA, ROOT
+
+APP = str(ROOT / "app.py")
+EDIT = "views/edit_page.py"
+SIGN_IN = "views/signin_page.py"
+PASSWORD = "manul-steppe-2026"
+OPERATOR = auth.command_line_actor("tests")
+
+
+@pytest.fixture
+def engine(writable_store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The app pointed at a writable copy of the fixture store with three accounts."""
+    monkeypatch.setenv("DATABASE_URL", writable_store_url)
+    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
+    engine = make_engine(writable_store_url)
+    with Session(engine) as session:
+        for name, organisations in (("alice", []), ("bob", ["acbk"]), ("carol", [])):
+            auth.add_user(
+                session=session,
+                username=name,
+                password=PASSWORD,
+                role="editor",
+                organisations=organisations,
+                actor=OPERATOR,
+            )
+        auth.disable_user(session=session, username="carol", actor=OPERATOR)
+        session.commit()
+    st.cache_data.clear()
+    yield engine
+    st.cache_data.clear()
+    engine.dispose()
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    [button] = [button for button in at.button if button.label == label]
+    return button.click().run()
+
+
+def sign_in(name: str, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(SIGN_IN).run()
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    return click(at, "Sign in")
+
+
+def open_edit_page(at: AppTest, task: str = "Activity") -> AppTest:
+    at.session_state["task"] = task
+    return at.switch_page(EDIT).run()
+
+
+def messages(at: AppTest) -> dict[str, list[str]]:
+    return {
+        "error": [element.value for element in at.error],
+        "warning": [element.value for element in at.warning],
+        "success": [element.value for element in at.success],
+    }
+
+
+def test_the_edit_page_is_not_listed_for_visitors(engine: Engine) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(EDIT)
+    at.switch_page(SIGN_IN).run()
+    assert at.title[0].value == "Partner sign-in"
+    assert [field.label for field in at.text_input] == ["User name", "Password"]
+
+
+def test_sign_in_without_a_password(engine: Engine) -> None:
+    at = sign_in("alice", password="")
+    assert messages(at)["error"] == ["Enter your user name and password."]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(EDIT)
+
+
+def test_sign_in_with_a_wrong_password_is_refused_and_counted(engine: Engine) -> None:
+    at = sign_in("alice", password="not the password")
+    assert messages(at)["error"] == [auth.WRONG]
+    with Session(engine) as session:
+        failure = session.get(m.SignInFailure, "alice")
+    assert failure is not None
+    assert failure.failures == 1
+
+
+def test_repeated_failures_lock_the_name(engine: Engine) -> None:
+    for _ in range(3):
+        at = sign_in("alice", password="not the password")
+    assert messages(at)["error"] == [auth.WRONG]
+    # The third failure locks the name for 2 s: even the right password waits.
+    at = sign_in("alice")
+    assert messages(at)["error"][0].startswith("Too many failed sign-ins for this name")
+
+
+def test_a_disabled_user_cannot_sign_in(engine: Engine) -> None:
+    at = sign_in("carol")
+    assert messages(at)["error"] == [auth.WRONG]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(EDIT)
+
+
+def test_sign_in_lists_the_edit_page_and_sign_out_ends_the_rights(engine: Engine) -> None:
+    at = sign_in("alice")
+    assert messages(at)["success"] == [
+        "Signed in as **alice** (editor): you may edit any activity."
+    ]
+    open_edit_page(at)
+    assert not at.exception
+    assert at.title[0].value == "Edit activities"
+    assert [tab.label for tab in at.tabs] == [
+        "Activity",
+        "Progress update",
+        "Funding",
+        "Output",
+        "Import a file",
+        "History",
+    ]
+    at.switch_page(SIGN_IN).run()
+    click(at, "Sign out")
+    assert [field.label for field in at.text_input] == ["User name", "Password"]
+    assert "signed_in_user" not in at.session_state
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(EDIT)
+
+
+def test_disabling_a_signed_in_user_ends_their_rights_at_once(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"))
+    assert at.title[0].value == "Edit activities"
+    with Session(engine) as session:
+        auth.disable_user(session=session, username="alice", actor=OPERATOR)
+        session.commit()
+    at.run()
+    assert "signed_in_user" not in at.session_state
+    assert at.title[0].value != "Edit activities"
+
+
+def choose_activity(at: AppTest, activity_id: str) -> AppTest:
+    return at.selectbox(key="act_select").select(activity_id).run()
+
+
+def test_the_form_shows_each_problem_next_to_its_field_and_saves_nothing(engine: Engine) -> None:
+    at = choose_activity(open_edit_page(sign_in("alice")), "A5")
+    assert at.text_input(key="act_title").value == "Monitoring guideline trial"
+    assert at.number_input(key="act_progress_pct").value == 25
+    at.number_input(key="act_progress_pct").set_value(150)
+    at.date_input(key="act_end_date").set_value(dt.date(2022, 1, 1))
+    at.text_input(key="act_title").input("")
+    click(at, "Save changes")
+    assert messages(at)["error"] == [
+        "Nothing was saved: correct the fields marked below.",
+        "value required",
+        "150 is outside 0–100",
+        "ends (2022-01-01) before it starts (2023-01-01)",
+    ]
+    # What was typed is kept, to be corrected.
+    assert at.number_input(key="act_progress_pct").value == 150
+    stored = editing.load_draft(session=Session(engine), activity_id="A5")
+    assert stored is not None
+    assert (stored.title, stored.progress_pct, stored.version) == (
+        "Monitoring guideline trial",
+        25,
+        1,
+    )
+
+
+def test_a_save_refreshes_the_figures_on_every_page(engine: Engine) -> None:
+    at = sign_in("alice")
+    at.switch_page("views/overview_page.py").run()
+    assert {metric.label: metric.value for metric in at.metric}["CAMI WP completion"] == "42 %"
+    choose_activity(open_edit_page(at), "A5")
+    at.selectbox(key="act_status").select("in_progress")
+    at.number_input(key="act_progress_pct").set_value(70)
+    at.text_input(key="act_title").input("Monitoring guideline field trial")
+    click(at, "Save changes")
+    assert messages(at)["success"] == [
+        "Saved **A5** (title, status, progress_pct). Version 2; every page shows the change now."
+    ]
+    # The form now holds the saved version.
+    assert at.text_input(key="act_title").value == "Monitoring guideline field trial"
+    at.switch_page("views/overview_page.py").run()
+    # CAMI-10: (A1 100 + A4 0 + A5 70) / 3 = 56.7
+    assert {metric.label: metric.value for metric in at.metric}["CAMI WP completion"] == "57 %"
+    with Session(engine) as session:
+        rows = audit.entries(session=session, activity_key="A5")
+    assert [(row.actor, row.via, row.action, row.table_name) for row in rows] == [
+        ("alice", "form", "update", "activity"),
+        ("alice", "form", "insert", "progressupdate"),
+    ]
+
+
+def test_a_conflicting_edit_is_refused_and_shows_what_changed(engine: Engine) -> None:
+    at = choose_activity(open_edit_page(sign_in("alice")), "A5")
+    # Someone else saves A5 while Alice's form is open.
+    with Session(engine) as session:
+        base = editing.load_draft(session=session, activity_id="A5")
+        assert base is not None
+        editing.save_activity(
+            session=session,
+            draft=dataclasses.replace(base, title="Renamed by Carol"),
+            actor=auth.Actor("dora", "admin", "form"),
+            base=base,
+        )
+        session.commit()
+    at.text_area(key="act_description").input("Alice's description")
+    click(at, "Save changes")
+    assert messages(at)["error"] == [
+        "A5 was changed by someone else since you opened it (title: Monitoring guideline trial "
+        "→ Renamed by Carol). Nothing was saved: load the current version and make your change "
+        "again."
+    ]
+    with Session(engine) as session:
+        stored = editing.load_draft(session=session, activity_id="A5")
+    assert stored is not None
+    assert (stored.title, stored.description, stored.version) == ("Renamed by Carol", "", 2)
+    click(at, "Load the current version (discards your unsaved changes)")
+    assert at.text_input(key="act_title").value == "Renamed by Carol"
+    assert not messages(at)["error"]
+
+
+def test_create_an_activity_with_the_form(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"))
+    at.text_input(key="act_activity_id").input("A6")
+    at.text_input(key="act_title").input("Kazakh Altai interviews")
+    at.selectbox(key="act_status").select("in_progress")
+    at.number_input(key="act_progress_pct").set_value(10)
+    at.selectbox(key="act_lead_organisation").select("acbk")
+    at.multiselect(key="act_countries").select("KAZ")
+    at.multiselect(key="act_ptcrs").select(9)
+    at.multiselect(key="act_strategy_items").select("S1.1")
+    at.multiselect(key="act_cami_sections").select("CAMI-10")
+    at.text_input(key="act_weights").input("CAMI-10:0.5")
+    click(at, "Create activity")
+    assert messages(at)["success"][0].startswith("Created **A6**")
+    assert at.selectbox(key="act_select").value == "A6"
+    with Session(engine) as session:
+        stored = editing.load_draft(session=session, activity_id="A6")
+    assert stored is not None
+    assert (stored.lead_organisation, stored.countries, stored.ptcrs) == ("acbk", ("KAZ",), (9,))
+    assert stored.cami_sections == (("CAMI-10", 0.5),)
+
+
+def test_saving_an_unchanged_form_says_so(engine: Engine) -> None:
+    at = choose_activity(open_edit_page(sign_in("alice")), "A5")
+    click(at, "Save changes")
+    assert messages(at)["success"] == ["Nothing to save: **A5** is as stored (version 1)."]
+
+
+def test_an_unknown_weight_code_is_named(engine: Engine) -> None:
+    at = choose_activity(open_edit_page(sign_in("alice")), "A5")
+    at.text_input(key="act_weights").input("S2.2:3")
+    click(at, "Save changes")
+    assert "S2.2 is not among the linked items" in messages(at)["error"]
+
+
+def test_a_restricted_editor_sees_only_their_activities(engine: Engine) -> None:
+    at = open_edit_page(sign_in("bob"))
+    assert at.caption[1].value.startswith("Signed in as **bob** (editor): you may edit activities")
+    assert at.selectbox(key="act_select").options == [
+        "New activity…",
+        "A2 · Steppe survey in Mongolia",
+        "A4 · Transboundary monitoring",
+    ]
+
+
+def test_record_a_progress_update(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"), "Progress update")
+    at.selectbox(key="prog_activity").select("A5").run()
+    assert at.number_input(key="prog_progress_pct").value == 25
+    at.number_input(key="prog_progress_pct").set_value(40)
+    at.selectbox(key="prog_status").select("in_progress")
+    at.text_input(key="prog_note").input("resumed")
+    click(at, "Record progress update")
+    assert messages(at)["success"][0].startswith("Recorded: **A5** in progress, 40 %")
+    with Session(engine) as session:
+        row = session.exec(
+            select(m.Activity.status, m.Activity.progress_pct).where(m.Activity.activity_id == "A5")
+        ).one()
+    assert tuple(row) == ("in_progress", 40.0)
+
+
+def test_a_bad_progress_update_is_marked(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"), "Progress update")
+    at.selectbox(key="prog_activity").select("A5").run()
+    at.number_input(key="prog_progress_pct").set_value(90)
+    at.selectbox(key="prog_status").select("completed")
+    click(at, "Record progress update")
+    assert messages(at)["error"] == ["a completed activity is at 100, not 90"]
+
+
+def test_import_a_file_on_the_edit_page(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"), "Import a file")
+    assert [button.label for button in at.get("download_button")] == [
+        "activities.csv template",
+        "progress_updates.csv template",
+        "funding.csv template",
+        "outputs.csv template",
+    ]
+    bad = b"activity_id,date,progress_pct,status,note,source\nA5,2025-02-01,140,in_progress,,\n"
+    at.get("file_uploader")[0].set_value(("progress.csv", bad, "text/csv"))
+    click(at.run(), "Import")
+    assert messages(at)["error"][0].startswith("**progress.csv was not imported**")
+    assert at.code[0].value == "row 2, column progress_pct: 140 is outside 0–100"
+    good = bad.replace(b",140,", b",40,")
+    at.get("file_uploader")[0].set_value(("progress.csv", good, "text/csv"))
+    click(at.run(), "Import")
+    assert messages(at)["success"] == [
+        "**progress.csv**: imported (1 added, 0 changed, 0 left alone)."
+    ]
+    assert at.code[0].value.splitlines()[:2] == [
+        "progress_updates: 1 rows",
+        "added (1): A5 2025-02-01",
+    ]
+    with Session(engine) as session:
+        rows = audit.entries(session=session, activity_key="A5")
+    assert [(row.actor, row.via, row.table_name) for row in rows] == [
+        ("alice", "form", "progressupdate"),
+        ("alice", "form", "activity"),
+    ]
+
+
+def test_the_history_tab_shows_an_activitys_changes(engine: Engine) -> None:
+    with Session(engine) as session:
+        editing.record_progress(
+            session=session,
+            draft=editing.ProgressDraft("A2", dt.date(2025, 9, 1), 60.0, "in_progress"),
+            actor=auth.Actor("alice", "editor", "form"),
+        )
+        session.commit()
+    at = open_edit_page(sign_in("alice"), "History")
+    at.selectbox(key="hist_activity").select("A2").run()
+    table = at.dataframe[0].value
+    assert list(table["actor"]) == ["alice", "alice"]
+    # Newest first: the activity's refreshed state, then the update that caused it.
+    assert list(table["changes"]) == [
+        "progress_pct: 50 → 60",
+        "date: 2025-09-01; note: —; progress_pct: 60; source: —; status: in_progress",
+    ]
+    at.selectbox(key="hist_activity").select("A1").run()
+    assert at.info[0].value.startswith("No recorded changes to A1 yet")

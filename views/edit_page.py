@@ -1,0 +1,32 @@
+"""Edit: partners create and change activities, record progress, funding and outputs, import."""
+
+import streamlit as st
+
+from dashboard.ui import editor, layout, signin
+
+layout.header(
+    "Edit activities",
+    "Every change is checked field by field, recorded with who made it, and shown on every "
+    "page at once. Progress updates are kept as history, never overwritten.",
+)
+
+with layout.guard("The edit page"):
+    user = signin.current_user()
+    if user is None:
+        st.warning("Editing needs a partner account: sign in first.")
+        st.page_link("views/signin_page.py", label="Partner sign-in")
+        st.stop()
+    st.caption(signin.describe(user))
+    tabs = st.tabs(editor.TASKS, key="task", bind="query-params", on_change="rerun")
+    panels = (
+        editor.activity_editor,
+        editor.progress_form,
+        editor.funding_form,
+        editor.output_form,
+        editor.import_panel,
+        editor.history_panel,
+    )
+    for tab, panel in zip(tabs, panels, strict=True):
+        if tab.open:
+            with tab:
+                panel(user)
