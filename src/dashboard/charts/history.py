@@ -1,0 +1,80 @@
+"""Completion over time: stepped lines with the plans' horizons marked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.palette import OKABE_ITO, apply_layout
+
+SERIES_COLOURS = [
+    OKABE_ITO[name]
+    for name in ("blue", "vermillion", "green", "orange", "purple", "sky", "yellow", "black")
+]
+
+
+def completion_history_lines(
+    history: pd.DataFrame,
+    *,
+    title: str,
+    labels: Mapping[str, str],
+    horizons: Mapping[str, int],
+    as_of: dt.date,
+    emphasise: Collection[str] = (),
+) -> go.Figure:
+    """One stepped line per series (completion after each change), carried on to `as_of`.
+
+    `horizons` maps a label ("Strategy ends") to the year its plan ends; each is drawn as a
+    dashed line at the end of that year, with the "as of" date as a dotted line. A series named
+    in `emphasise` (a whole framework) is drawn thick and black, the others thin.
+    """
+    figure = go.Figure()
+    others = [series for series in sorted(history["series"].unique()) if series not in emphasise]
+    colours = {series: SERIES_COLOURS[i % len(SERIES_COLOURS)] for i, series in enumerate(others)}
+    for series, points in history.groupby("series", sort=True):
+        points = points.sort_values("date")
+        # Completion holds until the next change: extend the last value to the "as of" date.
+        dates = [*points["date"], as_of]
+        values = [*points["completion_pct"], points["completion_pct"].iloc[-1]]
+        counts = [*points["activities"], points["activities"].iloc[-1]]
+        figure.add_trace(
+            go.Scatter(
+                x=dates,
+                y=values,
+                customdata=counts,
+                mode="lines",
+                line={
+                    "shape": "hv",
+                    "width": 4 if series in emphasise else 1.8,
+                    "color": OKABE_ITO["black"] if series in emphasise else colours[series],
+                },
+                name=labels.get(str(series), str(series)),
+                hovertemplate="%{x|%Y-%m-%d}: %{y:.1f} % (%{customdata} activities)"
+                "<extra>%{fullData.name}</extra>",
+            )
+        )
+    for label, year in horizons.items():
+        figure.add_vline(
+            x=dt.datetime(year, 12, 31).timestamp() * 1000,
+            line={"dash": "dash", "color": OKABE_ITO["grey"]},
+            annotation_text=f"{label} ({year})",
+            annotation_position="top left",
+        )
+    figure.add_vline(
+        x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
+        line={"dash": "dot", "color": OKABE_ITO["black"]},
+        annotation_text=f"as of {as_of.isoformat()}",
+        annotation_position="bottom right",
+    )
+    last_year = max([as_of.year, *horizons.values()])
+    first_year = min(history["date"]).year if not history.empty else as_of.year
+    figure.update_xaxes(range=[dt.date(first_year - 1, 7, 1), dt.date(last_year + 1, 6, 30)])
+    figure.update_yaxes(range=[0, 105], ticksuffix=" %", title="Completion (%)")
+    apply_layout(figure, title=title, x_title="Date of progress update", height=420)
+    figure.update_layout(
+        showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0, "xanchor": "left"}
+    )
+    return figure

@@ -1,0 +1,158 @@
+"""One framework's page body: completion per item, the tree, drill-down and history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.filters import Filters
+from dashboard.ui import data, layout
+
+
+def _percent(value: float) -> str:
+    return "no activity" if pd.isna(value) else f"{value:.0f} %"
+
+
+def framework_body(code: str, filters: Filters) -> None:
+    """Render the framework `code` (e.g. "strategy", "cami") under `filters`."""
+    summary = data.framework_summary(filters=filters).set_index("code")
+    if code not in summary.index:
+        st.error(f"The store holds no framework {code!r}. Run `dashboard init`.")
+        return
+    framework = summary.loc[code].to_dict()
+    items = data.completion_by_item(filters=filters, framework=code)
+    st.caption(f"{framework['description']} Source: {framework['source']}.")
+
+    provisional = int(items["provisional"].sum())
+    if provisional:
+        st.warning(
+            f"**Provisional structure.** {provisional} of {len(items)} items are a provisional "
+            "working structure, not the plan's own wording; each names the source it rests on "
+            "(see the table). Activities link to items by code, so the official text can "
+            "replace them without losing any link."
+        )
+
+    a, b, c, d = st.columns(4)
+    a.metric(
+        "Completion",
+        _percent(framework["completion_pct"]),
+        help="Link-weighted mean progress of all activities linked to this framework.",
+    )
+    b.metric("Items covered", f"{framework['covered']} of {framework['items']}")
+    c.metric("Activities counted", f"{framework['counted']} of {framework['activities']}")
+    d.metric("Items with no activity", int((~items["covered"]).sum()))
+
+    top_level = "goal" if code == "strategy" else "section"
+    layout.chart_with_data(
+        charts.completion_bars(
+            items, title=f"Completion by {top_level}: {framework['name']}", max_depth=0
+        ),
+        charts.item_tree_table(items),
+        name=f"{framework['short_name']} by {top_level}",
+        key=f"{code}-completion",
+        empty="This framework has no items.",
+    )
+
+    st.subheader("The whole tree")
+    tree = charts.item_tree_table(items)
+    st.dataframe(
+        tree,
+        hide_index=True,
+        width="stretch",
+        height=min(38 * len(tree) + 40, 900),
+        column_config={
+            "completion_pct": st.column_config.ProgressColumn(
+                "completion", format="%.0f %%", min_value=0, max_value=100
+            ),
+            "counted_activities": st.column_config.NumberColumn("counted"),
+            "all_activities": st.column_config.NumberColumn("activities"),
+        },
+    )
+    st.caption(
+        "An empty completion cell means *no activity* (or only cancelled ones): never 0 %. "
+        "*counted* excludes cancelled activities."
+    )
+    layout.csv_download(tree, key=f"{code}-tree")
+
+    st.subheader("What is behind an item")
+    labels = dict(zip(items["code"], items["code"] + " " + items["title"], strict=True))
+    chosen = st.selectbox(
+        "Item",
+        list(labels),
+        format_func=labels.__getitem__,
+        index=None,
+        placeholder="Choose an item to list its activities",
+        key=f"{code}_item",
+        bind="query-params",
+    )
+    if chosen:
+        behind = data.activities_for_item(filters=filters, code=chosen)
+        if behind.empty:
+            st.info(
+                f"No activity serves {labels[chosen]} (or any item below it) under these filters."
+            )
+        else:
+            st.dataframe(
+                behind,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "progress_pct": st.column_config.ProgressColumn(
+                        "progress", format="%.0f %%", min_value=0, max_value=100
+                    ),
+                    "source_url": st.column_config.LinkColumn("source"),
+                },
+            )
+            layout.csv_download(behind, key=f"{code}-{chosen}-activities")
+
+    st.subheader("Completion over time")
+    history = pd.concat(
+        [
+            data.completion_history(filters=filters, framework=code),
+            data.completion_history(filters=filters, framework=code, by="top"),
+        ]
+    )
+    series_labels = {code: f"{framework['short_name']} (all items)"} | {
+        item: f"{item} {title[:40]}"
+        for item, title in zip(items["code"], items["title"], strict=True)
+    }
+    layout.chart_with_data(
+        charts.completion_history_lines(
+            history,
+            title=f"Completion over time: {framework['name']}",
+            labels=series_labels,
+            horizons={f"{framework['short_name']} ends": int(framework["period_end"])},
+            as_of=filters.as_of_date(),
+            emphasise={code},
+        ),
+        history,
+        name="Completion over time",
+        key=f"{code}-history",
+        empty="No progress update falls within these filters.",
+    )
+    layout.how_computed()
+
+
+def both_plans_history(filters: Filters) -> None:
+    """Both frameworks' completion over time on one chart, each with its horizon."""
+    summary = data.framework_summary(filters=filters)
+    history = pd.concat(
+        [data.completion_history(filters=filters, framework=code) for code in summary["code"]]
+    )
+    layout.chart_with_data(
+        charts.completion_history_lines(
+            history,
+            title="Completion over time, both plans",
+            labels=dict(zip(summary["code"], summary["name"], strict=True)),
+            horizons={
+                f"{short} ends": int(end)
+                for short, end in zip(summary["short_name"], summary["period_end"], strict=True)
+            },
+            as_of=filters.as_of_date(),
+        ),
+        history,
+        name="Completion over time",
+        key="history",
+        empty="No progress update falls within these filters.",
+    )
