@@ -1,0 +1,48 @@
+"""Run every page through AppTest against DATABASE_URL and print timings and peak memory (JSON).
+
+Cold: the page's first run with st.cache_data empty (the engine already open). Warm: the same
+page run again, as a user's next interaction or a second user would find it.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES_DIR = next(p for p in (ROOT / "views", ROOT / "pages") if p.is_dir())
+# Pages that need a signed-in partner are not part of the public benchmark.
+SKIP = {"edit_page.py", "signin_page.py"}
+
+
+def main() -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    app = str(ROOT / "app.py")
+    # Open the engine and import everything once, so that "cold" measures the data work.
+    AppTest.from_file(app, default_timeout=600).run()
+    results = []
+    for page in sorted(PAGES_DIR.glob("*.py")):
+        if page.name in SKIP:
+            continue
+        st.cache_data.clear()
+        at = AppTest.from_file(app, default_timeout=600)
+        at.switch_page(str(page.relative_to(ROOT)))
+        started = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - started
+        started = time.perf_counter()
+        at.run()
+        warm = time.perf_counter() - started
+        errors = [str(e.value)[:200] for e in at.error] + [str(e.value)[:200] for e in at.exception]
+        results.append({"page": page.stem, "cold_s": cold, "warm_s": warm, "errors": errors})
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    json.dump({"pages": results, "peak_mb": peak_mb}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
