@@ -1,8 +1,12 @@
-"""Manul Progress: the router. Page config, navigation, nothing else."""
+"""Manul Progress: the router. Page config, navigation and the filters every page shares."""
 
 from pathlib import Path
 
 import streamlit as st
+
+from dashboard.ui.layout import guard
+from dashboard.ui.sidebar import draw_shared_filters
+from dashboard.ui.signin import current_user
 
 HERE = Path(__file__).parent
 
@@ -12,11 +16,53 @@ st.set_page_config(
     layout="wide",
 )
 
+# Edit pages are listed only for a signed-in partner; viewing stays public.
+signed_in = current_user() is not None
 navigation = st.navigation(
     {
         "Progress": [
-            st.Page(HERE / "pages" / "overview_page.py", title="Overview", default=True),
+            st.Page(HERE / "views" / "overview_page.py", title="Overview", default=True),
+            st.Page(
+                HERE / "views" / "strategy_page.py",
+                title="Conservation Strategy 2018–2028",
+                url_path="strategy",
+            ),
+            st.Page(
+                HERE / "views" / "cami_page.py",
+                title="CAMI Work Programme 2026–2032",
+                url_path="cami",
+            ),
+            st.Page(
+                HERE / "views" / "history_page.py", title="Progress over time", url_path="history"
+            ),
+        ],
+        "Where and how": [
+            st.Page(HERE / "views" / "synergies_page.py", title="Synergies", url_path="synergies"),
+            st.Page(
+                HERE / "views" / "regions_page.py", title="Regional coverage", url_path="regions"
+            ),
+        ],
+        "Funders": [
+            st.Page(HERE / "views" / "funder_page.py", title="Funder impact", url_path="funder"),
+        ],
+        "Data": [
+            st.Page(HERE / "views" / "explorer_page.py", title="Activities", url_path="activities"),
+        ],
+        "Partners": [
+            *(
+                [st.Page(HERE / "views" / "edit_page.py", title="Edit activities", url_path="edit")]
+                if signed_in
+                else []
+            ),
+            st.Page(
+                HERE / "views" / "signin_page.py",
+                title="Account" if signed_in else "Partner sign-in",
+                url_path="sign-in",
+            ),
         ],
     }
 )
+# The shared filters live here so that they follow the user from page to page.
+with guard("The filters"):
+    draw_shared_filters()
 navigation.run()

@@ -7,6 +7,7 @@ database created on that server and dropped afterwards; otherwise a temporary SQ
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,3 +101,50 @@ def app_env(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     st.cache_data.clear()
     yield
     st.cache_data.clear()
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store seeded with the fixture data once, only ever copied (never opened by a test)."""
+    with temporary_store(tmp_path_factory.mktemp("template")) as url:
+        seeded_engine(url).dispose()
+        yield url
+
+
+@contextmanager
+def _copy_of(template_url: str, directory: Path) -> Iterator[str]:
+    """A fresh copy of a store (a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on
+    PostgreSQL: much faster than migrating and seeding), removed afterwards."""
+    template = make_url(template_url)
+    if not ON_POSTGRES:
+        copy = directory / f"store-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copyfile(str(template.database), copy)
+        yield f"sqlite:///{copy}"
+        return
+    name = f"manul_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(template.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+    try:
+        yield template.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def writable_store_url(_seeded_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh copy of the seeded fixture store for a test that writes."""
+    with _copy_of(_seeded_template, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_store_url(
+    _seeded_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One copy of the seeded fixture store for a module's tests that must leave it unchanged
+    (each checks that it did)."""
+    with _copy_of(_seeded_template, tmp_path_factory.mktemp("module-store")) as url:
+        yield url

@@ -159,3 +159,20 @@ def test_filter_options_come_from_reference_data(session: Session) -> None:
     assert options["statuses"][1] == ("in_progress", "in progress")
     assert queries.demo_activity_count(session=session) == 2
     assert queries.data_period(session=session) == (dt.date(2019, 1, 1), dt.date(2032, 12, 31))
+
+
+@pytest.mark.parametrize("framework", ["strategy", "cami"])
+def test_todays_state_from_the_activity_row_equals_the_latest_update(
+    session: Session, framework: str
+) -> None:
+    # Filters() reads the state the store keeps on the activity; an explicit as_of walks the
+    # update history. Both must agree.
+    today = dt.date.today()
+    current = queries.completion_by_item(session=session, filters=Filters(), framework=framework)
+    walked = queries.completion_by_item(
+        session=session, filters=Filters(as_of=today), framework=framework
+    )
+    assert current.equals(walked)
+    assert queries.headline(session=session, filters=Filters()) == queries.headline(
+        session=session, filters=Filters(as_of=today)
+    )

@@ -101,3 +101,15 @@ def test_fixture_store_holds_the_fixture(session: Session) -> None:
         .order_by(m.FrameworkItem.code)
     ).all()
     assert weights == [("S1.1", 2.0), ("S1.2", 1.0)]
+
+
+def test_each_activity_row_holds_its_latest_update(session: Session) -> None:
+    """The invariant today's figures rest on (see queries.scope._current_state)."""
+    for activity in session.exec(select(m.Activity)).all():
+        latest = session.exec(
+            select(m.ProgressUpdate)
+            .where(m.ProgressUpdate.activity_id == activity.id)
+            .order_by(m.ProgressUpdate.date.desc(), m.ProgressUpdate.id.desc())  # type: ignore[union-attr]
+        ).first()
+        assert latest is not None
+        assert (activity.status, activity.progress_pct) == (latest.status, latest.progress_pct)

@@ -70,14 +70,15 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
                 "Amounts stay in their own currency; they are never added across currencies."
             )
 
-    for code in summary["code"]:
-        row = summary.set_index("code").loc[code]
-        items = data.completion_by_item(filters=filters, framework=code)
+    for framework in summary.itertuples():
+        items = data.completion_by_item(filters=filters, framework=framework.code)
         layout.chart_with_data(
-            charts.completion_bars(items, title=f"Completion by item: {row['name']}"),
-            items,
-            name=str(row["name"]),
-            key=f"completion-{code}",
+            charts.completion_bars(
+                items, title=f"Completion by top-level item: {framework.name}", max_depth=0
+            ),
+            charts.item_tree_table(items),
+            name=str(framework.name),
+            key=f"completion-{framework.code}",
         )
 
     st.subheader("Latest progress updates")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, func, select
 
 from dashboard import models as m
+from dashboard.auth import Actor
 from dashboard.db import init_store, make_engine
 from dashboard.seed import SeedError
 from dashboard.settings import get_settings
@@ -43,6 +44,162 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the activities explorer's table as CSV: the same bytes as the page's download."""
+    import datetime as dt
+    from pathlib import Path
+
+    from dashboard.export import export_filename, frame_to_csv
+    from dashboard.queries.activities import SORT_COLUMNS, activity_listing, listing_filters
+
+    if args.sort not in SORT_COLUMNS:
+        print(f"error: --sort must be one of {', '.join(SORT_COLUMNS)}", file=sys.stderr)
+        return 2
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        try:
+            filters, funders = listing_filters(
+                session=session,
+                countries=args.country,
+                regions=args.ptcr,
+                organisations=args.org,
+                funders=args.funder,
+                statuses=args.status,
+                items={"strategy": args.strategy, "cami": args.cami},
+                start_year=args.from_year,
+                end_year=args.to_year,
+                as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+                include_demo=args.include_demo,
+            )
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        listing = activity_listing(
+            session=session,
+            filters=filters,
+            funders=funders,
+            search=args.search,
+            sort=args.sort,
+            descending=args.descending,
+        )
+    content = frame_to_csv(listing)
+    if args.out == "-":
+        sys.stdout.buffer.write(content)
+        return 0
+    out = Path(
+        args.out or export_filename("activities", filters, funders=funders, search=args.search)
+    )
+    out.write_bytes(content)
+    print(f"{len(listing)} {'activity' if len(listing) == 1 else 'activities'} written to {out}")
+    return 0
+
+
+def _operator() -> Actor:
+    """Who runs the command: changes from the command line are audited under `cli:<login>`."""
+    import getpass
+
+    from dashboard.auth import command_line_actor
+
+    try:
+        return command_line_actor(getpass.getuser())
+    except (KeyError, OSError):
+        return command_line_actor("operator")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check a template file (data/templates/) row by row, then apply all of it or nothing."""
+    from pathlib import Path
+
+    from dashboard.importer import ImportFileError, import_file
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        print(f"error: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 1
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        try:
+            report = import_file(
+                session=session, data=data, actor=_operator(), name=path.name, dry_run=args.dry_run
+            )
+        except ImportFileError as error:
+            print(f"error: {path.name} was not imported; the store is unchanged.", file=sys.stderr)
+            print("\n".join(error.lines()), file=sys.stderr)
+            return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _read_password() -> str:
+    """A new password from a prompt (typed twice) or the first line of standard input."""
+    import getpass
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat the password: ") != password:
+            raise ValueError("the passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Add, list or disable the partners' accounts (editing needs one; viewing does not)."""
+    from dashboard.auth import AuthError, add_user, disable_user, list_users
+
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        try:
+            if args.action == "list":
+                for user, organisations in list_users(session=session):
+                    state = "active" if user.active else "disabled"
+                    scope = ", ".join(sorted(organisations)) or "any organisation"
+                    print(f"{user.username}\t{user.role}\t{state}\t{scope}")
+                return 0
+            if args.action == "add":
+                add_user(
+                    session=session,
+                    username=args.name,
+                    password=_read_password(),
+                    role=args.role,
+                    organisations=args.organisation,
+                    actor=_operator(),
+                )
+                message = f"user {args.name} added ({args.role})"
+            else:
+                disable_user(session=session, username=args.name, actor=_operator())
+                message = f"user {args.name} disabled: it can no longer sign in or edit"
+            session.commit()
+        except (AuthError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(message)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print every recorded change to an activity: when, who, how, and the values changed."""
+    from dashboard.audit import activity_history
+
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        history = activity_history(session=session, activity_key=args.activity_id)
+    if history.empty:
+        print(f"no recorded changes to {args.activity_id}", file=sys.stderr)
+        return 1
+    for row in history.itertuples(index=False):
+        print(
+            f"{row.changed_at:%Y-%m-%d %H:%M:%S} UTC  {row.actor} ({row.via})  "
+            f"{row.action} {row.table} {row.row}: {row.changes}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dashboard",
@@ -59,6 +216,84 @@ def build_parser() -> argparse.ArgumentParser:
         description=cmd_init.__doc__,
     )
     init.set_defaults(handler=cmd_init)
+    export = commands.add_parser(
+        "export",
+        help="write the activities explorer's table as CSV (same filters, same bytes)",
+        description=cmd_export.__doc__,
+    )
+    export.add_argument(
+        "--out",
+        metavar="FILE.csv",
+        help="file to write ('-': standard output; "
+        "default: manul-activities_<date>_<filters>.csv here)",
+    )
+    export.add_argument("--country", action="append", default=[], metavar="ISO3")
+    export.add_argument("--ptcr", action="append", default=[], type=int, metavar="N")
+    export.add_argument(
+        "--org",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="lead, partner or funder (slug or name)",
+    )
+    export.add_argument(
+        "--funder", action="append", default=[], metavar="NAME", help="funded by (slug or name)"
+    )
+    export.add_argument("--status", action="append", default=[], metavar="S")
+    export.add_argument("--strategy", action="append", default=[], metavar="CODE")
+    export.add_argument("--cami", action="append", default=[], metavar="CODE")
+    export.add_argument("--from-year", type=int, metavar="YEAR")
+    export.add_argument("--to-year", type=int, metavar="YEAR")
+    export.add_argument("--as-of", metavar="YYYY-MM-DD", help="progress as of this date")
+    export.add_argument(
+        "--include-demo",
+        action="store_true",
+        default=True,
+        help="include the invented demo activities (the default)",
+    )
+    export.add_argument(
+        "--no-demo", dest="include_demo", action="store_false", help="leave demo activities out"
+    )
+    export.add_argument("--search", default="", metavar="TEXT")
+    export.add_argument(
+        "--sort", default="activity_id", metavar="COLUMN", help="a column, as the page's Sort by"
+    )
+    export.add_argument("--descending", action="store_true")
+    export.set_defaults(handler=cmd_export)
+    importing = commands.add_parser(
+        "import",
+        help="import a template file (activities, progress updates, funding, outputs)",
+        description=f"{cmd_import.__doc__} Any error rejects the whole file (exit status 1) "
+        "and leaves the store unchanged.",
+    )
+    importing.add_argument("file", metavar="FILE", help="a CSV file with a template's columns")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="check and report, but write nothing"
+    )
+    importing.set_defaults(handler=cmd_import)
+    user = commands.add_parser("user", help="partners' accounts", description=cmd_user.__doc__)
+    actions = user.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser(
+        "add", help="add an account; the password is read from a prompt or standard input"
+    )
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", choices=m.USER_ROLES, default="editor")
+    add.add_argument(
+        "--organisation",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="may edit only activities this organisation leads or partners (repeatable)",
+    )
+    actions.add_parser("list", help="list the accounts")
+    disable = actions.add_parser("disable", help="disable an account (it keeps its history)")
+    disable.add_argument("name", metavar="NAME")
+    user.set_defaults(handler=cmd_user)
+    history = commands.add_parser(
+        "history", help="print an activity's recorded changes", description=cmd_history.__doc__
+    )
+    history.add_argument("activity_id", metavar="ACTIVITY_ID")
+    history.set_defaults(handler=cmd_history)
     return parser
 
 

@@ -1,17 +1,31 @@
-"""CSV export: UTF-8, ISO dates, `;`-joined lists, and no cell a spreadsheet would run."""
+"""CSV export: UTF-8, ISO dates, `;`-joined lists, and no cell a spreadsheet would run.
+
+One builder for every download and for `dashboard export`, so the page and the command line
+write the same bytes for the same rows. Filenames carry the date and the filters.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from dashboard.filters import Filters
 
 # A spreadsheet treats a cell starting with these as a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = ";"
+# Long filter lists would make unwieldy filenames; the CSV itself is never cut.
+MAX_FILENAME = 200
 
 
 def neutralise(value: str) -> str:
@@ -19,30 +33,125 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
-def _cell(value: Any) -> str:
-    if value is None or (not isinstance(value, (list, tuple, set)) and pd.isna(value)):
+def _number(value: float) -> str:
+    # Whole numbers without ".0"; others as the shortest text that reads back the same.
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _plain(value: Any) -> str:
+    """One value as text, before formula neutralisation and CSV quoting."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        parts = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+        return LIST_SEPARATOR.join(_plain(part) for part in parts)
+    if value is None or pd.isna(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dt.datetime, pd.Timestamp)):
+    if isinstance(value, (dt.datetime, dt.date)):
+        # pd.Timestamp is a datetime too.
         return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.10g}" if not value.is_integer() else str(int(value))
-    if isinstance(value, (list, tuple, set)):
-        return ";".join(_cell(part) for part in value)
-    if isinstance(value, (int,)):
+    if isinstance(value, int):
         return str(value)
-    return neutralise(str(value))
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, Decimal):
+        return _number(float(value)) if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    """One value as a CSV cell: numbers as they are, any text neutralised."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    text = _plain(value)
+    if isinstance(value, (bool, int, float, Decimal)):
+        # A number (negative ones included) is never a formula.
+        return text
+    return neutralise(text)
 
 
 def frame_to_csv(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> bytes:
-    """The CSV bytes of `frame` (only `columns`, in that order, if given)."""
-    chosen = list(columns) if columns is not None else list(frame.columns)
+    """The CSV bytes of `frame` (only `columns`, in that order, if given).
+
+    UTF-8 without a byte-order mark, RFC 4180 quoting and CRLF line ends, a header row, ISO
+    dates, `true`/`false`, lists joined with `;`, and every text cell that begins with
+    = + - @ tab or carriage return prefixed with `'` so that no spreadsheet runs it.
+    """
+    chosen = list(columns) if columns is not None else [str(name) for name in frame.columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(str(name)) for name in chosen])
+    writer.writerow([neutralise(name) for name in chosen])
     for row in frame[chosen].itertuples(index=False, name=None):
         writer.writerow([_cell(value) for value in row])
     return buffer.getvalue().encode("utf-8")
+
+
+def _slug(value: object) -> str:
+    """ASCII letters, digits, dots and hyphens only: safe in a filename on every system."""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")
+
+
+def filter_label(filters: Filters, *, funders: Sequence[str] = (), search: str = "") -> list[str]:
+    """The active filters as short filename parts, e.g. ["country-KAZ", "no-demo"]."""
+    parts: list[tuple[str, Sequence[object]]] = [
+        ("country", filters.countries),
+        ("ptcr", filters.regions),
+        ("org", filters.organisations),
+        ("funder", tuple(funders)),
+        ("status", filters.statuses),
+        ("item", filters.items),
+    ]
+    label = [
+        f"{name}-{'+'.join(_slug(value) for value in values)}" for name, values in parts if values
+    ]
+    if filters.start:
+        label.append(f"from-{filters.start.year}")
+    if filters.end:
+        label.append(f"to-{filters.end.year}")
+    if filters.as_of:
+        label.append(f"as-of-{filters.as_of.isoformat()}")
+    if not filters.include_demo:
+        label.append("no-demo")
+    if search.strip():
+        label.append(f"search-{_slug(search.strip())}")
+    return [part for part in label if not part.endswith("-")]
+
+
+def export_filename(
+    table: str,
+    filters: Filters | None = None,
+    *,
+    today: dt.date | None = None,
+    funders: Sequence[str] = (),
+    search: str = "",
+    extension: str = "csv",
+) -> str:
+    """`manul-<table>_<date>[_<filter>...].<extension>`, e.g.
+    `manul-activities_2026-11-21_country-KAZ.csv`."""
+    day = (today or dt.date.today()).isoformat()
+    parts = [f"manul-{_slug(table)}", day]
+    if filters is not None:
+        parts += filter_label(filters, funders=funders, search=search)
+    stem = "_".join(parts)
+    if len(stem) > MAX_FILENAME:
+        stem = stem[:MAX_FILENAME].rstrip("_-+.")
+    return f"{stem}.{extension}"
+
+
+# A fixed timestamp inside the archive, so the same tables always give the same bytes.
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def tables_to_zip(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """A ZIP archive holding each table as `<name>.csv` (built with `frame_to_csv`)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            info = zipfile.ZipInfo(f"{_slug(name)}.csv", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, frame_to_csv(frame))
+    return buffer.getvalue()

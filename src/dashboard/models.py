@@ -225,3 +225,51 @@ class Output(SQLModel, table=True):
     note: str = ""
     source: str = ""
     demo: bool = Field(default=False, index=True)
+
+
+USER_ROLES: tuple[str, ...] = ("editor", "admin")
+
+
+class User(SQLModel, table=True):
+    """A partner who may edit: a salted, slow password hash (never the password) and a role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=80)
+    # "scrypt$n$r$p$salt$hash" (base64): the parameters travel with the hash.
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=_now)
+
+
+class UserOrganisation(SQLModel, table=True):
+    """An organisation whose activities a user may edit; a user with none may edit any."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
+
+
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins per user name, known or not, so that guessing is slowed down."""
+
+    username: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    locked_until: dt.datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change to the store: who, when, through what, which row, values before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    changed_at: dt.datetime = Field(default_factory=_now, index=True)
+    actor: str = Field(max_length=80, index=True)
+    # How the change came in: form, import or cli.
+    via: str = Field(max_length=20)
+    action: str = Field(max_length=20)
+    table_name: str = Field(max_length=40, index=True)
+    row_key: str = Field(max_length=120)
+    # The activity the change belongs to (its activity_id), for an activity's history.
+    activity_key: str | None = Field(default=None, max_length=60, index=True)
+    # JSON objects of the changed row's values ("" when there is no before or after).
+    before: str = ""
+    after: str = ""

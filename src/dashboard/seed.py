@@ -6,12 +6,29 @@ import csv
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlmodel import Session, SQLModel
 
 from dashboard import models as m
+from dashboard.editing import (
+    Problem,
+    Reference,
+    activity_row_values,
+    check_activity,
+    check_funding,
+    check_output,
+    check_progress,
+    link_rows,
+)
+from dashboard.importer import (
+    Reader,
+    RowError,
+    parse_activity,
+    parse_funding,
+    parse_output,
+    parse_progress,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +56,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         raise SeedError(f"{path}: file not found") from error
 
 
-class _Rows:
-    """Reads typed cells and reports where a bad one is (`file, row N, column X`)."""
+class _Rows(Reader):
+    """The rows of one data file; a bad cell raises a SeedError naming the file, row and column."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -53,57 +70,15 @@ class _Rows:
     def fail(self, line: int, column: str, message: str) -> SeedError:
         return SeedError(f"{self.path.name}, row {line}, column {column}: {message}")
 
-    def text(self, line: int, row: dict[str, str], column: str, *, required: bool = True) -> str:
-        if column not in row:
-            raise self.fail(line, column, "column missing")
-        value = row[column]
-        if required and not value:
-            raise self.fail(line, column, "value required")
-        return value
-
-    def boolean(self, line: int, row: dict[str, str], column: str) -> bool:
-        value = self.text(line, row, column).lower()
-        if value in ("true", "yes", "1"):
-            return True
-        if value in ("false", "no", "0"):
-            return False
-        raise self.fail(line, column, f"expected true or false, got {value!r}")
-
-    def number(
-        self, line: int, row: dict[str, str], column: str, *, required: bool = True
-    ) -> float | None:
-        value = self.text(line, row, column, required=required)
-        if not value:
-            return None
-        try:
-            return float(value)
-        except ValueError as error:
-            raise self.fail(line, column, f"expected a number, got {value!r}") from error
-
-    def date(
-        self, line: int, row: dict[str, str], column: str, *, required: bool = True
-    ) -> dt.date | None:
-        value = self.text(line, row, column, required=required)
-        if not value:
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError as error:
-            raise self.fail(line, column, f"expected a date YYYY-MM-DD, got {value!r}") from error
-
-    def choice(self, line: int, row: dict[str, str], column: str, allowed: Iterable[str]) -> str:
-        value = self.text(line, row, column)
-        allowed = tuple(allowed)
-        if value not in allowed:
-            raise self.fail(line, column, f"{value!r} is not one of {', '.join(allowed)}")
-        return value
-
-    def listed(self, line: int, row: dict[str, str], column: str) -> list[str]:
-        return [
-            part.strip()
-            for part in self.text(line, row, column, required=False).split(";")
-            if part.strip()
-        ]
+    def first_error(
+        self, line: int, errors: Iterable[RowError], problems: Iterable[Problem] = ()
+    ) -> None:
+        """Raise a row's first unreadable cell, else its first problem (warnings aside)."""
+        for error in errors:
+            raise SeedError(f"{self.path.name}, {error}")
+        for problem in problems:
+            if not problem.warning:
+                raise self.fail(line, problem.field, problem.message)
 
 
 def seed_store(*, session: Session, data_dir: Path) -> None:
@@ -113,12 +88,12 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     countries = _load_countries(session, data_dir / "countries.csv")
     regions = _load_regions(session, data_dir / "regions.csv", countries)
     organisations = _load_organisations(session, data_dir / "organisations.csv", countries)
-    activities = _load_activities(
-        session, data_dir / "activities.csv", items, countries, regions, organisations
-    )
+    reference = _reference(items, frameworks, countries, regions, organisations, {})
+    activities = _load_activities(session, data_dir / "activities.csv", reference)
     _load_progress(session, data_dir / "progress_updates.csv", activities)
-    _load_funding(session, data_dir / "funding.csv", activities, organisations)
-    _load_outputs(session, data_dir / "outputs.csv", activities)
+    reference = _reference(items, frameworks, countries, regions, organisations, activities)
+    _load_funding(session, data_dir / "funding.csv", reference)
+    _load_outputs(session, data_dir / "outputs.csv", reference)
     session.flush()
     log.info("seeded %d activities", len(activities))
 
@@ -258,123 +233,62 @@ def _load_organisations(
     return organisations
 
 
-def _load_activities(
-    session: Session,
-    path: Path,
+def _reference(
     items: dict[str, m.FrameworkItem],
+    frameworks: dict[str, m.Framework],
     countries: dict[str, m.Country],
     regions: dict[int, m.Region],
     organisations: dict[str, m.Organisation],
-) -> dict[str, m.Activity]:
+    activities: dict[str, m.Activity],
+) -> Reference:
+    """The codes loaded so far, for the checks the edit forms and the import share."""
+    framework_codes = {_id(framework): code for code, framework in frameworks.items()}
+    return Reference(
+        organisations={slug: _id(row) for slug, row in organisations.items()},
+        countries=frozenset(countries),
+        regions=frozenset(regions),
+        items={
+            code: (_id(item), framework_codes[item.framework_id]) for code, item in items.items()
+        },
+        activities={key: _id(row) for key, row in activities.items()},
+    )
+
+
+def _load_activities(session: Session, path: Path, reference: Reference) -> dict[str, m.Activity]:
     rows = _Rows(path)
     activities: dict[str, m.Activity] = {}
-
-    def organisation(line: int, column: str, slug: str) -> m.Organisation:
-        if slug not in organisations:
-            raise rows.fail(line, column, f"unknown organisation {slug!r}")
-        return organisations[slug]
-
     for line, row in rows:
-        key = rows.text(line, row, "activity_id")
-        if key in activities:
-            raise rows.fail(line, "activity_id", f"duplicate activity {key!r}")
-        status = rows.choice(line, row, "status", m.ACTIVITY_STATUSES)
-        progress = rows.number(line, row, "progress_pct") or 0.0
-        if not 0 <= progress <= 100:
-            raise rows.fail(line, "progress_pct", f"{progress} is outside 0–100")
-        lead_slug = rows.text(line, row, "lead_organisation", required=False)
-        activity = m.Activity(
-            activity_id=key,
-            title=rows.text(line, row, "title"),
-            description=rows.text(line, row, "description", required=False),
-            status=status,
-            progress_pct=progress,
-            start_date=rows.date(line, row, "start_date", required=False),
-            end_date=rows.date(line, row, "end_date", required=False),
-            lead_organisation_id=organisation(line, "lead_organisation", lead_slug).id
-            if lead_slug
-            else None,
-            source_url=rows.text(line, row, "source_url", required=False),
-            demo=rows.boolean(line, row, "demo"),
-        )
+        draft, errors = parse_activity(line, row)
+        if draft.activity_id in activities and not errors:
+            raise rows.fail(line, "activity_id", f"duplicate activity {draft.activity_id!r}")
+        rows.first_error(line, errors, check_activity(draft, reference))
+        activity = m.Activity(**activity_row_values(draft, reference))
         session.add(activity)
         session.flush()
-        activities[key] = activity
-        links: list[object] = []
-        for column in ("strategy_items", "cami_sections"):
-            for entry in rows.listed(line, row, column):
-                code, _, weight_text = entry.partition(":")
-                if code not in items:
-                    raise rows.fail(line, column, f"unknown framework item {code!r}")
-                try:
-                    weight = float(weight_text) if weight_text else 1.0
-                except ValueError as error:
-                    raise rows.fail(line, column, f"bad weight in {entry!r}") from error
-                links.append(
-                    m.ActivityItem(
-                        activity_id=_id(activity), item_id=_id(items[code]), weight=weight
-                    )
-                )
-        for iso3 in rows.listed(line, row, "countries"):
-            if iso3 not in countries:
-                raise rows.fail(line, "countries", f"unknown country {iso3!r}")
-            links.append(m.ActivityCountry(activity_id=_id(activity), country_iso3=iso3))
-        for number in rows.listed(line, row, "ptcrs"):
-            if not number.isdigit() or int(number) not in regions:
-                raise rows.fail(line, "ptcrs", f"unknown PTCR {number!r}")
-            links.append(m.ActivityRegion(activity_id=_id(activity), region_number=int(number)))
-        for role, column in (("partner", "partners"), ("funder", "funders")):
-            for slug in dict.fromkeys(rows.listed(line, row, column)):
-                links.append(
-                    m.ActivityOrganisation(
-                        activity_id=_id(activity),
-                        organisation_id=_id(organisation(line, column, slug)),
-                        role=role,
-                    )
-                )
-        latitude = rows.number(line, row, "latitude", required=False)
-        longitude = rows.number(line, row, "longitude", required=False)
-        if (latitude is None) != (longitude is None):
-            raise rows.fail(line, "latitude", "give both latitude and longitude, or neither")
-        if latitude is not None and longitude is not None:
-            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-                raise rows.fail(line, "latitude", "coordinates out of range")
-            links.append(
-                m.Site(activity_id=_id(activity), name="", latitude=latitude, longitude=longitude)
-            )
-        session.add_all(links)
+        activities[draft.activity_id] = activity
+        session.add_all(link_rows(_id(activity), draft, reference))
     session.flush()
     return activities
-
-
-def _activity(
-    rows: _Rows, line: int, row: dict[str, str], activities: dict[str, m.Activity]
-) -> m.Activity:
-    key = rows.text(line, row, "activity_id")
-    if key not in activities:
-        raise rows.fail(line, "activity_id", f"unknown activity {key!r}")
-    return activities[key]
 
 
 def _load_progress(session: Session, path: Path, activities: dict[str, m.Activity]) -> None:
     rows = _Rows(path)
     reported: set[str] = set()
     for line, row in rows:
-        activity = _activity(rows, line, row, activities)
-        progress = rows.number(line, row, "progress_pct") or 0.0
-        if not 0 <= progress <= 100:
-            raise rows.fail(line, "progress_pct", f"{progress} is outside 0–100")
+        draft, errors = parse_progress(line, row)
+        # The seed files may hold planned states (a start date ahead): no check on the date.
+        rows.first_error(line, errors, check_progress(draft, activities, today=dt.date.max))
         session.add(
             m.ProgressUpdate(
-                activity_id=_id(activity),
-                date=rows.date(line, row, "date") or dt.date.today(),
-                progress_pct=progress,
-                status=rows.choice(line, row, "status", m.ACTIVITY_STATUSES),
-                note=rows.text(line, row, "note", required=False),
-                source=rows.text(line, row, "source", required=False),
+                activity_id=_id(activities[draft.activity_id]),
+                date=draft.date,
+                progress_pct=draft.progress_pct,
+                status=draft.status,
+                note=draft.note,
+                source=draft.source,
             )
         )
-        reported.add(activity.activity_id)
+        reported.add(draft.activity_id)
     # An activity without a reported update still has a state: record it from its own row.
     for key, activity in activities.items():
         if key not in reported:
@@ -392,51 +306,40 @@ def _load_progress(session: Session, path: Path, activities: dict[str, m.Activit
             )
 
 
-def _load_funding(
-    session: Session,
-    path: Path,
-    activities: dict[str, m.Activity],
-    organisations: dict[str, m.Organisation],
-) -> None:
+def _load_funding(session: Session, path: Path, reference: Reference) -> None:
     rows = _Rows(path)
     for line, row in rows:
-        funder = rows.text(line, row, "funder")
-        if funder not in organisations:
-            raise rows.fail(line, "funder", f"unknown organisation {funder!r}")
-        currency = rows.text(line, row, "currency").upper()
-        if len(currency) != 3 or not currency.isalpha():
-            raise rows.fail(line, "currency", f"{currency!r} is not an ISO 4217 code")
-        try:
-            amount = Decimal(rows.text(line, row, "amount"))
-        except InvalidOperation as error:
-            raise rows.fail(line, "amount", "expected an amount") from error
+        draft, errors = parse_funding(line, row)
+        rows.first_error(line, errors, check_funding(draft, reference))
         session.add(
             m.Funding(
-                funder_id=_id(organisations[funder]),
-                activity_id=_id(_activity(rows, line, row, activities)),
-                amount=amount,
-                currency=currency,
-                year=int(rows.number(line, row, "year") or 0),
-                note=rows.text(line, row, "note", required=False),
-                source=rows.text(line, row, "source"),
-                demo=rows.boolean(line, row, "demo"),
+                funder_id=reference.organisations[draft.funder],
+                activity_id=reference.activities[draft.activity_id],
+                amount=draft.amount,
+                currency=draft.currency,
+                year=draft.year,
+                note=draft.note,
+                source=draft.source,
+                demo=draft.demo,
             )
         )
 
 
-def _load_outputs(session: Session, path: Path, activities: dict[str, m.Activity]) -> None:
+def _load_outputs(session: Session, path: Path, reference: Reference) -> None:
     rows = _Rows(path)
     for line, row in rows:
+        draft, errors = parse_output(line, row)
+        rows.first_error(line, errors, check_output(draft, reference))
         session.add(
             m.Output(
-                activity_id=_id(_activity(rows, line, row, activities)),
-                indicator=rows.text(line, row, "indicator"),
-                value=rows.number(line, row, "value") or 0.0,
-                unit=rows.text(line, row, "unit", required=False),
-                target=rows.number(line, row, "target", required=False),
-                date=rows.date(line, row, "date", required=False),
-                note=rows.text(line, row, "note", required=False),
-                source=rows.text(line, row, "source"),
-                demo=rows.boolean(line, row, "demo"),
+                activity_id=reference.activities[draft.activity_id],
+                indicator=draft.indicator,
+                value=draft.value,
+                unit=draft.unit,
+                target=draft.target,
+                date=draft.date,
+                note=draft.note,
+                source=draft.source,
+                demo=draft.demo,
             )
         )

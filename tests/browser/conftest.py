@@ -53,6 +53,8 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    # The server's store, for a test that needs something in it (a partner's account).
+    store: str = ""
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-8000:]
@@ -73,7 +75,7 @@ def streamlit_server(directory: Path) -> Iterator[Server]:
         ]  # fmt: skip
         with log.open("wb") as sink:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
-        server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log)
+        server = Server(url=f"http://127.0.0.1:{port}", process=process, log=log, store=store)
         try:
             deadline = time.monotonic() + 60
             while True:

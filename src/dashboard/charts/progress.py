@@ -31,14 +31,21 @@ def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> 
     return apply_layout(figure, title=title, x_title="Activities (count)", height=300)
 
 
-def completion_bars(items: pd.DataFrame, *, title: str) -> go.Figure:
+def completion_bars(items: pd.DataFrame, *, title: str, max_depth: int | None = None) -> go.Figure:
     """Completion per framework item, sorted, with the counts beside each bar.
 
-    `items` has code, title, completion_pct, counted and activities. Items with no counted
-    activity get no bar and the words "no activity" (never a 0 % bar).
+    `items` has code, title, depth, applies, completion_pct, counted and activities; only items
+    down to `max_depth` are drawn (0: goals or sections). Items with no counted activity get no
+    bar and the words "no activity" (never a 0 % bar).
     """
-    frame = items.copy()
-    frame["label"] = frame["code"] + " " + frame["title"].str.slice(0, 48)
+    frame = items if max_depth is None else items[items["depth"] <= max_depth]
+    frame = frame.copy()
+    frame["label"] = (
+        frame["code"]
+        + " "
+        + frame["title"].str.slice(0, 44)
+        + [f" ({applies})" if applies else "" for applies in frame["applies"]]
+    )
     has_value = frame["completion_pct"].notna()
     # Sorted bars, the gaps ("no activity") kept together at the bottom.
     frame = pd.concat(
@@ -57,13 +64,14 @@ def completion_bars(items: pd.DataFrame, *, title: str) -> go.Figure:
         )
     ]
     figure = go.Figure()
+    valued = frame[has_value]
     figure.add_trace(
         go.Bar(
-            x=frame["completion_pct"].where(has_value, None),
-            y=frame["label"],
+            x=valued["completion_pct"],
+            y=valued["label"],
             orientation="h",
             marker_color=OKABE_ITO["blue"],
-            text=[t if v else "" for t, v in zip(text, has_value, strict=True)],
+            text=[t for t, v in zip(text, has_value, strict=True) if v],
             textposition="outside",
             cliponaxis=False,
             name="completion",
@@ -89,4 +97,24 @@ def completion_bars(items: pd.DataFrame, *, title: str) -> go.Figure:
     height = max(260, 34 * len(frame) + 110)
     return apply_layout(
         figure, title=title, x_title="Completion (%, link-weighted mean)", height=height
+    )
+
+
+def item_tree_table(items: pd.DataFrame) -> pd.DataFrame:
+    """The framework tree as a readable table: indented titles, completion or "no activity"."""
+    return pd.DataFrame(
+        {
+            "code": items["code"],
+            "item": [
+                "\u2003" * int(depth) + title
+                for depth, title in zip(items["depth"], items["title"], strict=True)
+            ],
+            "level": items["level"],
+            "completion_pct": items["completion_pct"].round(1),
+            "counted_activities": items["counted"],
+            "all_activities": items["activities"],
+            "coverage": ["covered" if covered else NO_ACTIVITY for covered in items["covered"]],
+            "applies": items["applies"],
+            "provisional": items["provisional"],
+        }
     )

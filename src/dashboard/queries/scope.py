@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import CTE, Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import CTE, Select, Subquery, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -109,12 +109,51 @@ def progress_at(filters: Filters) -> CTE:
     the status filter applies to the status on that date. `counted` is 0 for cancelled
     activities; `progress` is 100 for completed ones. Every figure is scoped through this.
     """
+    state = _current_state(filters) if filters.as_of is None else _state_on(filters)
+    return (
+        select(
+            state.c.activity_id,
+            state.c.status,
+            case((state.c.status == "completed", 100.0), else_=state.c.progress_pct).label(
+                "progress"
+            ),
+            case((state.c.status == "cancelled", 0), else_=1).label("counted"),
+        )
+        .where(state.c.status.in_(filters.statuses) if filters.statuses else true())
+        .cte("progress_at")
+        # Computed once and joined many times: without this SQLite re-runs it per joined row.
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _current_state(filters: Filters) -> Subquery:
+    """Today's state: the latest update, which the store keeps on the activity row itself.
+
+    Every write that adds a progress update also sets Activity.status and progress_pct
+    (tests/test_store.py checks the two agree), so the default view needs no window over
+    the whole update history.
+    """
+    reported = exists().where(
+        ProgressUpdate.c.activity_id == Activity.c.id,
+        ProgressUpdate.c.date <= filters.as_of_date(),
+    )
+    return (
+        activity_scope(filters)
+        .with_only_columns(
+            Activity.c.id.label("activity_id"), Activity.c.status, Activity.c.progress_pct
+        )
+        .where(reported)
+        .subquery("current_state")
+    )
+
+
+def _state_on(filters: Filters) -> Subquery:
+    """The state on a past date: each activity's latest update on or before it."""
     ranked = (
         select(
             ProgressUpdate.c.activity_id,
             ProgressUpdate.c.status,
             ProgressUpdate.c.progress_pct,
-            ProgressUpdate.c.date,
             func.row_number()
             .over(
                 partition_by=ProgressUpdate.c.activity_id,
@@ -129,18 +168,7 @@ def progress_at(filters: Filters) -> CTE:
         .subquery("ranked")
     )
     return (
-        select(
-            ranked.c.activity_id,
-            ranked.c.status,
-            ranked.c.date.label("updated"),
-            case((ranked.c.status == "completed", 100.0), else_=ranked.c.progress_pct).label(
-                "progress"
-            ),
-            case((ranked.c.status == "cancelled", 0), else_=1).label("counted"),
-        )
-        .where(
-            ranked.c.rank == 1,
-            ranked.c.status.in_(filters.statuses) if filters.statuses else true(),
-        )
-        .cte("progress_at")
+        select(ranked.c.activity_id, ranked.c.status, ranked.c.progress_pct)
+        .where(ranked.c.rank == 1)
+        .subquery("state_on")
     )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard import charts, queries
 from dashboard.settings import get_settings
 from dashboard.ui.store import session
 
@@ -48,6 +49,41 @@ framework_summary = _cached(queries.framework_summary)
 completion_by_item = _cached(queries.completion_by_item)
 funding_by_currency = _cached(queries.funding_by_currency)
 latest_updates = _cached(queries.latest_updates)
+activity_listing = _cached(queries.activity_listing)
+funder_options = _cached(queries.funder_options)
+funder_figures = _cached(queries.funder_figures)
+funder_funding = _cached(queries.funder_funding)
+funder_activities = _cached(queries.funder_activities)
+funder_outputs = _cached(queries.funder_outputs)
+funder_items = _cached(queries.funder_items)
+funder_sites = _cached(queries.funder_sites)
+completion_history = _cached(queries.completion_history)
+activities_for_item = _cached(queries.activities_for_item)
+ptcr_listing = _cached(queries.ptcr_listing)
+
+synergy_matrix = _cached(queries.synergy_matrix)
+activities_serving = _cached(queries.activities_serving)
+activity_plans = _cached(queries.activity_plans)
+synergy_share = _cached(queries.synergy_share)
+unshared_items = _cached(queries.unshared_items)
+synergy_flows = _cached(queries.synergy_flows)
+funding_currencies = _cached(queries.funding_currencies)
+coverage_by_country = _cached(queries.coverage_by_country)
+coverage_by_region = _cached(queries.coverage_by_region)
+coverage_gaps = _cached(queries.coverage_gaps)
+activity_sites = _cached(queries.activity_sites)
+activities_in_place = _cached(queries.activities_in_place)
+place_options = _cached(queries.place_options)
+
+
+@st.cache_data(show_spinner=False)
+def _shapes(path: str) -> dict[str, Any]:
+    return charts.load_shapes(Path(path))
+
+
+def range_state_shapes() -> dict[str, Any]:
+    """The range-state outlines shipped in data/geo, read once per file."""
+    return _shapes(str(get_settings().geojson_path))
 
 
 def clear() -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.export import frame_to_csv
+from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
 from dashboard.ui import data
 
@@ -77,7 +77,13 @@ def how_computed() -> None:
 
 
 def chart_with_data(
-    figure: go.Figure, table: pd.DataFrame, *, name: str, key: str, empty: str | None = None
+    figure: go.Figure,
+    table: pd.DataFrame,
+    *,
+    name: str,
+    key: str,
+    empty: str | None = None,
+    filters: Filters | None = None,
 ) -> None:
     """A chart, the table behind it and that table as CSV; or the reason it is empty."""
     if table.empty:
@@ -86,10 +92,30 @@ def chart_with_data(
     st.plotly_chart(figure, width="stretch", key=f"{key}-chart", config={"displaylogo": False})
     with st.expander(f"Data behind “{name}”"):
         st.dataframe(table, hide_index=True, width="stretch")
-        st.download_button(
-            "Download CSV",
-            frame_to_csv(table),
-            file_name=f"manul-progress_{key}_{dt.date.today().isoformat()}.csv",
-            mime="text/csv",
-            key=f"{key}-csv",
-        )
+        csv_download(table, key=key, filters=filters)
+
+
+def csv_download(
+    table: pd.DataFrame,
+    *,
+    key: str,
+    filters: Filters | None = None,
+    file_name: str | None = None,
+    label: str = "Download CSV",
+) -> None:
+    """A download button for exactly `table`, as formula-safe UTF-8 CSV.
+
+    The file is named after `key`, today's date and the filters (by default the shared
+    filters of this run): `manul-<key>_<date>_country-KAZ.csv`, unless `file_name` is given.
+    """
+    # Imported here: the sidebar may use this module's furniture.
+    from dashboard.ui.sidebar import shared_filters
+
+    active = filters if filters is not None else shared_filters()
+    st.download_button(
+        label,
+        frame_to_csv(table),
+        file_name=file_name or export_filename(key, active, today=dt.date.today()),
+        mime="text/csv",
+        key=f"{key}-csv",
+    )

@@ -9,6 +9,8 @@ import streamlit as st
 from dashboard.filters import Filters
 from dashboard.ui import data
 
+# Where the filters drawn by app.py wait for the page that runs after it.
+_CURRENT = "_manul_current_filters"
 # Widget keys double as the URL's query-parameter names.
 KEYS = ("demo", "country", "ptcr", "org", "status", "item", "years", "as_of")
 # The period slider always reaches the CAMI Work Programme's horizon.
@@ -21,7 +23,17 @@ def _reset() -> None:
 
 
 def shared_filters() -> Filters:
-    """Draw the shared filter sidebar and return the filters it sets."""
+    """The filters the shared sidebar (drawn by app.py for every page) sets in this run."""
+    current = st.session_state.get(_CURRENT)
+    return current if isinstance(current, Filters) else Filters()
+
+
+def draw_shared_filters() -> Filters:
+    """Draw the shared filter sidebar; app.py calls this once per run, before the page.
+
+    The widgets live in the entrypoint, not in a page: a widget made by a page belongs to that
+    page and would reset on every page switch, so the filters would not follow the user.
+    """
     options = data.filter_options()
     first, last = data.data_period()
     first_year = first.year if first else dt.date.today().year
@@ -98,7 +110,7 @@ def shared_filters() -> Filters:
         st.button("Reset filters", on_click=_reset, width="stretch")
 
     start_year, end_year = years
-    return Filters(
+    filters = Filters(
         countries=tuple(countries),
         regions=tuple(regions),
         organisations=tuple(organisations),
@@ -109,3 +121,5 @@ def shared_filters() -> Filters:
         include_demo=include_demo,
         as_of=as_of if as_of and as_of != dt.date.today() else None,
     )
+    st.session_state[_CURRENT] = filters
+    return filters
