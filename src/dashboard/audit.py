@@ -44,6 +44,30 @@ def _load(text: str) -> dict[str, Any]:
     return dict(json.loads(text)) if text else {}
 
 
+def entry(
+    *,
+    actor: Actor,
+    action: str,
+    table: str,
+    row_key: str,
+    activity_key: str | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The values of one audit row, for writing many at once."""
+    return {
+        "changed_at": dt.datetime.now(dt.UTC),
+        "actor": actor.name,
+        "via": actor.via,
+        "action": action,
+        "table_name": table,
+        "row_key": row_key,
+        "activity_key": activity_key,
+        "before": _dump(before),
+        "after": _dump(after),
+    }
+
+
 def record(
     *,
     session: Session,
@@ -56,18 +80,19 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> m.AuditEntry:
     """Add one audit row (the caller commits it together with the change)."""
-    entry = m.AuditEntry(
-        actor=actor.name,
-        via=actor.via,
-        action=action,
-        table_name=table,
-        row_key=row_key,
-        activity_key=activity_key,
-        before=_dump(before),
-        after=_dump(after),
+    row = m.AuditEntry.model_validate(
+        entry(
+            actor=actor,
+            action=action,
+            table=table,
+            row_key=row_key,
+            activity_key=activity_key,
+            before=before,
+            after=after,
+        )
     )
-    session.add(entry)
-    return entry
+    session.add(row)
+    return row
 
 
 def changed_values(

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from dashboard import audit
@@ -652,6 +652,8 @@ class SaveResult:
     version: int
     changes: Mapping[str, tuple[Any, Any]]
     warnings: Sequence[Problem] = ()
+    # The activity's primary key (None when nothing was written).
+    pk: int | None = None
 
 
 def save_activity(
@@ -754,24 +756,61 @@ def _create_activity(
     today: dt.date,
     warnings: Sequence[Problem],
 ) -> SaveResult:
-    row = m.Activity(**activity_row_values(draft, reference))
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    session.add_all(link_rows(row.id, draft, reference))
-    audit.record(
-        session=session,
-        actor=actor,
-        action="create",
-        table="activity",
-        row_key=draft.activity_id,
-        activity_key=draft.activity_id,
-        after=draft.record(),
+    (result,) = create_activities(
+        session=session, drafts=[draft], actor=actor, reference=reference, note=note, today=today
     )
-    _add_update(
+    return dataclasses.replace(result, warnings=tuple(warnings))
+
+
+def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert `rows` in one statement per batch and return their new ids, in order."""
+    if not rows:
+        return []
+    table = model.__table__
+    # sort_by_parameter_order: the ids come back in the order of `rows` on every backend.
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return [int(row[0]) for row in result]
+
+
+def create_activities(
+    *,
+    session: Session,
+    drafts: Sequence[ActivityDraft],
+    actor: Actor,
+    reference: Reference,
+    note: str = "",
+    today: dt.date | None = None,
+) -> list[SaveResult]:
+    """Create new, already checked activities with their links, first progress update and
+    audit rows: a handful of multi-row statements whatever the number (form: one; import: all).
+    """
+    if not drafts:
+        return []
+    today = today or dt.date.today()
+    drafts = [draft.normalised() for draft in drafts]
+    now = dt.datetime.now(dt.UTC)
+    ids = _insert_returning_ids(
         session,
-        actor,
-        row.id,
+        m.Activity,
+        [
+            {
+                **activity_row_values(draft, reference),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for draft in drafts
+        ],
+    )
+    links: dict[Any, list[dict[str, Any]]] = {}
+    for pk, draft in zip(ids, drafts, strict=True):
+        for row in link_rows(pk, draft, reference):
+            links.setdefault(type(row), []).append(row.model_dump(exclude={"id"}))
+    for model, rows in links.items():
+        session.execute(insert(model.__table__), rows)
+    progress = [
         ProgressDraft(
             activity_id=draft.activity_id,
             date=first_state_date(draft, today),
@@ -779,11 +818,59 @@ def _create_activity(
             status=draft.status,
             note=note or f"state when the activity was created ({actor.via})",
             source=draft.source_url,
-        ),
+        )
+        for draft in drafts
+    ]
+    update_ids = _insert_returning_ids(
+        session,
+        m.ProgressUpdate,
+        [
+            {
+                "activity_id": pk,
+                "date": first.date,
+                "progress_pct": float(first.progress_pct),
+                "status": first.status,
+                "note": first.note,
+                "source": first.source,
+                "recorded_at": now,
+            }
+            for pk, first in zip(ids, progress, strict=True)
+        ],
     )
-    session.flush()
-    changes = {name: (None, value) for name, value in draft.record().items()}
-    return SaveResult(draft.activity_id, "added", row.version, changes, warnings)
+    entries = []
+    for draft, first, update_id in zip(drafts, progress, update_ids, strict=True):
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action="create",
+                table="activity",
+                row_key=draft.activity_id,
+                activity_key=draft.activity_id,
+                after=draft.record(),
+            )
+        )
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action="insert",
+                table="progressupdate",
+                row_key=str(update_id),
+                activity_key=draft.activity_id,
+                after=first.record(),
+            )
+        )
+    session.execute(insert(m.AuditEntry.__table__), entries)  # type: ignore[attr-defined]
+    session.expire_all()
+    return [
+        SaveResult(
+            draft.activity_id,
+            "added",
+            1,
+            {name: (None, value) for name, value in draft.record().items()},
+            pk=pk,
+        )
+        for pk, draft in zip(ids, drafts, strict=True)
+    ]
 
 
 def _add_update(session: Session, actor: Actor, pk: int, draft: ProgressDraft) -> m.ProgressUpdate:

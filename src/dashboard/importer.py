@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from dashboard import editing
 from dashboard import models as m
@@ -547,7 +547,12 @@ def _check(
     if kind == "activities":
         for line, row in table.rows:
             draft, errors = parse_activity(line, row)
-            current = editing.load_draft(session=session, activity_id=draft.activity_id)
+            # Only an activity the store holds has a current state worth reading.
+            current = (
+                editing.load_draft(session=session, activity_id=draft.activity_id)
+                if draft.activity_id in reference.activities
+                else None
+            )
             draft = _with_primary_site(draft, current)
             checked.add(line, draft, errors, editing.check_activity(draft, reference))
         _duplicates(checked, lambda draft: draft.activity_id, "activity_id", "activity")
@@ -617,19 +622,24 @@ def _apply(
         ].append(key)
 
     if kind == "activities":
+        # New activities are created together in a few multi-row statements; existing ones go
+        # through save_activity one by one (version check, changes and audit of each).
+        known = reference.activities
+        added = [draft for _, draft in checked.drafts if draft.activity_id not in known]
+        for result in editing.create_activities(
+            session=session, drafts=added, actor=actor, reference=reference, note=note
+        ):
+            sort(result.outcome, result.activity_id)
         for _, draft in checked.drafts:
-            current = editing.load_draft(session=session, activity_id=draft.activity_id)
+            if draft.activity_id not in known:
+                continue
             result = editing.save_activity(
                 session=session,
                 draft=draft,
                 actor=actor,
-                base=current,
+                base=editing.load_draft(session=session, activity_id=draft.activity_id),
                 reference=reference,
                 note=note,
-            )
-            reference = dataclasses.replace(
-                reference,
-                activities={**reference.activities, draft.activity_id: _pk(session, draft)},
             )
             changed = f" ({', '.join(result.changes)})" if result.outcome == "changed" else ""
             sort(result.outcome, draft.activity_id + changed)
@@ -658,14 +668,6 @@ def _apply(
             )
             when = output.date.isoformat() if output.date else "undated"
             sort(outcome, f"{output.activity_id} {output.indicator} {when}")
-
-
-def _pk(session: Session, draft: ActivityDraft) -> int:
-    pk = session.exec(
-        select(m.Activity.id).where(col(m.Activity.activity_id) == draft.activity_id)
-    ).one()
-    assert pk is not None
-    return pk
 
 
 def import_file(
