@@ -176,3 +176,60 @@ def test_todays_state_from_the_activity_row_equals_the_latest_update(
     assert queries.headline(session=session, filters=Filters()) == queries.headline(
         session=session, filters=Filters(as_of=today)
     )
+
+
+def test_completion_history_steps_through_every_update(session: Session) -> None:
+    history = queries.completion_history(session=session, filters=Filters(), framework="strategy")
+    # Link weights for the Strategy: A1 1, A2 3 (S1.1 ×2 + S1.2), A3 1, A5 1.
+    assert history["date"].tolist() == [
+        dt.date(2019, 6, 1),  # A1 40             -> 40
+        dt.date(2020, 5, 1),  # + A3 30           -> (40 + 30) / 2
+        dt.date(2020, 12, 31),  # A1 100          -> (100 + 30) / 2
+        dt.date(2021, 3, 1),  # + A2 20 ×3        -> (100 + 30 + 60) / 5
+        dt.date(2022, 1, 1),  # A3 cancelled      -> (100 + 60) / 4
+        dt.date(2023, 1, 1),  # + A5 10           -> (100 + 60 + 10) / 5
+        dt.date(2024, 1, 1),  # A5 25             -> (100 + 60 + 25) / 5
+        dt.date(2025, 6, 1),  # A2 50 ×3          -> (100 + 150 + 25) / 5
+    ]
+    assert history["completion_pct"].tolist() == pytest.approx([40, 35, 65, 38, 40, 34, 37, 55])
+    assert history["activities"].tolist() == [1, 2, 2, 3, 2, 3, 3, 3]
+    # The last point equals today's completion.
+    summary = by_code(queries.framework_summary(session=session, filters=Filters()))
+    assert history["completion_pct"].iloc[-1] == pytest.approx(
+        summary.loc["strategy", "completion_pct"]
+    )
+
+
+def test_completion_history_per_top_level_item_and_as_of(session: Session) -> None:
+    history = queries.completion_history(
+        session=session, filters=Filters(as_of=dt.date(2021, 1, 1)), framework="cami", by="top"
+    )
+    assert sorted(set(history["series"])) == ["CAMI-10", "CAMI-4"]
+    cami10 = history[history["series"] == "CAMI-10"]
+    assert cami10["completion_pct"].tolist() == pytest.approx([40.0, 100.0])
+    cami4 = history[history["series"] == "CAMI-4"]
+    assert cami4["completion_pct"].tolist() == pytest.approx([30.0])
+    hidden = queries.completion_history(
+        session=session, filters=Filters(include_demo=False), framework="cami", by="top"
+    )
+    assert "CAMI-4" not in set(hidden["series"])  # A3 (the only CAMI-4 activity) is demo
+
+
+def test_activities_for_item_lists_the_subtree(session: Session) -> None:
+    behind = queries.activities_for_item(session=session, filters=Filters(), code="S1")
+    assert behind["activity_id"].tolist() == ["A1", "A2", "A5"]
+    assert behind["weight"].tolist() == [1.0, 3.0, 1.0]
+    assert behind["links"].tolist() == [1, 2, 1]
+    cancelled = queries.activities_for_item(session=session, filters=Filters(), code="S2.1")
+    assert cancelled["counted"].tolist() == [False]
+    assert queries.activities_for_item(session=session, filters=Filters(), code="S2.2").empty
+
+
+def test_ptcr_listing(session: Session) -> None:
+    listing = queries.ptcr_listing(session=session, filters=Filters()).set_index("ptcr")
+    assert listing["activities"].to_dict() == {9: 2, 10: 0, 11: 1}
+    assert listing["documented"].to_dict() == {9: 1, 10: 0, 11: 1}
+    # Altai: A1 100 and A4 0 (planned) -> 50.
+    assert listing.loc[9, "mean_progress"] == pytest.approx(50.0)
+    assert listing.loc[10, "countries"] == "MNG;RUS"
+    assert listing.loc[10, "pallas_status"] == "pending"
