@@ -228,25 +228,24 @@ def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
 
 def headline(*, session: Session, filters: Filters) -> dict[str, int]:
     """Counts for the top of the Overview: activities (and demo ones), countries, PTCRs."""
+    # One statement, so the state of every activity is worked out once, not per count.
     state = progress_at(filters)
-    in_state = select(state.c.activity_id)
-    activities, demo = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Activity.c.demo, 1), else_=0)), 0)).where(
-            Activity.c.id.in_(in_state)
+    joined = state.join(Activity, Activity.c.id == state.c.activity_id)
+    row = session.execute(
+        select(
+            select(func.count()).select_from(state).scalar_subquery(),
+            select(func.count()).select_from(joined).where(Activity.c.demo).scalar_subquery(),
+            select(func.count(distinct(ActivityCountry.c.country_iso3)))
+            .join(state, state.c.activity_id == ActivityCountry.c.activity_id)
+            .scalar_subquery(),
+            select(func.count(distinct(ActivityRegion.c.region_number)))
+            .join(state, state.c.activity_id == ActivityRegion.c.activity_id)
+            .scalar_subquery(),
+            select(func.count()).where(Country.c.range_state).scalar_subquery(),
+            select(func.count()).select_from(Region).scalar_subquery(),
         )
     ).one()
-    countries = session.execute(
-        select(func.count(distinct(ActivityCountry.c.country_iso3))).where(
-            ActivityCountry.c.activity_id.in_(in_state)
-        )
-    ).scalar_one()
-    regions = session.execute(
-        select(func.count(distinct(ActivityRegion.c.region_number))).where(
-            ActivityRegion.c.activity_id.in_(in_state)
-        )
-    ).scalar_one()
-    range_states = session.execute(select(func.count()).where(Country.c.range_state)).scalar_one()
-    all_regions = session.execute(select(func.count()).select_from(Region)).scalar_one()
+    activities, demo, countries, regions, range_states, all_regions = (int(v or 0) for v in row)
     return {
         "activities": int(activities),
         "demo_activities": int(demo),
