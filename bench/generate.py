@@ -17,7 +17,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 from sqlmodel import Session
 
 from dashboard import models as m
@@ -183,6 +183,13 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
         _insert(session, m.ProgressUpdate, rows["update"])
         _insert(session, m.Funding, rows["funding"])
         _insert(session, m.Output, rows["output"])
+        if engine.dialect.name == "postgresql":
+            # Activities were given explicit ids: move the sequence past them for later inserts.
+            session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('activity', 'id'), max(id)) FROM activity"
+                )
+            )
         session.commit()
     return {name: len(values) for name, values in rows.items()}
 
