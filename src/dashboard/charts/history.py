@@ -56,12 +56,14 @@ def completion_history_lines(
                 "<extra>%{fullData.name}</extra>",
             )
         )
-    for label, year in horizons.items():
+    for step, (label, year) in enumerate(horizons.items()):
         figure.add_vline(
             x=dt.datetime(year, 12, 31).timestamp() * 1000,
             line={"dash": "dash", "color": OKABE_ITO["grey"]},
             annotation_text=f"{label} ({year})",
             annotation_position="top left",
+            # Staggered, so that horizons a few years apart do not print over each other.
+            annotation_yshift=-18 * step,
         )
     figure.add_vline(
         x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
