@@ -24,6 +24,7 @@ from dashboard.queries.scope import (
     Funding,
     Organisation,
     Region,
+    mean_progress,
     progress_at,
     to_frame,
 )
@@ -42,10 +43,7 @@ def _work_by(place: Column[Any], links: Table, filters: Filters) -> Any:
             place.label("place"),
             func.count().label("activities"),
             func.sum(state.c.counted).label("counted"),
-            (
-                func.sum(state.c.progress * state.c.counted)
-                / func.nullif(func.sum(state.c.counted), 0)
-            ).label("completion_pct"),
+            mean_progress(state).label("completion_pct"),
         )
         .join(state, state.c.activity_id == links.c.activity_id)
         .group_by(place)

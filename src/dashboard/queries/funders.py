@@ -27,9 +27,11 @@ from dashboard.queries.scope import (
     FrameworkItem,
     Funding,
     Organisation,
+    counted_activities,
     item_closure,
     progress_at,
     to_frame,
+    weighted_completion,
 )
 
 Output = m.Output.__table__  # type: ignore[attr-defined]
@@ -230,13 +232,8 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
         select(
             closure.c.ancestor_id.label("item_id"),
             func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            func.count(distinct(case((mine.c.counted == 1, ActivityItem.c.activity_id)))).label(
-                "counted"
-            ),
-            (
-                func.sum(ActivityItem.c.weight * mine.c.progress * mine.c.counted)
-                / func.nullif(func.sum(ActivityItem.c.weight * mine.c.counted), 0)
-            ).label("completion_pct"),
+            counted_activities(mine).label("counted"),
+            weighted_completion(mine).label("completion_pct"),
         )
         .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
         .join(mine, mine.c.activity_id == ActivityItem.c.activity_id)

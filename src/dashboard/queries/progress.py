@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import case, distinct, false, func, select
+from sqlalchemy import distinct, false, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -29,9 +29,11 @@ from dashboard.queries.scope import (
     Organisation,
     ProgressUpdate,
     Region,
+    counted_activities,
     item_closure,
     progress_at,
     to_frame,
+    weighted_completion,
 )
 
 
@@ -61,14 +63,9 @@ def completion_by_item(*, session: Session, filters: Filters, framework: str) ->
         select(
             closure.c.ancestor_id.label("item_id"),
             func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            func.count(distinct(case((state.c.counted == 1, ActivityItem.c.activity_id)))).label(
-                "counted"
-            ),
+            counted_activities(state).label("counted"),
             func.sum(state.c.counted).label("links"),
-            (
-                func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted)
-                / func.nullif(func.sum(ActivityItem.c.weight * state.c.counted), 0)
-            ).label("completion_pct"),
+            weighted_completion(state).label("completion_pct"),
         )
         .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)
@@ -153,13 +150,8 @@ def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
         select(
             FrameworkItem.c.framework_id,
             func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            func.count(distinct(case((state.c.counted == 1, ActivityItem.c.activity_id)))).label(
-                "counted"
-            ),
-            (
-                func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted)
-                / func.nullif(func.sum(ActivityItem.c.weight * state.c.counted), 0)
-            ).label("completion_pct"),
+            counted_activities(state).label("counted"),
+            weighted_completion(state).label("completion_pct"),
         )
         .join(ActivityItem, ActivityItem.c.item_id == FrameworkItem.c.id)
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)

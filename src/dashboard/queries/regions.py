@@ -8,7 +8,14 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.filters import Filters
-from dashboard.queries.scope import Activity, ActivityRegion, Region, progress_at, to_frame
+from dashboard.queries.scope import (
+    Activity,
+    ActivityRegion,
+    Region,
+    mean_progress,
+    progress_at,
+    to_frame,
+)
 
 RegionCountry = m.RegionCountry.__table__  # type: ignore[attr-defined]
 
@@ -25,10 +32,7 @@ def ptcr_listing(*, session: Session, filters: Filters) -> pd.DataFrame:
             ActivityRegion.c.region_number,
             func.count().label("activities"),
             func.sum(case((Activity.c.demo, 0), else_=1)).label("documented"),
-            (
-                func.sum(state.c.progress * state.c.counted)
-                / func.nullif(func.sum(state.c.counted), 0)
-            ).label("mean_progress"),
+            mean_progress(state).label("mean_progress"),
         )
         .join(state, state.c.activity_id == ActivityRegion.c.activity_id)
         .join(Activity, Activity.c.id == ActivityRegion.c.activity_id)

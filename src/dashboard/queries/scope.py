@@ -6,7 +6,22 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import CTE, Select, Subquery, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    FromClause,
+    Select,
+    Subquery,
+    and_,
+    case,
+    distinct,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -172,3 +187,21 @@ def _state_on(filters: Filters) -> Subquery:
         .where(ranked.c.rank == 1)
         .subquery("state_on")
     )
+
+
+def mean_progress(state: FromClause) -> ColumnElement[Any]:
+    """Mean progress of the counted (not cancelled) activities in a group; None if none."""
+    return func.sum(state.c.progress * state.c.counted) / func.nullif(func.sum(state.c.counted), 0)
+
+
+def weighted_completion(state: FromClause) -> ColumnElement[Any]:
+    """Completion as every page defines it: the link-weighted mean progress of the counted
+    activities over the ActivityItem links in a group; None when none is counted."""
+    return func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted) / func.nullif(
+        func.sum(ActivityItem.c.weight * state.c.counted), 0
+    )
+
+
+def counted_activities(state: FromClause) -> ColumnElement[Any]:
+    """How many distinct linked activities in a group are counted (not cancelled)."""
+    return func.count(distinct(case((state.c.counted == 1, ActivityItem.c.activity_id))))

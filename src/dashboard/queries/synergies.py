@@ -37,6 +37,7 @@ from dashboard.queries.scope import (
     Funding,
     Organisation,
     item_closure,
+    mean_progress,
     progress_at,
     to_frame,
 )
@@ -123,10 +124,7 @@ def synergy_matrix(
             column_links.c.item_id.label("column_id"),
             func.count().label("activities"),
             func.sum(state.c.counted).label("counted"),
-            (
-                func.sum(state.c.progress * state.c.counted)
-                / func.nullif(func.sum(state.c.counted), 0)
-            ).label("completion_pct"),
+            mean_progress(state).label("completion_pct"),
         )
         .join(column_links, column_links.c.activity_id == row_links.c.activity_id)
         .join(state, state.c.activity_id == row_links.c.activity_id)
