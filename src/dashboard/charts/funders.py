@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +13,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 from plotly.subplots import make_subplots
 
+from dashboard.charts.maps import load_shapes, rgba
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
 from dashboard.queries.funders import FunderFigures, money
 from dashboard.settings import get_settings
@@ -218,13 +218,9 @@ def outputs_against_targets(
     )
 
 
-def _rgb(colour: str) -> list[int]:
-    return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-
-
 @functools.lru_cache(maxsize=4)
 def _land(path: str) -> dict[str, Any]:
-    return dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    return load_shapes(Path(path))
 
 
 def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> pdk.Deck:
@@ -243,7 +239,7 @@ def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> 
             "title": str(row["title"]),
             "status": str(row["status"]).replace("_", " "),
             "position": [longitude, latitude],
-            "colour": _rgb(STATUS_COLOURS.get(str(row["status"]), OKABE_ITO["grey"])),
+            "colour": rgba(STATUS_COLOURS.get(str(row["status"]), OKABE_ITO["grey"])),
         }
         for row, longitude, latitude in zip(records, longitudes, latitudes, strict=True)
     ]
