@@ -29,6 +29,14 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         )
         st.stop()
 
+    data.prefetch(
+        lambda: data.funder_figures(filters=filters, funder=funder),
+        lambda: data.funder_outputs(filters=filters, funder=funder),
+        lambda: data.funder_funding(filters=filters, funder=funder),
+        lambda: data.funder_activities(filters=filters, funder=funder),
+        lambda: data.funder_items(filters=filters, funder=funder),
+        lambda: data.funder_sites(filters=filters, funder=funder),
+    )
     figures = data.funder_figures(filters=filters, funder=funder)
     if figures is None:
         st.info(f"“{funder}” is no longer in the store. Choose another funder above.")

@@ -48,6 +48,12 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
+    data.prefetch(
+        lambda: data.coverage_by_country(filters=filters),
+        lambda: data.coverage_by_region(filters=filters),
+        lambda: data.activity_sites(filters=filters),
+        lambda: data.coverage_gaps(filters=filters),
+    )
     countries = data.coverage_by_country(filters=filters)
     regions = data.coverage_by_region(filters=filters)
     places = dict(data.place_options())

@@ -50,6 +50,14 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
+    data.prefetch(
+        lambda: data.synergy_share(filters=filters),
+        lambda: data.synergy_matrix(filters=filters),
+        lambda: data.unshared_items(filters=filters, framework="cami", other="strategy"),
+        lambda: data.unshared_items(filters=filters, framework="strategy", other="cami"),
+        lambda: data.activity_plans(filters=filters, single_plan_only=True),
+        lambda: data.funding_currencies(filters=filters),
+    )
     share = data.synergy_share(filters=filters)
     if share["activities"] == 0:
         st.info(

@@ -7,11 +7,14 @@ Call them with the query's own keyword arguments, minus the session:
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard import charts, queries
 from dashboard.settings import get_settings
@@ -84,6 +87,31 @@ def _shapes(path: str) -> dict[str, Any]:
 def range_state_shapes() -> dict[str, Any]:
     """The range-state outlines shipped in data/geo, read once per file."""
     return _shapes(str(get_settings().geojson_path))
+
+
+def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
+    """Run a page's independent cached queries at the same time; their results by name.
+
+    Each runs in its own thread with its own connection from the engine's pool, so the
+    database works on several at once (PostgreSQL backends, SQLite readers release the GIL).
+    A query that fails raises here, in the page, inside its error guard.
+    """
+    context = get_script_run_ctx()
+
+    def run(call: Callable[[], Any]) -> Any:
+        # The thread acts for the page's script run (st.cache_data needs to know which).
+        add_script_run_ctx(threading.current_thread(), context)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=min(4, len(calls)) or 1) as pool:
+        futures = {name: pool.submit(run, call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def prefetch(*calls: Callable[[], Any]) -> None:
+    """Fill the cache with a page's independent queries at once; the page's own calls with
+    the same arguments then read their results from it."""
+    gather(**{str(number): call for number, call in enumerate(calls)})
 
 
 def clear() -> None:

@@ -16,12 +16,19 @@ def _percent(value: float) -> str:
 
 def framework_body(code: str, filters: Filters) -> None:
     """Render the framework `code` (e.g. "strategy", "cami") under `filters`."""
-    summary = data.framework_summary(filters=filters).set_index("code")
+    # Independent queries at the same time (see data.gather).
+    got = data.gather(
+        summary=lambda: data.framework_summary(filters=filters),
+        items=lambda: data.completion_by_item(filters=filters, framework=code),
+        history=lambda: data.completion_history(filters=filters, framework=code),
+        top_history=lambda: data.completion_history(filters=filters, framework=code, by="top"),
+    )
+    summary = got["summary"].set_index("code")
     if code not in summary.index:
         st.error(f"The store holds no framework {code!r}. Run `dashboard init`.")
         return
     framework = summary.loc[code].to_dict()
-    items = data.completion_by_item(filters=filters, framework=code)
+    items = got["items"]
     st.caption(f"{framework['description']} Source: {framework['source']}.")
 
     provisional = int(items["provisional"].sum())
@@ -107,12 +114,7 @@ def framework_body(code: str, filters: Filters) -> None:
             layout.csv_download(behind, key=f"{code}-{chosen}-activities")
 
     st.subheader("Completion over time")
-    history = pd.concat(
-        [
-            data.completion_history(filters=filters, framework=code),
-            data.completion_history(filters=filters, framework=code, by="top"),
-        ]
-    )
+    history = pd.concat([got["history"], got["top_history"]])
     series_labels = {code: f"{framework['short_name']} (all items)"} | {
         item: f"{item} {title[:40]}"
         for item, title in zip(items["code"], items["title"], strict=True)
@@ -137,9 +139,13 @@ def framework_body(code: str, filters: Filters) -> None:
 def both_plans_history(filters: Filters) -> None:
     """Both frameworks' completion over time on one chart, each with its horizon."""
     summary = data.framework_summary(filters=filters)
-    history = pd.concat(
-        [data.completion_history(filters=filters, framework=code) for code in summary["code"]]
+    histories = data.gather(
+        **{
+            code: lambda code=code: data.completion_history(filters=filters, framework=code)
+            for code in summary["code"]
+        }
     )
+    history = pd.concat(list(histories.values()))
     layout.chart_with_data(
         charts.completion_history_lines(
             history,
