@@ -8,6 +8,7 @@ it or to any item below it; an item with no counted activity has no completion (
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -332,11 +333,16 @@ def demo_activity_count(*, session: Session) -> int:
 
 
 def data_period(*, session: Session) -> tuple[Any, Any]:
-    """Earliest start and latest end date of any activity (the period filter's bounds)."""
+    """The period filter's bounds: the earliest activity start, and the later of the latest
+    activity end and the end of the longest-running plan (so the slider reaches its horizon)."""
     first, last = session.execute(
         select(
             func.min(Activity.c.start_date),
             func.max(func.coalesce(Activity.c.end_date, Activity.c.start_date)),
         )
     ).one()
+    horizon = session.execute(select(func.max(Framework.c.period_end))).scalar()
+    if horizon is not None:
+        plan_end = dt.date(int(horizon), 12, 31)
+        last = max(last, plan_end) if last else plan_end
     return first, last

@@ -13,8 +13,6 @@ from dashboard.ui import data
 _CURRENT = "_manul_current_filters"
 # Widget keys double as the URL's query-parameter names.
 KEYS = ("demo", "country", "ptcr", "org", "status", "item", "years", "as_of")
-# The period slider always reaches the CAMI Work Programme's horizon.
-HORIZON_YEAR = 2032
 
 
 def _reset() -> None:
@@ -37,7 +35,7 @@ def draw_shared_filters() -> Filters:
     options = data.filter_options()
     first, last = data.data_period()
     first_year = first.year if first else dt.date.today().year
-    last_year = max(last.year if last else first_year, HORIZON_YEAR)
+    last_year = last.year if last else first_year
     labels = {name: dict(pairs) for name, pairs in options.items()}
 
     with st.sidebar:
