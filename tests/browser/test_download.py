@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -82,8 +83,10 @@ def test_choosing_a_funder_puts_its_slug_in_the_link(server: Server, visit: Visi
     visit.page.get_by_placeholder("Choose a funder").click()
     visit.page.get_by_role("option", name="fondation-segre").click()
     wait_for_run(visit.page, expect="Since 2020 your support")
-    assert "funder=fondation-segre" in visit.page.url
-    assert visit.page.get_by_role("heading", name="Fondation Segré").count() == 1
+    visit.page.wait_for_url("**funder=fondation-segre*", timeout=20_000)
+    expect(visit.page.get_by_role("heading", name="Fondation Segré")).to_have_count(
+        1, timeout=20_000
+    )
     # The link opens the same funder in a new visit.
     visit.open(visit.page.url, expect="Since 2020 your support")
     assert visit.outside == []
