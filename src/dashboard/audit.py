@@ -95,6 +95,28 @@ def record(
     return row
 
 
+def record_update(
+    *,
+    session: Session,
+    actor: Actor,
+    table: str,
+    row_key: str,
+    activity_key: str | None,
+    changes: Mapping[str, tuple[Any, Any]],
+) -> m.AuditEntry:
+    """Audit an update from its {field: (before, after)} changes (only the fields changed)."""
+    return record(
+        session=session,
+        actor=actor,
+        action="update",
+        table=table,
+        row_key=row_key,
+        activity_key=activity_key,
+        before={name: old for name, (old, _) in changes.items()},
+        after={name: new for name, (_, new) in changes.items()},
+    )
+
+
 def changed_values(
     before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:

@@ -711,15 +711,13 @@ def save_activity(
         for table in LINK_TABLES:
             session.exec(delete(table).where(table.activity_id == pk))
         session.add_all(link_rows(pk, draft, reference))
-    audit.record(
+    audit.record_update(
         session=session,
         actor=actor,
-        action="update",
         table="activity",
         row_key=draft.activity_id,
         activity_key=draft.activity_id,
-        before={name: old for name, (old, _) in changes.items()},
-        after={name: new for name, (_, new) in changes.items()},
+        changes=changes,
     )
     if {"status", "progress_pct"} & changes.keys():
         _add_update(
@@ -896,6 +894,30 @@ def _add_update(session: Session, actor: Actor, pk: int, draft: ProgressDraft) -
     return update_row
 
 
+def _replace_row(
+    session: Session,
+    actor: Actor,
+    existing: m.Funding | m.Output,
+    values: Mapping[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    activity_key: str,
+) -> Outcome:
+    """Overwrite a funding entry or output the user chose to replace, auditing what changed."""
+    existing.sqlmodel_update(dict(values))
+    session.add(existing)
+    session.flush()
+    audit.record_update(
+        session=session,
+        actor=actor,
+        table=existing.__tablename__,  # type: ignore[arg-type]
+        row_key=str(existing.id),
+        activity_key=activity_key,
+        changes=audit.changed_values(before, after),
+    )
+    return "changed"
+
+
 def record_progress(
     *,
     session: Session,
@@ -1012,21 +1034,7 @@ def record_funding(
                     )
                 ]
             )
-        existing.sqlmodel_update(values)
-        session.add(existing)
-        session.flush()
-        changed = audit.changed_values(before, after)
-        audit.record(
-            session=session,
-            actor=actor,
-            action="update",
-            table="funding",
-            row_key=str(existing.id),
-            activity_key=draft.activity_id,
-            before={name: old for name, (old, _) in changed.items()},
-            after={name: new for name, (_, new) in changed.items()},
-        )
-        return "changed"
+        return _replace_row(session, actor, existing, values, before, after, draft.activity_id)
     row = m.Funding(
         funder_id=funder_id,
         activity_id=activity_pk,
@@ -1108,21 +1116,7 @@ def record_output(
                     )
                 ]
             )
-        existing.sqlmodel_update(values)
-        session.add(existing)
-        session.flush()
-        changed = audit.changed_values(before, after)
-        audit.record(
-            session=session,
-            actor=actor,
-            action="update",
-            table="output",
-            row_key=str(existing.id),
-            activity_key=draft.activity_id,
-            before={name: old for name, (old, _) in changed.items()},
-            after={name: new for name, (_, new) in changed.items()},
-        )
-        return "changed"
+        return _replace_row(session, actor, existing, values, before, after, draft.activity_id)
     row = m.Output(activity_id=activity_pk, indicator=draft.indicator, date=draft.date, **values)
     session.add(row)
     session.flush()
