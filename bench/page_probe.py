@@ -29,9 +29,11 @@ def main() -> None:
     for page in sorted(PAGES_DIR.glob("*.py")):
         if page.name in SKIP:
             continue
-        st.cache_data.clear()
         at = AppTest.from_file(app, default_timeout=600)
+        # AppTest can switch page only once app.py has declared the navigation (first run).
+        at.run()
         at.switch_page(str(page.relative_to(ROOT)))
+        st.cache_data.clear()
         started = time.perf_counter()
         at.run()
         cold = time.perf_counter() - started
@@ -39,7 +41,17 @@ def main() -> None:
         at.run()
         warm = time.perf_counter() - started
         errors = [str(e.value)[:200] for e in at.error] + [str(e.value)[:200] for e in at.exception]
-        results.append({"page": page.stem, "cold_s": cold, "warm_s": warm, "errors": errors})
+        # Proof that the page itself ran, not the default one: its own header.
+        shown = [str(h.value) for h in at.title]
+        results.append(
+            {
+                "page": page.stem,
+                "title": shown[0] if shown else "",
+                "cold_s": cold,
+                "warm_s": warm,
+                "errors": errors,
+            }
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     json.dump({"pages": results, "peak_mb": peak_mb}, sys.stdout)
 
