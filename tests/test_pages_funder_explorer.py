@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -47,6 +48,17 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str]]:
         return file_id
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    # A deferred download (the CSV is made on click) leaves its maker under a file id.
+    original_deferred = MediaFileManager.add_deferred
+
+    def keep_deferred(
+        self: MediaFileManager, make: Any, mimetype: Any, coordinates: str, **options: Any
+    ) -> str:
+        file_id = original_deferred(self, make, mimetype, coordinates, **options)
+        files[f"deferred:{file_id}"] = (make, options.get("file_name") or "")
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep_deferred)
     return files
 
 
@@ -65,7 +77,15 @@ def open_page(page: str, **params: str | list[str]) -> AppTest:
 
 
 def download(at: AppTest, files: dict[str, tuple[bytes, str]], key: str) -> tuple[bytes, str]:
+    """Click the download button whose key ends with `key`: its file and file name.
+
+    The CSV is made only on click (a deferred download); this runs it as the server does.
+    """
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(key))
+    if button.proto.deferred_file_id:
+        make, name = files[f"deferred:{button.proto.deferred_file_id}"]
+        made = make()  # type: ignore[operator]
+        return (made.encode() if isinstance(made, str) else bytes(made)), name
     return files[button.proto.url]
 
 

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
+from sqlmodel import Session
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from dashboard import charts, queries
 from dashboard.settings import get_settings
+from dashboard.ui.store import engine as store_engine
 from dashboard.ui.store import session
 
 T = TypeVar("T")
@@ -112,6 +114,18 @@ def prefetch(*calls: Callable[[], Any]) -> None:
     """Fill the cache with a page's independent queries at once; the page's own calls with
     the same arguments then read their results from it."""
     gather(**{str(number): call for number, call in enumerate(calls)})
+
+
+def later(query: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
+    """`query(**kwargs)` to run later, outside this script run (e.g. when a deferred
+    download is clicked): with its own session on this store's engine, not cached."""
+    engine = store_engine()
+
+    def call() -> T:
+        with Session(engine) as current:
+            return query(session=current, **kwargs)
+
+    return call
 
 
 def clear() -> None:

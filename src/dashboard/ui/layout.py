@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -96,7 +97,7 @@ def chart_with_data(
 
 
 def csv_download(
-    table: pd.DataFrame,
+    table: pd.DataFrame | Callable[[], pd.DataFrame],
     *,
     key: str,
     filters: Filters | None = None,
@@ -105,17 +106,78 @@ def csv_download(
 ) -> None:
     """A download button for exactly `table`, as formula-safe UTF-8 CSV.
 
-    The file is named after `key`, today's date and the filters (by default the shared
-    filters of this run): `manul-<key>_<date>_country-KAZ.csv`, unless `file_name` is given.
+    `table` is a frame, or a function that returns one (run only when the button is clicked,
+    outside the script run: give it what it needs, e.g. `data.later(...)`, never a cached
+    wrapper). The CSV is written on click either way, not on every run, and lives only as
+    long as the download. The file is named after `key`, today's date and the filters (by
+    default the shared filters of this run): `manul-<key>_<date>_country-KAZ.csv`, unless
+    `file_name` is given.
     """
     # Imported here: the sidebar may use this module's furniture.
     from dashboard.ui.sidebar import shared_filters
 
     active = filters if filters is not None else shared_filters()
+    make: Callable[[], pd.DataFrame] = table if callable(table) else (lambda: table)
     st.download_button(
         label,
-        frame_to_csv(table),
+        lambda: frame_to_csv(make()),
         file_name=file_name or export_filename(key, active, today=dt.date.today()),
         mime="text/csv",
         key=f"{key}-csv",
+        on_click="ignore",
     )
+
+
+PAGE_SIZE = 50
+
+
+def page_bounds(total: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int]:
+    """(offset, limit) of page `page` (1-based, clamped to the pages there are)."""
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    return (page - 1) * page_size, page_size
+
+
+def paged_table(
+    total: int,
+    fetch: Callable[[int, int], pd.DataFrame],
+    *,
+    key: str,
+    noun: tuple[str, str] = ("row", "rows"),
+    page_size: int = PAGE_SIZE,
+    **dataframe_options: Any,
+) -> pd.DataFrame:
+    """A long table one page at a time: `fetch(offset, limit)` gives the page's rows.
+
+    Only the page's rows are read, sent and drawn, so a table of 100,000 activities costs
+    what one of 50 does. The page number is in the URL (`<key>_page`), so a link opens the
+    same page; a page beyond the end (after a filter narrowed the table) shows the last one.
+    Returns the rows shown.
+    """
+    pages = max(1, -(-total // page_size))
+    page_key = f"{key}_page"
+    page = 1
+    if pages > 1:
+        chosen = st.session_state.get(page_key)
+        if isinstance(chosen, int | float) and chosen > pages:
+            st.session_state[page_key] = pages
+        page = int(
+            st.number_input(
+                f"Page (of {pages:,})",
+                min_value=1,
+                max_value=pages,
+                step=1,
+                key=page_key,
+                bind="query-params",
+                help=f"{page_size} {noun[1]} per page; the download holds all {total:,}.",
+            )
+        )
+    offset, limit = page_bounds(total, page, page_size)
+    rows = fetch(offset, limit)
+    first, last = offset + 1, offset + len(rows)
+    if total > len(rows):
+        st.caption(f"{noun[1].capitalize()} {first:,}–{last:,} of {total:,}.")
+    height = min(35 * (len(rows) + 1) + 3, 743)
+    options = {"hide_index": True, "width": "stretch", "height": height, **dataframe_options}
+    st.dataframe(rows, **options)
+    return rows
