@@ -117,14 +117,16 @@ def activity_scope(filters: Filters) -> Select[Any]:
     return statement.where(and_(*conditions)) if conditions else statement
 
 
-def progress_at(filters: Filters) -> CTE:
+def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
     """Per activity in scope: its status and progress as of `filters.as_of` (latest update).
 
     Activities with no update on or before that date did not exist yet and are left out;
     the status filter applies to the status on that date. `counted` is 0 for cancelled
     activities; `progress` is 100 for completed ones. Every figure is scoped through this.
+    `within` (a select of Activity ids) narrows the scope before anything is computed: a
+    page about a few activities (one funder's, one item's) then never touches the rest.
     """
-    state = _current_state(filters) if filters.as_of is None else _state_on(filters)
+    state = _current_state(filters, within) if filters.as_of is None else _state_on(filters, within)
     return (
         select(
             state.c.activity_id,
@@ -141,7 +143,7 @@ def progress_at(filters: Filters) -> CTE:
     )
 
 
-def _current_state(filters: Filters) -> Subquery:
+def _current_state(filters: Filters, within: Select[Any] | None = None) -> Subquery:
     """Today's state: the latest update, which the store keeps on the activity row itself.
 
     Every write that adds a progress update also sets Activity.status and progress_pct
@@ -152,9 +154,11 @@ def _current_state(filters: Filters) -> Subquery:
         ProgressUpdate.c.activity_id == Activity.c.id,
         ProgressUpdate.c.date <= filters.as_of_date(),
     )
+    scope = activity_scope(filters)
+    if within is not None:
+        scope = scope.where(Activity.c.id.in_(within))
     return (
-        activity_scope(filters)
-        .with_only_columns(
+        scope.with_only_columns(
             Activity.c.id.label("activity_id"), Activity.c.status, Activity.c.progress_pct
         )
         .where(reported)
@@ -162,8 +166,11 @@ def _current_state(filters: Filters) -> Subquery:
     )
 
 
-def _state_on(filters: Filters) -> Subquery:
+def _state_on(filters: Filters, within: Select[Any] | None = None) -> Subquery:
     """The state on a past date: each activity's latest update on or before it."""
+    scope = activity_scope(filters)
+    if within is not None:
+        scope = scope.where(Activity.c.id.in_(within))
     ranked = (
         select(
             ProgressUpdate.c.activity_id,
@@ -178,7 +185,7 @@ def _state_on(filters: Filters) -> Subquery:
         )
         .where(
             ProgressUpdate.c.date <= filters.as_of_date(),
-            ProgressUpdate.c.activity_id.in_(activity_scope(filters)),
+            ProgressUpdate.c.activity_id.in_(scope),
         )
         .subquery("ranked")
     )
