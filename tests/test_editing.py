@@ -329,7 +329,7 @@ def test_a_back_dated_update_adds_history_but_not_the_current_state(engine: Engi
     with Session(engine) as session:
         editing.record_progress(
             session=session,
-            draft=ProgressDraft("A5", dt.date(2023, 6, 1), 15.0, "in_progress"),
+            draft=ProgressDraft("A5", dt.date(2022, 6, 1), 15.0, "in_progress"),
             actor=ALICE,
         )
         session.commit()
@@ -337,6 +337,12 @@ def test_a_back_dated_update_adds_history_but_not_the_current_state(engine: Engi
     assert (stored.status, stored.progress_pct, stored.version) == ("on_hold", 25.0, 1)
     assert count(engine, m.ProgressUpdate) == 10
     assert [(a, t) for a, t, _, _ in audit_rows(engine, "A5")] == [("insert", "progressupdate")]
+    # The activity now counts from the back-dated update on (an as-of view of 2022-06 has it).
+    with Session(engine) as session:
+        first = session.exec(
+            select(m.Activity.first_reported).where(m.Activity.activity_id == "A5")
+        )
+        assert first.one() == dt.date(2022, 6, 1)
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import Session, func, select
 
 from dashboard import models as m
-from dashboard.db import init_store, is_seeded, make_engine, migrate
+from dashboard.db import POSTGRESQL_WORK_MEM, init_store, is_seeded, make_engine, migrate
 from dashboard.seed import SeedError
 from dashboard.settings import Settings
 from tests.conftest import FIXTURE_DATA
@@ -41,6 +41,7 @@ def test_every_foreign_key_and_filter_column_is_indexed(empty_store_url: str) ->
         ("activity", "demo"),
         ("activity", "start_date"),
         ("activity", "end_date"),
+        ("activity", "first_reported"),
         ("progressupdate", "date"),
         ("funding", "currency"),
         ("funding", "year"),
@@ -113,3 +114,19 @@ def test_each_activity_row_holds_its_latest_update(session: Session) -> None:
         ).first()
         assert latest is not None
         assert (activity.status, activity.progress_pct) == (latest.status, latest.progress_pct)
+        earliest = session.exec(
+            select(func.min(m.ProgressUpdate.date)).where(
+                m.ProgressUpdate.activity_id == activity.id
+            )
+        ).one()
+        assert activity.first_reported == earliest
+
+
+def test_postgresql_connections_sort_in_memory(empty_store_url: str) -> None:
+    """On PostgreSQL every connection gets db.POSTGRESQL_WORK_MEM for its sorts and hashes."""
+    engine = make_engine(empty_store_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting (run with DATABASE_URL pointing at a server)")
+    with engine.connect() as connection:
+        assert connection.execute(text("SHOW work_mem")).scalar() == POSTGRESQL_WORK_MEM
+    engine.dispose()

@@ -32,7 +32,24 @@ def make_engine(url: str | None = None) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgresql_settings)
+    return engine
+
+
+# Memory each sort or hash of a query may use before it spills to disk. PostgreSQL's default
+# (4 MB) sends the per-item aggregates over 100k activities to temporary files; these are
+# read-mostly, few-connection workloads, so a larger budget per connection is safe.
+POSTGRESQL_WORK_MEM = "64MB"
+
+
+def _postgresql_settings(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute(f"SET work_mem = '{POSTGRESQL_WORK_MEM}'")
+    cursor.close()
+    # Leave no transaction open: the pool's connection starts clean.
+    dbapi_connection.commit()  # type: ignore[attr-defined]
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

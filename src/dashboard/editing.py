@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from dashboard import audit
@@ -760,6 +760,20 @@ def _create_activity(
     return dataclasses.replace(result, warnings=tuple(warnings))
 
 
+def sync_first_reported(session: Session, pks: Sequence[int] | None = None) -> None:
+    """Set Activity.first_reported to the date of each activity's earliest progress update
+    (of the activities `pks`, or of all): every path that adds updates ends here."""
+    earliest = (
+        select(func.min(m.ProgressUpdate.date))
+        .where(col(m.ProgressUpdate.activity_id) == col(m.Activity.id))
+        .scalar_subquery()
+    )
+    statement = update(m.Activity).values(first_reported=earliest)
+    if pks is not None:
+        statement = statement.where(col(m.Activity.id).in_(list(pks)))
+    session.exec(statement.execution_options(synchronize_session=False))
+
+
 def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert `rows` in one statement per batch and return their new ids, in order."""
     if not rows:
@@ -795,6 +809,8 @@ def create_activities(
         [
             {
                 **activity_row_values(draft, reference),
+                # The first progress update, written below, is dated so.
+                "first_reported": first_state_date(draft, today),
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,
@@ -882,6 +898,7 @@ def _add_update(session: Session, actor: Actor, pk: int, draft: ProgressDraft) -
     )
     session.add(update_row)
     session.flush()
+    sync_first_reported(session, [pk])
     audit.record(
         session=session,
         actor=actor,

@@ -20,6 +20,7 @@ from dashboard.editing import (
     check_output,
     check_progress,
     link_rows,
+    sync_first_reported,
 )
 from dashboard.importer import (
     Reader,
@@ -91,6 +92,8 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     reference = _reference(items, frameworks, countries, regions, organisations, {})
     activities = _load_activities(session, data_dir / "activities.csv", reference)
     _load_progress(session, data_dir / "progress_updates.csv", activities)
+    session.flush()
+    sync_first_reported(session)
     reference = _reference(items, frameworks, countries, regions, organisations, activities)
     _load_funding(session, data_dir / "funding.csv", reference)
     _load_outputs(session, data_dir / "outputs.csv", reference)

@@ -146,14 +146,11 @@ def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
 def _current_state(filters: Filters, within: Select[Any] | None = None) -> Subquery:
     """Today's state: the latest update, which the store keeps on the activity row itself.
 
-    Every write that adds a progress update also sets Activity.status and progress_pct
-    (tests/test_store.py checks the two agree), so the default view needs no window over
-    the whole update history.
+    Every write that adds a progress update also sets Activity.status, progress_pct and
+    first_reported, the date of the earliest update (tests/test_store.py checks they agree),
+    so the default view reads no update history at all.
     """
-    reported = exists().where(
-        ProgressUpdate.c.activity_id == Activity.c.id,
-        ProgressUpdate.c.date <= filters.as_of_date(),
-    )
+    reported = Activity.c.first_reported <= filters.as_of_date()
     scope = activity_scope(filters)
     if within is not None:
         scope = scope.where(Activity.c.id.in_(within))
