@@ -35,27 +35,29 @@ def completion_history(
     activities on that date). The status filter does not apply: history spans every status.
     """
     scope = activity_scope(filters)
-    # One row per (activity, series) with the sum of its link weights in that series.
+    # One row per (activity, series) with the sum of its link weights in that series. A series
+    # is keyed by an integer (the top item's id, or 0 for the framework) and named at the end:
+    # grouping and sorting hundreds of thousands of rows by text is what made this slow.
     if by == "top":
         closure = item_closure()
         top = FrameworkItem.alias("top")
         weights = (
             select(
                 ActivityItem.c.activity_id,
-                top.c.code.label("series"),
+                top.c.id.label("series"),
                 func.sum(ActivityItem.c.weight).label("weight"),
             )
             .join(closure, closure.c.descendant_id == ActivityItem.c.item_id)
             .join(top, top.c.id == closure.c.ancestor_id)
             .join(Framework, Framework.c.id == top.c.framework_id)
             .where(Framework.c.code == framework, top.c.parent_id.is_(None))
-            .group_by(ActivityItem.c.activity_id, top.c.code)
+            .group_by(ActivityItem.c.activity_id, top.c.id)
         )
     else:
         weights = (
             select(
                 ActivityItem.c.activity_id,
-                literal(framework).label("series"),
+                literal(0).label("series"),
                 func.sum(ActivityItem.c.weight).label("weight"),
             )
             .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
@@ -64,59 +66,62 @@ def completion_history(
             .group_by(ActivityItem.c.activity_id)
         )
     weight = weights.where(ActivityItem.c.activity_id.in_(scope)).cte("weights")
-    # Each update next to the one before it; the join searches progressupdate by its
-    # (activity_id, date) index, so the cost grows with the number of updates, linearly.
+    # Each update's change against the activity's update before it. The change belongs to the
+    # activity, whatever series it counts in, so the window runs over updates alone, ordered
+    # by integer and date keys (cheap to sort), and only then meets the series' weights.
     progress = case(
         (ProgressUpdate.c.status == "completed", 100.0), else_=ProgressUpdate.c.progress_pct
     )
     counted = case((ProgressUpdate.c.status == "cancelled", 0), else_=1)
-    partition = (weight.c.series, ProgressUpdate.c.activity_id)
-    ordering = (ProgressUpdate.c.date, ProgressUpdate.c.id)
-    events = (
+    value = progress * counted
+    window = {
+        "partition_by": ProgressUpdate.c.activity_id,
+        "order_by": (ProgressUpdate.c.date, ProgressUpdate.c.id),
+    }
+    changes = (
         select(
-            weight.c.series,
-            weight.c.weight,
+            ProgressUpdate.c.activity_id,
             ProgressUpdate.c.date,
-            (progress * counted).label("value"),
-            counted.label("counted"),
-            func.lag(progress * counted, 1, 0.0)
-            .over(partition_by=partition, order_by=ordering)
-            .label("previous_value"),
-            func.lag(counted, 1, 0)
-            .over(partition_by=partition, order_by=ordering)
-            .label("previous_counted"),
+            (value - func.lag(value, 1, 0.0).over(**window)).label("value_change"),
+            (counted - func.lag(counted, 1, 0).over(**window)).label("counted_change"),
         )
-        .join(ProgressUpdate, ProgressUpdate.c.activity_id == weight.c.activity_id)
-        .where(ProgressUpdate.c.date <= filters.as_of_date())
-        .subquery("events")
+        .where(
+            ProgressUpdate.c.date <= filters.as_of_date(),
+            ProgressUpdate.c.activity_id.in_(select(weight.c.activity_id)),
+        )
+        .subquery("changes")
     )
     daily = (
         select(
-            events.c.series,
-            events.c.date,
-            func.sum(events.c.weight * (events.c.value - events.c.previous_value)).label(
-                "numerator"
-            ),
-            func.sum(events.c.weight * (events.c.counted - events.c.previous_counted)).label(
-                "denominator"
-            ),
-            func.sum(events.c.counted - events.c.previous_counted).label("activities"),
+            weight.c.series,
+            changes.c.date,
+            func.sum(weight.c.weight * changes.c.value_change).label("numerator"),
+            func.sum(weight.c.weight * changes.c.counted_change).label("denominator"),
+            func.sum(changes.c.counted_change).label("activities"),
         )
-        .group_by(events.c.series, events.c.date)
+        .join(weight, weight.c.activity_id == changes.c.activity_id)
+        .group_by(weight.c.series, changes.c.date)
         .subquery("daily")
     )
     numerator = func.sum(daily.c.numerator).over(partition_by=daily.c.series, order_by=daily.c.date)
     denominator = func.sum(daily.c.denominator).over(
         partition_by=daily.c.series, order_by=daily.c.date
     )
-    statement = select(
+    cumulative = select(
         daily.c.series,
         daily.c.date,
         (numerator / func.nullif(denominator, 0)).label("completion_pct"),
         func.sum(daily.c.activities)
         .over(partition_by=daily.c.series, order_by=daily.c.date)
         .label("activities"),
-    ).order_by(daily.c.series, daily.c.date)
+    ).subquery("cumulative")
+    name = func.coalesce(FrameworkItem.c.code, literal(framework))
+    statement = (
+        select(name, cumulative.c.date, cumulative.c.completion_pct, cumulative.c.activities)
+        .select_from(cumulative)
+        .outerjoin(FrameworkItem, FrameworkItem.c.id == cumulative.c.series)
+        .order_by(name, cumulative.c.date)
+    )
     frame = to_frame(session, statement, ["series", "date", "completion_pct", "activities"])
     frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
     frame["activities"] = frame["activities"].astype(int)
