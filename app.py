@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.ui.layout import guard
+from dashboard.ui.layout import guard, timed_run
 from dashboard.ui.sidebar import draw_shared_filters
 from dashboard.ui.signin import current_user
 
@@ -62,7 +62,8 @@ navigation = st.navigation(
         ],
     }
 )
-# The shared filters live here so that they follow the user from page to page.
-with guard("The filters"):
-    draw_shared_filters()
-navigation.run()
+with timed_run(navigation.url_path):
+    # The shared filters live here so that they follow the user from page to page.
+    with guard("The filters"):
+        draw_shared_filters()
+    navigation.run()

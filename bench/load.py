@@ -5,7 +5,11 @@
 Each session (a Playwright browser context in Debian's Chromium) walks every public page with
 changing filters in the URL, for a bounded time. It reports errors (must be zero: exceptions
 or error boxes on a page, failed loads, requests that tried to leave localhost) and the
-50th/95th percentile time from navigation until the page finished running.
+50th/95th percentile time from navigation until the page finished running, in the browser
+(what a person waits for: server, network and Chromium drawing the page) and on the server
+(the page's script run alone, from the server's MANUL_LOG_PAGE_RUNS lines). Both browsers and
+server share this machine's cores, so the browser figure includes their contention. The
+result is appended to bench/results/load.md.
 """
 
 from __future__ import annotations
@@ -47,6 +51,14 @@ FILTERS = [
     "status=completed",
 ]
 DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p95) of `values`, NaN when there are none."""
+    if not values:
+        return float("nan"), float("nan")
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
 def _free_port() -> int:
@@ -117,7 +129,8 @@ def main() -> int:
         "postgresql" if args.postgres else "sqlite", args.activities, args.postgres, False
     )
     port = _free_port()
-    log = open(ROOT / "bench" / ".stores" / f"load-{port}.log", "wb")  # noqa: SIM115
+    log_path = ROOT / "bench" / ".stores" / f"load-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115
     server = subprocess.Popen(
         [
             sys.executable,
@@ -137,7 +150,7 @@ def main() -> int:
             "none",
         ],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
+        env={**os.environ, "DATABASE_URL": url, "MANUL_LOG_PAGE_RUNS": "1"},
         stdout=log,
         stderr=log,
     )
@@ -152,15 +165,28 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    times.sort()
-    p50 = statistics.median(times) if times else float("nan")
-    p95 = times[int(0.95 * (len(times) - 1))] if times else float("nan")
-    print(
-        f"{args.sessions} sessions, {args.seconds:.0f} s, {args.activities:,} activities: "
-        f"{len(times)} page loads, {len(errors)} errors, p50 {p50:.2f} s, p95 {p95:.2f} s"
+    log.close()
+    server_times = [
+        float(line.split("page run: ", 1)[1].split()[1])
+        for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if "page run: " in line
+    ]
+    browser = percentiles(times)
+    server_side = percentiles(server_times)
+    summary = (
+        f"{args.sessions} sessions, {args.seconds:.0f} s, {args.activities:,} activities "
+        f"({'PostgreSQL' if args.postgres else 'SQLite'}): {len(times)} page loads, "
+        f"{len(errors)} errors; in the browser p50 {browser[0]:.2f} s, p95 {browser[1]:.2f} s; "
+        f"on the server ({len(server_times)} runs) p50 {server_side[0]:.2f} s, "
+        f"p95 {server_side[1]:.2f} s"
     )
+    print(summary)
     for error in errors[:20]:
         print("  error:", error)
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with (results_dir / "load.md").open("a", encoding="utf-8") as results:
+        results.write(f"- {time.strftime('%Y-%m-%d %H:%M')}: {summary}\n")
     return 1 if errors else 0
 
 

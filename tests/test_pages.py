@@ -125,3 +125,17 @@ def test_the_sidebar_is_drawn_on_every_run_not_only_the_first() -> None:
     at.run()
     assert at.toggle(key="demo").value is True
     assert at.sidebar.children, "the shared filters vanished on a rerun"
+
+
+def test_page_runs_are_timed_in_the_server_log_when_asked(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """MANUL_LOG_PAGE_RUNS=1: one "page run" line per run (bench/load.py reads them)."""
+    caplog.set_level("INFO", logger="dashboard.runs")
+    run_app("views/strategy_page.py")
+    assert not [r for r in caplog.records if r.name == "dashboard.runs"]
+    monkeypatch.setenv("MANUL_LOG_PAGE_RUNS", "1")
+    run_app("views/strategy_page.py")
+    lines = [r.getMessage() for r in caplog.records if r.name == "dashboard.runs"]
+    assert [line.split()[2] for line in lines] == ["overview", "strategy"]
+    assert all(float(line.split()[3]) > 0 for line in lines)

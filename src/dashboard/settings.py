@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     manul_data_dir: Path = PROJECT_ROOT / "data"
     # Range-state polygons shipped with the app (see data/geo/README.md).
     geojson_path: Path = PROJECT_ROOT / "data" / "geo" / "range_states.geojson"
+    # MANUL_LOG_PAGE_RUNS=1: log how long each page run takes on the server (one line per
+    # run, logger "dashboard.runs"); bench/load.py reads them to tell server from browser time.
+    manul_log_page_runs: bool = False
 
     @field_validator("database_url")
     @classmethod

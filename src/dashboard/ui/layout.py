@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +16,7 @@ import streamlit as st
 
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
+from dashboard.settings import get_settings
 from dashboard.ui import data
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,33 @@ COMPLETION_NOTE = """
   activity shows *no activity*, never 0 %.
 - The counts beside each percentage say how many activities it rests on.
 """
+
+
+@contextmanager
+def timed_run(page: str) -> Iterator[None]:
+    """Log how long this run of `page` takes on the server, if MANUL_LOG_PAGE_RUNS is set.
+
+    One line per run, "page run: <page> <seconds> s", on the "dashboard.runs" logger (to
+    stderr): the server's share of a page's time, without the browser's.
+    """
+    if not get_settings().manul_log_page_runs:
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        _run_log().info("page run: %s %.4f s", page or "overview", time.perf_counter() - started)
+
+
+@functools.cache
+def _run_log() -> logging.Logger:
+    runs = logging.getLogger("dashboard.runs")
+    runs.setLevel(logging.INFO)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    runs.addHandler(handler)
+    return runs
 
 
 @contextmanager
