@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.db import init_store, make_engine
-from dashboard.editing import sync_first_reported
+from dashboard.editing import sync_first_reported, sync_progress_changes
 from dashboard.settings import Settings
 
 STATUSES = ("planned", "in_progress", "completed", "on_hold", "cancelled")
@@ -133,9 +133,14 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
                     }
                 )
             updates = rng.randint(3, 7)
+            # Dates only move forward (ties at today keep id order), so the last update is the
+            # latest, as the activity row's status says: the store's invariant.
+            reported = start
             for step in range(updates):
                 last = step == updates - 1
-                date = min(start + dt.timedelta(days=step * rng.randrange(60, 200)), today)
+                if step:
+                    reported += dt.timedelta(days=rng.randrange(60, 200))
+                date = min(reported, today)
                 rows["update"].append(
                     {
                         "activity_id": key,
@@ -185,6 +190,7 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
         _insert(session, m.Funding, rows["funding"])
         _insert(session, m.Output, rows["output"])
         sync_first_reported(session)
+        sync_progress_changes(session)
         if engine.dialect.name == "postgresql":
             # Activities were given explicit ids: move the sequence past them for later inserts.
             session.execute(

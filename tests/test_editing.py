@@ -343,6 +343,18 @@ def test_a_back_dated_update_adds_history_but_not_the_current_state(engine: Engi
             select(m.Activity.first_reported).where(m.Activity.activity_id == "A5")
         )
         assert first.one() == dt.date(2022, 6, 1)
+        # The update after it now changes progress from 15 to 10, not from nothing to 10.
+        changes = session.exec(
+            select(m.ProgressUpdate.date, m.ProgressUpdate.value_change)
+            .join(m.Activity)
+            .where(m.Activity.activity_id == "A5")
+            .order_by(m.ProgressUpdate.date)  # type: ignore[arg-type]
+        ).all()
+        assert changes == [
+            (dt.date(2022, 6, 1), 15.0),
+            (dt.date(2023, 1, 1), -5.0),
+            (dt.date(2024, 1, 1), 15.0),
+        ]
 
 
 @pytest.mark.parametrize(

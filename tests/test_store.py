@@ -130,3 +130,23 @@ def test_postgresql_connections_sort_in_memory(empty_store_url: str) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SHOW work_mem")).scalar() == POSTGRESQL_WORK_MEM
     engine.dispose()
+
+
+def test_each_update_holds_its_change_against_the_one_before(session: Session) -> None:
+    """The invariant completion over time rests on (see queries.history)."""
+    previous: dict[int, tuple[float, int]] = {}
+    updates = session.exec(
+        select(m.ProgressUpdate).order_by(
+            m.ProgressUpdate.activity_id,  # type: ignore[arg-type]
+            m.ProgressUpdate.date,  # type: ignore[arg-type]
+            m.ProgressUpdate.id,  # type: ignore[arg-type]
+        )
+    ).all()
+    assert updates
+    for update in updates:
+        counted = 0 if update.status == "cancelled" else 1
+        value = (100.0 if update.status == "completed" else update.progress_pct) * counted
+        before_value, before_counted = previous.get(update.activity_id, (0.0, 0))
+        assert update.value_change == pytest.approx(value - before_value), update
+        assert update.counted_change == counted - before_counted, update
+        previous[update.activity_id] = (value, counted)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import case, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from dashboard import audit
@@ -774,6 +774,43 @@ def sync_first_reported(session: Session, pks: Sequence[int] | None = None) -> N
     session.exec(statement.execution_options(synchronize_session=False))
 
 
+def counted_value(status: str, progress_pct: float) -> tuple[float, int]:
+    """(progress as completion counts it, whether it is counted) for a state: completed
+    counts 100, cancelled is not counted (0, 0)."""
+    if status == "cancelled":
+        return 0.0, 0
+    return (100.0 if status == "completed" else float(progress_pct)), 1
+
+
+def sync_progress_changes(session: Session, pks: Sequence[int] | None = None) -> None:
+    """Set each progress update's value_change and counted_change against the activity's
+    update before it (of the activities `pks`, or of all): every path that adds updates
+    ends here, so a back-dated update also corrects the change of the one after it."""
+    update_table = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
+    progress = case(
+        (update_table.c.status == "completed", 100.0), else_=update_table.c.progress_pct
+    )
+    counted = case((update_table.c.status == "cancelled", 0), else_=1)
+    window = {
+        "partition_by": update_table.c.activity_id,
+        "order_by": (update_table.c.date, update_table.c.id),
+    }
+    value = progress * counted
+    changes = select(
+        update_table.c.id,
+        (value - func.lag(value, 1, 0.0).over(**window)).label("value_change"),
+        (counted - func.lag(counted, 1, 0).over(**window)).label("counted_change"),
+    )
+    if pks is not None:
+        changes = changes.where(update_table.c.activity_id.in_(list(pks)))
+    computed = changes.subquery("computed")
+    session.execute(
+        update(update_table)
+        .where(update_table.c.id == computed.c.id)
+        .values(value_change=computed.c.value_change, counted_change=computed.c.counted_change)
+    )
+
+
 def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert `rows` in one statement per batch and return their new ids, in order."""
     if not rows:
@@ -847,6 +884,14 @@ def create_activities(
                 "note": first.note,
                 "source": first.source,
                 "recorded_at": now,
+                # The activity's first update: its change is the whole of its state.
+                **dict(
+                    zip(
+                        ("value_change", "counted_change"),
+                        counted_value(first.status, first.progress_pct),
+                        strict=True,
+                    )
+                ),
             }
             for pk, first in zip(ids, progress, strict=True)
         ],
@@ -899,6 +944,7 @@ def _add_update(session: Session, actor: Actor, pk: int, draft: ProgressDraft) -
     session.add(update_row)
     session.flush()
     sync_first_reported(session, [pk])
+    sync_progress_changes(session, [pk])
     audit.record(
         session=session,
         actor=actor,

@@ -199,6 +199,12 @@ class ProgressUpdate(SQLModel, table=True):
     note: str = ""
     source: str = ""
     recorded_at: dt.datetime = Field(default_factory=_now)
+    # What this update changed against the activity's update before it (by date, then id):
+    # its counted progress (100 when completed, 0 when cancelled) and whether it is counted
+    # (0 when cancelled, else 1). Kept by every write, so completion over time is a sum of
+    # changes per date, with no window over the whole history.
+    value_change: float = 0.0
+    counted_change: int = 0
 
 
 class Funding(SQLModel, table=True):

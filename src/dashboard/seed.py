@@ -21,6 +21,7 @@ from dashboard.editing import (
     check_progress,
     link_rows,
     sync_first_reported,
+    sync_progress_changes,
 )
 from dashboard.importer import (
     Reader,
@@ -94,6 +95,7 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     _load_progress(session, data_dir / "progress_updates.csv", activities)
     session.flush()
     sync_first_reported(session)
+    sync_progress_changes(session)
     reference = _reference(items, frameworks, countries, regions, organisations, activities)
     _load_funding(session, data_dir / "funding.csv", reference)
     _load_outputs(session, data_dir / "outputs.csv", reference)

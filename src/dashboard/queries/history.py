@@ -3,14 +3,15 @@
 A framework's completion on a date is the link-weighted mean progress of its activities as
 they stood on that date. Rather than recomputing that for every date, each progress update
 contributes the *change* it makes (its progress minus the activity's previous progress, times
-the activity's link weight); summing those changes per date and accumulating them in date order
-gives the whole history in one pass over the updates, in SQL.
+the activity's link weight; the store keeps each update's change on its row); summing those
+changes per date and accumulating them in date order gives the whole history in one pass over
+the updates, in SQL.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import func, literal, select
 from sqlmodel import Session
 
 from dashboard.filters import Filters
@@ -66,29 +67,17 @@ def completion_history(
             .group_by(ActivityItem.c.activity_id)
         )
     weight = weights.where(ActivityItem.c.activity_id.in_(scope)).cte("weights")
-    # Each update's change against the activity's update before it. The change belongs to the
-    # activity, whatever series it counts in, so the window runs over updates alone, ordered
-    # by integer and date keys (cheap to sort), and only then meets the series' weights.
-    progress = case(
-        (ProgressUpdate.c.status == "completed", 100.0), else_=ProgressUpdate.c.progress_pct
-    )
-    counted = case((ProgressUpdate.c.status == "cancelled", 0), else_=1)
-    value = progress * counted
-    window = {
-        "partition_by": ProgressUpdate.c.activity_id,
-        "order_by": (ProgressUpdate.c.date, ProgressUpdate.c.id),
-    }
+    # Each update's change against the activity's update before it is kept on the update
+    # (ProgressUpdate.value_change, counted_change, maintained by every write): the history
+    # is their sum per series and date, accumulated in date order.
     changes = (
         select(
             ProgressUpdate.c.activity_id,
             ProgressUpdate.c.date,
-            (value - func.lag(value, 1, 0.0).over(**window)).label("value_change"),
-            (counted - func.lag(counted, 1, 0).over(**window)).label("counted_change"),
+            ProgressUpdate.c.value_change,
+            ProgressUpdate.c.counted_change,
         )
-        .where(
-            ProgressUpdate.c.date <= filters.as_of_date(),
-            ProgressUpdate.c.activity_id.in_(select(weight.c.activity_id)),
-        )
+        .where(ProgressUpdate.c.date <= filters.as_of_date())
         .subquery("changes")
     )
     daily = (
