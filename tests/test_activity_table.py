@@ -13,18 +13,33 @@ The fixture (tests/fixtures/data), as of today (all updates are in the past):
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from dashboard import models as m
+from dashboard.auth import Actor
+from dashboard.db import make_engine
+from dashboard.editing import ActivityDraft, create_activities, load_reference
 from dashboard.export import frame_to_csv
 from dashboard.filters import Filters
-from dashboard.queries.activities import activity_listing, aggregate_list, listing_filters
-from tests.conftest import seeded_engine
+from dashboard.queries.activities import (
+    activity_listing,
+    aggregate_list,
+    listing_filters,
+    listing_order,
+    listing_rows,
+    listing_size,
+)
+from tests.conftest import seeded_engine, temporary_store
 
 PICA = "Pallas's cat International Conservation Alliance"
 ACBK = "Association for the Conservation of Biodiversity of Kazakhstan"
@@ -220,31 +235,27 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_export(
 ) -> None:
     engine = seeded_engine(empty_store_url)
     with Session(engine) as session:
-        evil = m.Organisation(slug="evil", name="@SUM(1+1)*cmd", kind="NGO", source="test")
-        session.add(evil)
+        session.add(m.Organisation(slug="evil", name="@SUM(1+1)*cmd", kind="NGO", source="test"))
         session.flush()
-        activity = m.Activity(
-            activity_id="A9",
-            title='=HYPERLINK("http://example.org","click")',
-            description="-2+3",
-            status="in_progress",
-            progress_pct=10,
-            start_date=dt.date(2024, 1, 1),
-            lead_organisation_id=evil.id,
-            source_url="+cmd",
+        # Made as the edit form makes it, so the store's invariants hold (first update etc.).
+        create_activities(
+            session=session,
+            drafts=[
+                ActivityDraft(
+                    activity_id="A9",
+                    title='=HYPERLINK("http://example.org","click")',
+                    description="-2+3",
+                    status="in_progress",
+                    progress_pct=10,
+                    start_date=dt.date(2024, 1, 1),
+                    lead_organisation="evil",
+                    countries=("NPL",),
+                    source_url="+cmd",
+                )
+            ],
+            actor=Actor(name="tests", role="admin", via="cli"),
+            reference=load_reference(session=session),
         )
-        session.add(activity)
-        session.flush()
-        assert activity.id is not None
-        session.add(
-            m.ProgressUpdate(
-                activity_id=activity.id,
-                date=dt.date(2024, 1, 1),
-                progress_pct=10,
-                status="in_progress",
-            )
-        )
-        session.add(m.ActivityCountry(activity_id=activity.id, country_iso3="NPL"))
         session.commit()
         text = csv_of(session, Filters(countries=("NPL",)))
     engine.dispose()
@@ -252,3 +263,207 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_export(
         'A9,"\'=HYPERLINK(""http://example.org"",""click"")",,,NPL,,\'@SUM(1+1)*cmd,,,'
         "in_progress,10,2024-01-01,,'+cmd,false\r\n"
     )
+
+
+# A store with enough activities for several pages: the fixture's five and these.
+MANY = 1_020
+# Titles that differ only in case (and an accented capital), so that case-insensitive order
+# and the ties it makes (broken by activity_id) matter.
+TITLES = ("alpha", "Alpha", "ALPHA survey", "beta", "Beta", "Éclair", "éclair", "zeta", "Zeta")
+
+
+def many_activities(count: int = MANY) -> list[ActivityDraft]:
+    """`count` invented activities (random.Random(42)): mixed-case titles and ids, lists of
+    every length (empty too), empty dates and lead, every status, demo and real."""
+    chance = random.Random(42)
+
+    def some(options: list[str], most: int) -> tuple[str, ...]:
+        return tuple(chance.sample(options, chance.randint(0, most)))
+
+    drafts = []
+    for number in range(1, count + 1):
+        status = chance.choice(m.ACTIVITY_STATUSES)
+        start = chance.choice([None, dt.date(2019 + chance.randrange(7), chance.randint(1, 12), 1)])
+        drafts.append(
+            ActivityDraft(
+                activity_id=f"{'P' if number % 3 else 'p'}-{number:04d}",
+                title=chance.choice(TITLES),
+                status=status,
+                progress_pct=100.0 if status == "completed" else float(chance.randrange(0, 96, 5)),
+                start_date=start,
+                end_date=chance.choice([None, dt.date(2027, 12, 31), dt.date(2030, 6, 30)]),
+                lead_organisation=chance.choice([None, "pica", "acbk", "fondation-segre"]),
+                partners=some(["pica", "acbk"], 2),
+                funders=some(["hellabrunn-zoo", "fondation-segre"], 2),
+                countries=some(["KAZ", "MNG", "NPL", "RUS"], 3),
+                ptcrs=tuple(int(number) for number in some(["9", "10", "11"], 2)),
+                strategy_items=tuple((code, 1.0) for code in some(["S1.1", "S1.2", "S2.1"], 2)),
+                cami_sections=tuple((code, 1.0) for code in some(["CAMI-4", "CAMI-10"], 2)),
+                demo=chance.random() < 0.3,
+            )
+        )
+    return drafts
+
+
+def add_many_activities(url: str) -> None:
+    """Seed the empty store at `url` with the fixture data and `MANY` more activities, made
+    as the edit form and the importer make them."""
+    engine = seeded_engine(url)
+    with Session(engine) as session:
+        create_activities(
+            session=session,
+            drafts=many_activities(),
+            actor=Actor(name="tests", role="admin", via="cli"),
+            reference=load_reference(session=session),
+        )
+        session.commit()
+    engine.dispose()
+
+
+@contextmanager
+def many_activities_store(directory: Path) -> Iterator[str]:
+    """A new store with the fixture data and `MANY` more activities; removed afterwards."""
+    with temporary_store(directory) as url:
+        add_many_activities(url)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """A session on a store of `MANY` + 5 activities; tests using it must not write."""
+    with many_activities_store(tmp_path_factory.mktemp("many")) as url:
+        engine = make_engine(url)
+        with Session(engine) as session:
+            yield session
+        engine.dispose()
+
+
+def assert_same_rows(page: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The same rows, columns and values, and so the same CSV. (A column's dtype may differ:
+    pandas infers str for text, object with None when every cell of the page is empty.)"""
+
+    def cells(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(object).where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(cells(page), cells(expected))
+    assert frame_to_csv(page) == frame_to_csv(expected)
+
+
+PAGED_SORTS = [
+    ("activity_id", False),
+    ("activity_id", True),
+    ("title", False),
+    ("title", True),
+    ("countries", False),
+    ("countries", True),
+    ("funders", True),
+    ("strategy", False),
+    ("lead", False),
+    ("progress_pct", True),
+    ("start_date", False),
+    ("end_date", True),
+    ("demo", False),
+]
+
+
+@pytest.mark.parametrize(("sort", "descending"), PAGED_SORTS)
+def test_a_page_is_that_slice_of_the_whole_listing(
+    many: Session, sort: str, descending: bool
+) -> None:
+    whole = activity_listing(session=many, filters=Filters(), sort=sort, descending=descending)
+    assert len(whole) == MANY + 5
+    order = listing_order(session=many, filters=Filters(), sort=sort, descending=descending)
+    assert len(order) == len(whole)
+    for offset in (0, 50, 500, len(whole) - 20):
+        page = activity_listing(
+            session=many,
+            filters=Filters(),
+            sort=sort,
+            descending=descending,
+            offset=offset,
+            limit=50,
+        )
+        expected = whole.iloc[offset : offset + 50].reset_index(drop=True)
+        assert_same_rows(page, expected)
+        rows = listing_rows(session=many, filters=Filters(), ids=order[offset : offset + 50])
+        assert_same_rows(rows, expected)
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("title", True), ("partners", False)])
+def test_a_page_of_a_narrowed_listing_is_that_slice_of_it(
+    many: Session, sort: str, descending: bool
+) -> None:
+    options: dict[str, object] = {
+        "filters": Filters(countries=("KAZ", "MNG"), include_demo=False, as_of=dt.date(2025, 1, 1)),
+        "funders": ("hellabrunn-zoo",),
+        "search": "A",
+        "sort": sort,
+        "descending": descending,
+    }
+    whole = activity_listing(session=many, **options)  # type: ignore[arg-type]
+    assert 50 < len(whole) < MANY
+    page = activity_listing(session=many, offset=50, limit=50, **options)  # type: ignore[arg-type]
+    assert_same_rows(page, whole.iloc[50:100].reset_index(drop=True))
+
+
+def in_order(keys: list[Any], ids: list[str], *, descending: bool = False) -> bool:
+    """Whether rows with these sort keys and activity ids are sorted by key (either way),
+    ties by activity_id ascending."""
+    return all(
+        (after < before if descending else before < after) or (before == after and id_ < next_id)
+        for before, after, id_, next_id in zip(keys, keys[1:], ids, ids[1:], strict=False)
+    )
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_text_sorts_case_insensitively_and_lists_by_their_contents_ties_by_id(
+    many: Session, descending: bool
+) -> None:
+    by_title = activity_listing(
+        session=many, filters=Filters(), sort="title", descending=descending
+    )
+    assert {"alpha", "Alpha", "ALPHA survey", "Éclair", "éclair"} <= set(by_title["title"])
+    titles = [title.casefold() for title in by_title["title"]]
+    assert in_order(titles, by_title["activity_id"].tolist(), descending=descending)
+    # A list sorts by its sorted items joined; empty lists last either way.
+    by_countries = activity_listing(
+        session=many, filters=Filters(), sort="countries", descending=descending
+    )
+    texts = [";".join(countries).casefold() for countries in by_countries["countries"]]
+    filled = sum(1 for text in texts if text)
+    assert 0 < filled < len(texts)
+    assert all(texts[:filled])
+    assert not any(texts[filled:])
+    ids = by_countries["activity_id"].tolist()
+    assert in_order(texts[:filled], ids[:filled], descending=descending)
+    assert ids[filled:] == sorted(ids[filled:])
+
+
+def test_the_listing_size_is_counted_in_sql(many: Session) -> None:
+    whole = activity_listing(session=many, filters=Filters())
+    size = listing_size(session=many, filters=Filters())
+    assert size == (len(whole), int(whole["demo"].sum()))
+    assert 0 < size.demo < size.activities
+    narrowed = {"funders": ("fondation-segre",), "search": "beta"}
+    whole = activity_listing(session=many, filters=Filters(include_demo=False), **narrowed)  # type: ignore[arg-type]
+    assert listing_size(session=many, filters=Filters(include_demo=False), **narrowed) == (  # type: ignore[arg-type]
+        len(whole),
+        0,
+    )
+
+
+def test_rows_come_in_the_order_of_the_ids_asked_for(session: Session) -> None:
+    order = listing_order(session=session, filters=Filters())
+    assert activity_listing(session=session, filters=Filters())["activity_id"].tolist() == [
+        "A1",
+        "A2",
+        "A3",
+        "A4",
+        "A5",
+    ]
+    rows = listing_rows(session=session, filters=Filters(), ids=[order[4], order[0], order[2]])
+    assert rows["activity_id"].tolist() == ["A5", "A1", "A3"]
+    # An id out of the filters' scope (A3 is demo data) is left out.
+    hidden = listing_rows(session=session, filters=Filters(include_demo=False), ids=order[1:4])
+    assert hidden["activity_id"].tolist() == ["A2"]
+    assert listing_rows(session=session, filters=Filters(), ids=[]).empty

@@ -12,12 +12,15 @@ Range states KAZ, MNG, RUS, NPL; PTCRs 9 Altai, 10 Daurian Steppe (pending), 11 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from dashboard import models as m
 from dashboard import queries
+from dashboard.db import make_engine
 from dashboard.filters import Filters
 from dashboard.queries.coverage import parse_place
 
@@ -166,23 +169,34 @@ def test_no_funding_recorded_gives_no_funding_columns(session: Session) -> None:
     assert countries.loc[0, "iso3"] == "KAZ"
 
 
+def gaps(session: Session, filters: Filters) -> dict[str, list[str]]:
+    return queries.coverage_gaps(
+        countries=queries.coverage_by_country(session=session, filters=filters),
+        regions=queries.coverage_by_region(session=session, filters=filters),
+    )
+
+
 def test_the_gaps_are_named(session: Session) -> None:
-    assert queries.coverage_gaps(session=session, filters=Filters()) == {
+    assert gaps(session, Filters()) == {
         "countries": ["Nepal"],
         "regions": ["10 Daurian Steppe (pending)"],
     }
-    assert queries.coverage_gaps(session=session, filters=Filters(include_demo=False)) == {
+    assert gaps(session, Filters(include_demo=False)) == {
         "countries": ["Nepal", "Russian Federation"],
         "regions": ["10 Daurian Steppe (pending)"],
     }
-    assert queries.coverage_gaps(session=session, filters=Filters(as_of=dt.date(2020, 1, 1))) == {
+    assert gaps(session, Filters(as_of=dt.date(2020, 1, 1))) == {
         "countries": ["Mongolia", "Nepal", "Russian Federation"],
         "regions": ["10 Daurian Steppe (pending)", "11 Gobi"],
     }
 
 
-def test_activity_sites(session: Session) -> None:
-    sites = queries.activity_sites(session=session, filters=Filters())
+def test_site_points(session: Session) -> None:
+    # Three sites, fewer than the map can draw: one point each.
+    sites = queries.site_points(session=session, filters=Filters())
+    assert sites["grid"].tolist() == [0.0, 0.0, 0.0]
+    assert sites["sites"].tolist() == sites["activities"].tolist() == [1, 1, 1]
+    assert sites["point"].is_unique
     assert records(
         sites, ["activity_id", "status", "progress_pct", "latitude", "longitude", "demo"]
     ) == [
@@ -212,9 +226,77 @@ def test_activity_sites(session: Session) -> None:
         },
     ]
     assert sites.loc[1, "lead"] == "Association for the Conservation of Biodiversity of Kazakhstan"
-    early = queries.activity_sites(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    early = queries.site_points(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
     assert early["activity_id"].tolist() == ["A1"]
     assert early["progress_pct"].tolist() == [40.0]
+
+
+# A cluster of seven sites within 0.04° of A1's (49.2, 85.6): A1's own and three more of A1's,
+# three of A4's (demo). None is on a 0.1° cell's edge (49.25, 85.65).
+CLUSTER = {
+    "A1": [(49.21, 85.61), (49.22, 85.62), (49.24, 85.64)],
+    "A4": [(49.21, 85.63), (49.23, 85.62), (49.24, 85.6)],
+}
+
+
+@pytest.fixture
+def more_sites(writable_store_url: str) -> Iterator[Session]:
+    """The fixture store with the CLUSTER's sites added (nine sites in all)."""
+    engine = make_engine(writable_store_url)
+    with Session(engine) as session:
+        ids = dict(session.exec(select(m.Activity.activity_id, m.Activity.id)).all())
+        for code, places in CLUSTER.items():
+            for number, (latitude, longitude) in enumerate(places, 2):
+                site = m.Site(
+                    activity_id=ids[code],
+                    name=f"{code} camp {number}",
+                    latitude=latitude,
+                    longitude=longitude,
+                )
+                session.add(site)
+        session.commit()
+        yield session
+    engine.dispose()
+
+
+def test_site_points_group_sites_when_there_are_too_many(more_sites: Session) -> None:
+    every = queries.site_points(session=more_sites, filters=Filters())
+    assert every["grid"].tolist() == [0.0] * 9
+    # Points in the order their activities were recorded (A1 ... A5), then of their sites.
+    assert every["activity_id"].tolist() == ["A1"] * 4 + ["A2"] + ["A4"] * 3 + ["A5"]
+    assert every["site"].tolist()[:4] == ["", "A1 camp 2", "A1 camp 3", "A1 camp 4"]
+    # PTCR 9's seven sites for a map of at most six points: the cells of 0.1° over their
+    # bounding box (0.04° square) are at most 2.4 × 2.4 <= 6; all seven share one cell.
+    ptcr = queries.site_points(session=more_sites, filters=Filters(regions=(9,)), limit=6)
+    assert records(ptcr, ["grid", "sites", "activities", "activity_id", "site"]) == [
+        {"grid": 0.1, "sites": 7, "activities": 2, "activity_id": "A1", "site": ""},
+        {"grid": 0.1, "sites": 7, "activities": 2, "activity_id": "A4", "site": ""},
+    ]
+    # Status and progress are those of a point's one activity, none for several.
+    assert ptcr["status"].isna().all()
+    assert ptcr["progress_pct"].isna().all()
+    # The point sits at the mean of its sites.
+    latitudes = [49.2] + [lat for places in CLUSTER.values() for lat, _ in places]
+    longitudes = [85.6] + [lon for places in CLUSTER.values() for _, lon in places]
+    assert ptcr.loc[0, "latitude"] == pytest.approx(sum(latitudes) / 7)
+    assert ptcr.loc[0, "longitude"] == pytest.approx(sum(longitudes) / 7)
+    # Nine sites spread over 31° of longitude for three points: no grid's bound keeps within
+    # three, so the coarsest (10°) groups them, the cluster in one cell.
+    coarse = queries.site_points(session=more_sites, filters=Filters(), limit=3)
+    assert records(coarse, ["grid", "sites", "activities", "activity_id"]) == [
+        {"grid": 10.0, "sites": 7, "activities": 2, "activity_id": "A1"},
+        {"grid": 10.0, "sites": 7, "activities": 2, "activity_id": "A4"},
+        {"grid": 10.0, "sites": 1, "activities": 1, "activity_id": "A2"},
+        {"grid": 10.0, "sites": 1, "activities": 1, "activity_id": "A5"},
+    ]
+    assert coarse["point"].nunique() == 3
+    # One activity with several sites in a point: named once, with its state.
+    alone = queries.site_points(
+        session=more_sites, filters=Filters(regions=(9,), include_demo=False), limit=3
+    )
+    assert records(alone, ["sites", "activities", "activity_id", "status", "site"]) == [
+        {"sites": 4, "activities": 1, "activity_id": "A1", "status": "completed", "site": ""},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -235,6 +317,20 @@ def test_activities_in_a_place(
 ) -> None:
     listed = queries.activities_in_place(session=session, filters=filters, place=place)
     assert listed["activity_id"].tolist() == expected
+    count = queries.activities_in_place_count(session=session, filters=filters, place=place)
+    assert count == len(expected)
+    # Pages of two: the same rows in the same order, with the same columns.
+    pages = [
+        queries.activities_in_place(
+            session=session, filters=filters, place=place, offset=offset, limit=2
+        )
+        for offset in range(0, len(expected) + 2, 2)
+    ]
+    assert [len(page) for page in pages] == [
+        len(expected[offset : offset + 2]) for offset in range(0, len(expected) + 2, 2)
+    ]
+    joined = pd.concat(pages, ignore_index=True)
+    assert joined.astype(str).equals(listed.astype(str))
 
 
 def test_activities_in_a_place_list_where_they_are(session: Session) -> None:

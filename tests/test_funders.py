@@ -84,6 +84,22 @@ def test_the_activities_a_funder_supports_with_status_progress_and_its_funding(
     ]
 
 
+def test_a_page_of_the_funders_activities_is_a_slice_of_them_all(session: Session) -> None:
+    every = q.funder_activities(session=session, filters=Filters(), funder=HELLABRUNN)
+    for offset, limit in ((0, 2), (2, 2), (1, 1), (3, 5)):
+        page = q.funder_activities(
+            session=session, filters=Filters(), funder=HELLABRUNN, offset=offset, limit=limit
+        )
+        expected = every.iloc[offset : offset + limit].reset_index(drop=True)
+        assert page.to_dict("records") == expected.to_dict("records")
+        assert list(page.columns) == list(every.columns)
+    # As many as the headline figures count.
+    figures = q.funder_figures(session=session, filters=NO_DEMO, funder=HELLABRUNN)
+    assert figures is not None
+    hidden = q.funder_activities(session=session, filters=NO_DEMO, funder=HELLABRUNN)
+    assert len(hidden) == figures.activities == 2
+
+
 def test_outputs_are_compared_with_their_targets(session: Session) -> None:
     outputs = q.funder_outputs(session=session, filters=Filters(), funder=HELLABRUNN)
     assert outputs.values.tolist() == [

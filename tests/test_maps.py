@@ -42,7 +42,7 @@ def frames(session: Session) -> dict[str, pd.DataFrame]:
     return {
         "countries": queries.coverage_by_country(session=session, filters=filters),
         "regions": queries.coverage_by_region(session=session, filters=filters),
-        "sites": queries.activity_sites(session=session, filters=filters),
+        "sites": queries.site_points(session=session, filters=filters),
     }
 
 
@@ -131,6 +131,51 @@ def test_tooltips_say_what_is_there(frames: dict[str, pd.DataFrame]) -> None:
         SHAPES, frames["countries"], frames["regions"], frames["sites"]
     )._tooltip
     assert tooltip["html"] == "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}"
+
+
+def test_a_dot_grouping_sites_says_how_many_and_names_two(
+    frames: dict[str, pd.DataFrame],
+) -> None:
+    assert charts.sites_note(frames["sites"]) is None
+    example = {"status": "in_progress", "progress_pct": 50.0, "lead": "", "demo": False}
+    cell = {"latitude": 48.04, "longitude": 70.1, "grid": 0.5}
+    rows = [
+        {"point": 7, "sites": 6, "activities": 5, "activity_id": "B1", "title": "Survey 1"},
+        {"point": 7, "sites": 6, "activities": 5, "activity_id": "B8", "title": "Survey 8"},
+        {"point": 9, "sites": 2, "activities": 1, "activity_id": "B9", "title": "Den count"}
+        | {"site": "Camp", "latitude": 44.0, "longitude": 101.0},
+        {"point": 4, "sites": 3, "activities": 2, "activity_id": "B4", "title": "Patrols"},
+        {"point": 4, "sites": 3, "activities": 2, "activity_id": "B5", "title": "Fences"},
+    ]
+    points = pd.DataFrame([cell | {"site": ""} | example | row for row in rows])
+    sites = build({**frames, "sites": points})["by_id"]["sites"]["data"]
+    assert [(site["activity_id"], site["position"]) for site in sites] == [
+        ("B1", [70.1, 48.04]),
+        ("B9", [101.0, 44.0]),
+        ("B4", [70.1, 48.04]),
+    ]
+    assert [sites[0][key] for key in ("name", "line1", "line2", "line3")] == [
+        "5 activities at 6 sites in this 0.5° square",
+        "Survey 1",
+        "Survey 8",
+        "and 3 more",
+    ]
+    assert (sites[1]["name"], sites[1]["line1"], sites[1]["line3"]) == (
+        "Den count",
+        "in progress · 50 %",
+        "2 sites nearby",
+    )
+    assert [sites[2][key] for key in ("name", "line1", "line2", "line3")] == [
+        "2 activities at 3 sites in this 0.5° square",
+        "Patrols",
+        "Fences",
+        "",
+    ]
+    assert charts.sites_note(points) == (
+        "11 sites are too many to draw one by one: each dot groups the sites within a square "
+        "of 0.5° (3 dots), and its tooltip says how many activities are there and names two "
+        "of them."
+    )
 
 
 def test_ptcrs_are_labelled_and_pending_ones_marked(frames: dict[str, pd.DataFrame]) -> None:

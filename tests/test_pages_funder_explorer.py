@@ -9,17 +9,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+import streamlit as st
+from sqlmodel import Session
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cli import main
+from dashboard.db import make_engine
+from dashboard.export import frame_to_csv
+from dashboard.filters import Filters
+from dashboard.queries.activities import activity_listing
+from dashboard.ui import printing
 from tests.conftest import ROOT
-from tests.test_activity_table import HEADER, ROWS
+from tests.test_activity_table import HEADER, MANY, ROWS, many_activities_store
 
 APP = str(ROOT / "app.py")
 FUNDER = "views/funder_page.py"
@@ -198,6 +207,35 @@ def test_without_a_funder_the_page_offers_links_by_slug() -> None:
     assert [header.value for header in at.main.header] == ["Fondation Segré"]
 
 
+def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
+    downloads: dict[str, tuple[bytes, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two rows a page, so the fixture's three activities (and two sites) take two pages.
+    monkeypatch.setattr(printing, "LISTING_PAGE_SIZE", 2)
+    at = open_page(FUNDER, funder="hellabrunn-zoo")
+    activities = at.dataframe[0].value
+    assert activities["activity_id"].tolist() == ["A1", "A2"]
+    # Its printable copy (shown on paper only) holds the same page.
+    assert [row[0] for row in table(at, 1)] == ["A1", "A2"]
+    assert "Activities 1–2 of 3." in [caption.value for caption in at.caption]
+    assert (
+        "A printed copy of this report lists only the 2 activities on the page shown here, "
+        "of 3; the CSV download and the ZIP of all tables hold all 3."
+    ) in [caption.value for caption in at.caption]
+    at.number_input(key="funder-activities_page").set_value(2).run()
+    assert at.dataframe[0].value["activity_id"].tolist() == ["A3"]
+    # A link opens the same page; the downloads hold every activity.
+    at = open_page(FUNDER, funder="hellabrunn-zoo", **{"funder-activities_page": "2"})
+    assert at.dataframe[0].value["activity_id"].tolist() == ["A3"]
+    csv, _ = download(at, downloads, "funder-hellabrunn-zoo-activities-csv")
+    assert [line.split(b",")[0] for line in csv.splitlines()[1:]] == [b"A1", b"A2", b"A3"]
+    archive, _ = download(at, downloads, "funder-summary-zip")
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        assert opened.read("activities.csv") == csv
+    # Two sites fit one page: they stay a plain table.
+    assert table(at, 4)[0][:2] == ["A1", "Camera trapping in the Kazakh Altai"]
+
+
 def test_an_unknown_funder_in_the_url_is_dropped() -> None:
     at = open_page(FUNDER, funder="nobody")
     assert at.selectbox(key="funder").value is None
@@ -297,3 +335,74 @@ def test_searching_and_sorting_on_the_page(downloads: dict[str, tuple[bytes, str
         b"A2",
         b"A5",
     ]
+
+
+@pytest.fixture(scope="module")
+def many_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with many_activities_store(tmp_path_factory.mktemp("many")) as url:
+        yield url
+
+
+@pytest.fixture
+def many_activities(many_store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The app pointed at a store of MANY + 5 activities (21 pages of 50), caches cleared."""
+    monkeypatch.setenv("DATABASE_URL", many_store_url)
+    st.cache_data.clear()
+    return many_store_url
+
+
+def whole_listing(store_url: str, **options: object) -> pd.DataFrame:
+    engine = make_engine(store_url)
+    with Session(engine) as session:
+        listing = activity_listing(session=session, filters=Filters(), **options)  # type: ignore[arg-type]
+    engine.dispose()
+    return listing
+
+
+def test_the_explorer_shows_one_page_and_downloads_every_row(
+    many_activities: str, downloads: dict[str, tuple[bytes, str]]
+) -> None:
+    at = open_page(EXPLORER)
+    whole = whole_listing(many_activities)
+    assert len(whole) == MANY + 5 == 1_025
+    assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][:50].tolist()
+    assert at.number_input(key="activities_page").value == 1
+    captions = [caption.value for caption in at.caption]
+    demo = int(whole["demo"].sum())
+    assert any(text.startswith(f"**1,025 activities**, {demo} of them demo") for text in captions)
+    assert "Activities 1–50 of 1,025." in captions
+    # The download holds every page's rows, sorted as the pages are.
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Download these 1,025 rows as CSV"
+    data, _ = download(at, downloads, "activities-csv")
+    assert data == frame_to_csv(whole)
+    # The next page, by the page number.
+    at.number_input(key="activities_page").increment().run()
+    assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][50:100].tolist()
+
+
+@pytest.mark.parametrize(
+    ("page", "shown", "rows"),
+    [("2", 2, slice(50, 100)), ("21", 21, slice(1_000, 1_025)), ("99", 21, slice(1_000, 1_025))],
+)
+def test_a_page_is_reached_by_its_link_and_one_beyond_the_end_shows_the_last(
+    many_activities: str, page: str, shown: int, rows: slice
+) -> None:
+    at = open_page(EXPLORER, activities_page=page, sort="title", desc="true")
+    whole = whole_listing(many_activities, sort="title", descending=True)
+    assert at.number_input(key="activities_page").value == shown
+    assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][rows].tolist()
+    assert f"Activities {rows.start + 1:,}–{rows.stop:,} of 1,025." in [
+        caption.value for caption in at.caption
+    ]
+
+
+def test_a_search_that_leaves_fewer_pages_shows_the_last_one(many_activities: str) -> None:
+    at = open_page(EXPLORER, activities_page="21")
+    at.text_input(key="q").input("beta").run()
+    beta = whole_listing(many_activities, search="beta")
+    pages = -(-len(beta) // 50)
+    assert 1 < pages < 21
+    assert at.number_input(key="activities_page").value == pages
+    shown = at.dataframe[0].value["activity_id"].tolist()
+    assert shown == beta["activity_id"][(pages - 1) * 50 :].tolist()

@@ -179,6 +179,17 @@ def test_regions_coverage_tables() -> None:
     assert ["A1", "A2", "A3", "A5", "A4"] in table_with(at, "activity_id")
 
 
+def test_regions_listing_fits_one_page_and_every_table_has_a_download() -> None:
+    at = open_page(REGIONS)
+    # Five activities fit one page: no page number, and each table has its download.
+    assert not [widget for widget in at.number_input if widget.key == "place_activities_page"]
+    ids = [button.proto.id for button in at.get("download_button")]
+    for key in ("activities-in-place", "coverage-by-range-state", "coverage-by-ptcr"):
+        assert [i for i in ids if i.endswith(f"-{key}-csv")], (key, ids)
+    # Three sites: drawn one by one, so no note about grouping them.
+    assert not [caption for caption in at.caption if "too many" in caption.value]
+
+
 def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:
     at = open_page(REGIONS)
     at.selectbox(key="map_place").set_value("country:KAZ").run()

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from dashboard import queries
 from dashboard.export import export_filename
 from dashboard.queries.activities import SORT_COLUMNS
 from dashboard.ui import data, layout
@@ -10,7 +11,8 @@ from dashboard.ui.sidebar import shared_filters
 layout.header(
     "Activities",
     "Every activity with its Strategy items and CAMI sections, places, organisations and "
-    "progress. The download holds exactly the rows and columns shown, in the order shown.",
+    "progress, 50 to a page. The download holds the rows of every page, with exactly the "
+    "columns shown, in the order shown.",
 )
 
 with layout.guard("The activities explorer"), st.spinner("Listing the activities…"):
@@ -37,14 +39,14 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
     order_column.markdown("&nbsp;")
     descending = order_column.toggle("Descending", key="desc", bind="query-params")
 
-    listing = data.activity_listing(
-        filters=filters,
-        funders=tuple(funded_by),
-        search=search,
-        sort=sort,
-        descending=descending,
+    chosen = {"filters": filters, "funders": tuple(funded_by), "search": search}
+    # The order of every row (a light query) and the counts, at once; then one page's rows.
+    found = data.gather(
+        order=lambda: data.listing_order(**chosen, sort=sort, descending=descending),
+        size=lambda: data.listing_size(**chosen),
     )
-    if listing.empty:
+    order, size = found["order"], found["size"]
+    if not order:
         st.info(
             "No activity matches the current filters"
             + (f" and the search “{search.strip()}”" if search.strip() else "")
@@ -52,20 +54,20 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         )
         st.stop()
 
-    demo_rows = int(listing["demo"].sum())
     st.caption(
-        f"**{len(listing)} {'activity' if len(listing) == 1 else 'activities'}**"
-        + (f", {demo_rows} of them demo data (demo = true)" if demo_rows else "")
+        f"**{size.activities:,} {'activity' if size.activities == 1 else 'activities'}**"
+        + (f", {size.demo:,} of them demo data (demo = true)" if size.demo else "")
         + f", sorted by {sort}{' (descending)' if descending else ''}. Status and progress "
-        "are as of the filters' date. Sorting by clicking a column header changes only the "
-        "view; the download follows *Sort by*."
+        "are as of the filters' date. Sorting by clicking a column header reorders only the "
+        "rows shown; the pages and the download follow *Sort by*."
     )
-    st.dataframe(
-        listing,
-        hide_index=True,
-        width="stretch",
-        # Every row without scrolling inside the table, up to about twenty at a time.
-        height=min(35 * (len(listing) + 1) + 3, 743),
+    layout.paged_table(
+        len(order),
+        lambda offset, limit: data.listing_rows(
+            filters=filters, ids=tuple(order[offset : offset + limit])
+        ),
+        key="activities",
+        noun=("activity", "activities"),
         # Empty cells stay empty, as in the CSV.
         placeholder="",
         column_config={
@@ -73,13 +75,13 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
                 "progress_pct", min_value=0, max_value=100, format="%.0f %%"
             ),
         },
-        key="activities-table",
     )
     layout.csv_download(
-        listing,
+        # The whole filtered, sorted listing, made when the button is clicked.
+        data.later(queries.activity_listing, **chosen, sort=sort, descending=descending),
         key="activities",
         file_name=export_filename("activities", filters, funders=tuple(funded_by), search=search),
         label="Download this row as CSV"
-        if len(listing) == 1
-        else f"Download these {len(listing)} rows as CSV",
+        if size.activities == 1
+        else f"Download these {size.activities:,} rows as CSV",
     )

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from dashboard import charts
-from dashboard.export import export_filename, tables_to_zip
+from dashboard import charts, queries
+from dashboard.export import export_filename
 from dashboard.ui import data, layout, printing
 from dashboard.ui.funder_choice import choose_funder, funder_links
 from dashboard.ui.sidebar import shared_filters
@@ -33,9 +33,12 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         lambda: data.funder_figures(filters=filters, funder=funder),
         lambda: data.funder_outputs(filters=filters, funder=funder),
         lambda: data.funder_funding(filters=filters, funder=funder),
-        lambda: data.funder_activities(filters=filters, funder=funder),
         lambda: data.funder_items(filters=filters, funder=funder),
         lambda: data.funder_sites(filters=filters, funder=funder),
+        # The first page of the activities, which most visits show.
+        lambda: data.funder_activities(
+            filters=filters, funder=funder, offset=0, limit=printing.LISTING_PAGE_SIZE
+        ),
     )
     figures = data.funder_figures(filters=filters, funder=funder)
     if figures is None:
@@ -71,7 +74,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         st.info(f"No funding amount is recorded for {figures.name}; the support is a link only.")
     else:
         st.plotly_chart(
-            charts.funding_by_year(funding, title=f"Funding by {figures.name}, by year"),
+            data.chart("funding_by_year", funding, title=f"Funding by {figures.name}, by year"),
             width=printing.REPORT_WIDTH,
             key="funder-funding-chart",
             config={"displaylogo": False},
@@ -79,10 +82,18 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         printing.report_table(funding, whole=["amount"])
         layout.csv_download(funding, key=f"funder-{funder}-funding", filters=filters)
 
-    activities = data.funder_activities(filters=filters, funder=funder)
     st.subheader("Activities supported")
-    printing.report_table(activities, percent=["progress_pct"])
-    layout.csv_download(activities, key=f"funder-{funder}-activities", filters=filters)
+    printing.report_listing(
+        figures.activities,
+        lambda offset, limit: data.funder_activities(
+            filters=filters, funder=funder, offset=offset, limit=limit
+        ),
+        key="funder-activities",
+        noun=("activity", "activities"),
+        percent=["progress_pct"],
+    )
+    every_activity = data.later(queries.funder_activities, filters=filters, funder=funder)
+    layout.csv_download(every_activity, key=f"funder-{funder}-activities", filters=filters)
 
     st.subheader("Outputs against targets")
     if outputs.empty:
@@ -90,7 +101,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     else:
         if outputs["pct_of_target"].notna().any():
             st.plotly_chart(
-                charts.outputs_against_targets(outputs),
+                data.chart("outputs_against_targets", outputs),
                 width=printing.REPORT_WIDTH,
                 key="funder-outputs-chart",
                 config={"displaylogo": False},
@@ -104,8 +115,10 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         st.info("These activities are not linked to any Strategy item or CAMI section yet.")
     else:
         st.plotly_chart(
-            charts.items_advanced(
-                items, title="Conservation Strategy items and CAMI sections advanced"
+            data.chart(
+                "items_advanced",
+                items,
+                title="Conservation Strategy items and CAMI sections advanced",
             ),
             width=printing.REPORT_WIDTH,
             key="funder-items-chart",
@@ -120,32 +133,35 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         st.info("No site is recorded for these activities (range-wide or desk work).")
     else:
         st.pydeck_chart(
-            charts.funder_sites_deck(sites),
+            data.chart("funder_sites_deck", sites),
             width=printing.REPORT_WIDTH,
             height=400,
             key="funder-sites-map",
         )
         st.html(charts.status_legend_html(sites["status"]))
         st.caption(
-            f"{len(sites)} site(s) of the activities above, coloured by status. Outlines: the "
+            f"{len(sites):,} site(s) of the activities above, coloured by status. Outlines: the "
             "range states (Natural Earth, public domain)."
         )
         with st.expander("The sites on the map"):
-            printing.report_table(sites)
+            printing.report_listing(
+                len(sites),
+                lambda offset, limit: sites.iloc[offset : offset + limit],
+                key="funder-sites",
+                noun=("site", "sites"),
+                # The expander is left out of print.
+                printed=False,
+            )
             layout.csv_download(sites, key=f"funder-{funder}-sites", filters=filters)
 
-    st.download_button(
-        "Download all these tables (ZIP of CSV files)",
-        tables_to_zip(
-            {
-                "funding": funding,
-                "activities": activities,
-                "outputs": outputs,
-                "items": items,
-                "sites": sites,
-            }
-        ),
+    printing.report_zip(
+        {
+            "funding": funding,
+            "activities": every_activity,
+            "outputs": outputs,
+            "items": items,
+            "sites": sites,
+        },
         file_name=export_filename(f"funder-{funder}", filters, extension="zip"),
-        mime="application/zip",
         key="funder-summary-zip",
     )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, queries
 from dashboard.ui import data, layout
 from dashboard.ui.sidebar import shared_filters
 
@@ -18,10 +18,21 @@ HOW_COMPUTED = """
   with *progress as of*, only grants of that year or earlier.
 - The map shades each range state by its activity count or mean completion (see the legend).
   PTCR markers sit at a centre point derived from geography, as are their member countries
-  (no source names them). Sites are the points recorded for activities.
+  (no source names them). Sites are the points recorded for activities; when there are more
+  than the map can draw one by one, each dot groups the sites in a square of the grid (the
+  note under the map says how large) and its tooltip says how many activities are there.
+- The list of activities shows one page at a time; its download holds all of them.
 - The map draws the range states from the shipped Natural Earth outlines (public domain) and
   needs no network: there is no background map.
 """
+
+# The activities of the chosen place: one page at a time, its number in the URL.
+LISTING = "place_activities"
+PROGRESS = {
+    "progress_pct": st.column_config.ProgressColumn(
+        "progress", format="%.0f %%", min_value=0, max_value=100
+    )
+}
 
 layout.header(
     "Regional coverage",
@@ -41,21 +52,19 @@ def _place_from_map() -> None:
     place = charts.selected_place(st.session_state[_map_key()].selection.objects)
     if place:
         st.session_state["map_place"] = place
+        _first_page()
     st.session_state["coverage_map_round"] = st.session_state.get("coverage_map_round", 0) + 1
+
+
+def _first_page() -> None:
+    """Another place's activities start at their first page."""
+    st.session_state[f"{LISTING}_page"] = 1
 
 
 with layout.guard("The regional coverage"), st.spinner("Computing the regional coverage…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
-    data.prefetch(
-        lambda: data.coverage_by_country(filters=filters),
-        lambda: data.coverage_by_region(filters=filters),
-        lambda: data.activity_sites(filters=filters),
-        lambda: data.coverage_gaps(filters=filters),
-    )
-    countries = data.coverage_by_country(filters=filters)
-    regions = data.coverage_by_region(filters=filters)
     places = dict(data.place_options())
 
     left, right = st.columns([2, 3])
@@ -75,13 +84,30 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         placeholder="The whole range",
         key="map_place",
         bind="query-params",
+        on_change=_first_page,
     )
+    # The listing's page as last shown (the first on a new place), fetched with the rest.
+    shown = st.session_state.get(f"{LISTING}_page")
+    first_row = (int(shown) - 1) * layout.PAGE_SIZE if isinstance(shown, int) else 0
+    data.prefetch(
+        lambda: data.coverage_by_country(filters=filters),
+        lambda: data.coverage_by_region(filters=filters),
+        lambda: data.site_points(filters=filters),
+        lambda: data.activities_in_place_count(filters=filters, place=place),
+        lambda: data.activities_in_place(
+            filters=filters, place=place, offset=first_row, limit=layout.PAGE_SIZE
+        ),
+    )
+    countries = data.coverage_by_country(filters=filters)
+    regions = data.coverage_by_region(filters=filters)
+    points = data.site_points(filters=filters)
+
     st.pydeck_chart(
         charts.coverage_map(
             data.range_state_shapes(),
             countries,
             regions,
-            data.activity_sites(filters=filters),
+            points,
             shade_by=shade_by,
             focus=place,
         ),
@@ -91,26 +117,30 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         key=_map_key(),
     )
     st.html(charts.legend_html(charts.legend(countries, shade_by), title=charts.SHADINGS[shade_by]))
+    if note := charts.sites_note(points):
+        st.caption(note)
 
     where = places[place] if place else "the whole range"
     st.subheader(f"Activities in {where}")
-    listed = data.activities_in_place(filters=filters, place=place)
-    if listed.empty:
+    total = data.activities_in_place_count(filters=filters, place=place)
+    if not total:
         st.info(f"No activity in {where} matches the current filters.")
     else:
-        st.dataframe(
-            listed,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "progress_pct": st.column_config.ProgressColumn(
-                    "progress", format="%.0f %%", min_value=0, max_value=100
-                )
-            },
+        layout.paged_table(
+            total,
+            lambda offset, limit: data.activities_in_place(
+                filters=filters, place=place, offset=offset, limit=limit
+            ),
+            key=LISTING,
+            noun=("activity", "activities"),
+            column_config=PROGRESS,
         )
-        layout.csv_download(listed, key="activities-in-place")
+        layout.csv_download(
+            data.later(queries.activities_in_place, filters=filters, place=place),
+            key="activities-in-place",
+        )
 
-    gaps = data.coverage_gaps(filters=filters)
+    gaps = queries.coverage_gaps(countries=countries, regions=regions)
     money = {
         column: st.column_config.NumberColumn(column, format="%.0f")
         for column in countries.columns

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, queries
 from dashboard.ui import data, layout
 from dashboard.ui.sidebar import shared_filters
 
@@ -25,8 +25,12 @@ HOW_COMPUTED = """
 - The **flows** run Strategy goal → activity → CAMI section for the activities serving both.
   Each activity weighs 1 (or its funding in one chosen currency; amounts are never added
   across currencies), split evenly over the goals and over the sections it serves, so each
-  column adds up to the total.
+  column adds up to the total. The {top} activities of largest weight are drawn one by one,
+  any others together as one node; the CSV lists every activity's flows.
 """
+
+# Activities drawn one by one in the flows; a node per activity beyond that is unreadable.
+FLOW_ACTIVITIES = 30
 
 layout.header(
     "Synergies between the two plans",
@@ -51,14 +55,17 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
     data.prefetch(
-        lambda: data.synergy_share(filters=filters),
+        lambda: data.plan_overlap(filters=filters),
         lambda: data.synergy_matrix(filters=filters),
-        lambda: data.unshared_items(filters=filters, framework="cami", other="strategy"),
-        lambda: data.unshared_items(filters=filters, framework="strategy", other="cami"),
-        lambda: data.activity_plans(filters=filters, single_plan_only=True),
+        # The same arguments as the calls below (the cache keys on them): page 1, no currency.
+        lambda: data.activity_plans(
+            filters=filters, single_plan_only=True, offset=0, limit=layout.PAGE_SIZE
+        ),
         lambda: data.funding_currencies(filters=filters),
+        lambda: data.synergy_flows(filters=filters, currency=None, top=FLOW_ACTIVITIES),
     )
-    share = data.synergy_share(filters=filters)
+    overlap = data.plan_overlap(filters=filters)
+    share = overlap["share"]
     if share["activities"] == 0:
         st.info(
             "No activity matches the current filters. Widen the filters in the sidebar, or use "
@@ -120,45 +127,62 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             bind="query-params",
         )
         if cell:
-            listed = data.activities_serving(filters=filters, items=tuple(cell.split(" × ")))
-            if listed.empty:
+            cell_items = tuple(cell.split(" × "))
+            total = charts.cell_activities(matrix, cell)
+            if not total:
                 st.info(f"No activity serves both {cell} under these filters.")
             else:
-                st.dataframe(
-                    listed,
-                    hide_index=True,
-                    width="stretch",
+                layout.paged_table(
+                    total,
+                    lambda offset, limit: data.activities_serving(
+                        filters=filters, items=cell_items, offset=offset, limit=limit
+                    ),
+                    key="syn_cell",
+                    noun=("activity", "activities"),
                     column_config={
                         "progress_pct": st.column_config.ProgressColumn(
                             "progress", format="%.0f %%", min_value=0, max_value=100
                         )
                     },
                 )
-                layout.csv_download(listed, key="synergy-cell")
+                layout.csv_download(
+                    data.later(queries.activities_serving, filters=filters, items=cell_items),
+                    key="synergy-cell",
+                )
 
     st.subheader("Orphans: work behind one plan only")
     left, right = st.columns(2)
     with left:
-        sections = data.unshared_items(filters=filters, framework="cami", other="strategy")
+        sections = overlap["cami"]
         st.markdown("**CAMI sections with no activity linked to any Strategy item**")
         if sections.empty:
             st.success("Every CAMI section has an activity that also serves the Strategy.")
         else:
             st.dataframe(sections, hide_index=True, width="stretch")
     with right:
-        items = data.unshared_items(filters=filters, framework="strategy", other="cami")
+        items = overlap["strategy"]
         st.markdown("**Strategy items with no activity linked to any CAMI section**")
         if items.empty:
             st.success("Every Strategy item has an activity that also serves the CAMI WP.")
         else:
             st.dataframe(items, hide_index=True, width="stretch")
-    single = data.activity_plans(filters=filters, single_plan_only=True)
-    st.markdown(f"**Activities linked to only one plan ({len(single)})**")
-    if single.empty:
+    single = share["strategy_only"] + share["cami_only"]
+    st.markdown(f"**Activities linked to only one plan ({single:,})**")
+    if not single:
         st.success("Every activity shown serves both plans.")
     else:
-        st.dataframe(single, hide_index=True, width="stretch")
-        layout.csv_download(single, key="single-plan-activities")
+        layout.paged_table(
+            single,
+            lambda offset, limit: data.activity_plans(
+                filters=filters, single_plan_only=True, offset=offset, limit=limit
+            ),
+            key="syn_single",
+            noun=("activity", "activities"),
+        )
+        layout.csv_download(
+            data.later(queries.activity_plans, filters=filters, single_plan_only=True),
+            key="single-plan-activities",
+        )
 
     st.subheader("Flows from Strategy goals through activities to CAMI sections")
     currencies = data.funding_currencies(filters=filters)
@@ -171,26 +195,36 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         bind="query-params",
     )
     currency = None if weight == "activities" else weight
-    flows = data.synergy_flows(filters=filters, currency=currency)
+    flows = data.synergy_flows(filters=filters, currency=currency, top=FLOW_ACTIVITIES)
     unit = "activities" if currency is None else currency
-    layout.chart_with_data(
-        charts.synergy_sankey(
-            flows,
-            title="Strategy goal → activity → CAMI section"
-            + (" (activity count)" if currency is None else f" (funding, {currency})"),
-            unit=unit,
-        ),
-        flows,
-        name="Synergy flows",
-        key="synergy-flows",
-        empty="No activity serves both plans under these filters"
-        + ("" if currency is None else f", or none of them has funding in {currency}")
-        + ".",
-    )
+    if flows.empty:
+        st.info(
+            "No activity serves both plans under these filters"
+            + ("" if currency is None else f", or none of them has funding in {currency}")
+            + "."
+        )
+    else:
+        st.plotly_chart(
+            charts.synergy_sankey(
+                flows,
+                title="Strategy goal → activity → CAMI section"
+                + (" (activity count)" if currency is None else f" (funding, {currency})"),
+                unit=unit,
+            ),
+            width="stretch",
+            key="synergy-flows-chart",
+            config={"displaylogo": False},
+        )
+        with st.expander("Data behind “Synergy flows”"):
+            st.dataframe(flows, hide_index=True, width="stretch")
+            layout.csv_download(
+                data.later(queries.synergy_flows, filters=filters, currency=currency),
+                key="synergy-flows",
+            )
     st.caption(
         "Grey nodes are activities. Hover a node or a flow for its full name and weight. "
         "Amounts are never added across currencies."
     )
 
     with st.expander("How is this computed?"):
-        st.markdown(HOW_COMPUTED)
+        st.markdown(HOW_COMPUTED.format(top=FLOW_ACTIVITIES))

@@ -15,8 +15,9 @@ from sqlmodel import Session
 from dashboard import models as m
 from dashboard.cli import main
 from dashboard.db import make_engine
-from tests.browser.conftest import SCREENSHOTS, Server, Visit, wait_for_run
+from tests.browser.conftest import SCREENSHOTS, Server, Visit, streamlit_server, wait_for_run
 from tests.conftest import FIXTURE_DATA
+from tests.test_activity_table import add_many_activities
 
 pytestmark = pytest.mark.browser
 
@@ -74,6 +75,35 @@ def test_the_downloaded_csv_is_the_rows_shown_and_the_clis_bytes(
     ]
     assert [r["countries"] for r in rows] == ["KAZ", "KAZ"]
     assert rows[0]["funders"] == "Fondation Segré;Hellabrunn Zoo"
+    assert visit.outside == []
+
+
+def test_a_long_listing_opens_on_the_page_its_link_names_and_downloads_every_row(
+    visit: Visit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server of its own: its store holds 1,025 activities (21 pages of 50).
+    with streamlit_server(tmp_path) as server:
+        add_many_activities(server.store)
+        visit.open(
+            f"{server.url}/activities?sort=title&activities_page=2",
+            expect="Activities 51–100 of 1,025.",
+        )
+        dismiss_dialogs(visit)
+        page_number = visit.page.get_by_label("Page (of 21)", exact=True)
+        # The input can draw its default (1) for a moment before the value from the link.
+        expect(page_number).to_have_value("2", timeout=20_000)
+        with visit.page.expect_download() as started:
+            visit.page.get_by_role("button", name="Download these 1,025 rows as CSV").click()
+        data = Path(started.value.path()).read_bytes()
+        # Every page's rows, sorted as the pages are: the CLI's bytes.
+        assert data == cli_export(server.store, tmp_path, monkeypatch, "--sort", "title")
+        assert data.count(b"\r\n") == 1 + 1_025
+        # Another page goes into the link.
+        page_number.fill("21")
+        page_number.press("Enter")
+        wait_for_run(visit.page, expect="Activities 1,001–1,025 of 1,025.")
+        visit.page.wait_for_url("**activities_page=21*", timeout=20_000)
+        assert visit.page.locator("[data-testid='stException']").count() == 0, server.output()
     assert visit.outside == []
 
 

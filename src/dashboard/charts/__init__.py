@@ -16,10 +16,12 @@ from dashboard.charts.maps import (
     legend_html,
     load_shapes,
     selected_place,
+    sites_note,
 )
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS
 from dashboard.charts.progress import NO_ACTIVITY, completion_bars, item_tree_table, status_bar
 from dashboard.charts.synergies import (
+    cell_activities,
     matrix_cells,
     matrix_table,
     row_labels,
@@ -32,6 +34,7 @@ __all__ = [
     "OKABE_ITO",
     "SHADINGS",
     "STATUS_COLOURS",
+    "cell_activities",
     "completion_bars",
     "completion_history_lines",
     "coverage_map",
@@ -48,6 +51,7 @@ __all__ = [
     "plain_summary",
     "row_labels",
     "selected_place",
+    "sites_note",
     "status_bar",
     "status_legend_html",
     "synergy_heatmap",

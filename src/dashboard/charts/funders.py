@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 from plotly.subplots import make_subplots
+from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.charts.maps import load_shapes, rgba
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
@@ -223,6 +225,15 @@ def _land(path: str) -> dict[str, Any]:
     return load_shapes(Path(path))
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation. pydeck indents its JSON, and indenting makes
+    Python's json module use its pure-Python encoder: for thousands of sites that took half
+    a second on every run, for the same JSON at twice the size."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> pdk.Deck:
     """An offline map of the sites: range states from the shipped GeoJSON, a dot per site.
 
@@ -230,18 +241,27 @@ def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> 
     (map_provider=None); every layer has an id.
     """
     land = _land(str(land_path or get_settings().geojson_path))
-    records = sites.to_dict("records")
-    longitudes = [float(row["longitude"]) for row in records]
-    latitudes = [float(row["latitude"]) for row in records]
+    longitudes = [float(value) for value in sites["longitude"].tolist()]
+    latitudes = [float(value) for value in sites["latitude"].tolist()]
+    colours = {
+        status: rgba(colour) for status, colour in {**STATUS_COLOURS, "": OKABE_ITO["grey"]}.items()
+    }
     points = [
         {
-            "activity_id": str(row["activity_id"]),
-            "title": str(row["title"]),
-            "status": str(row["status"]).replace("_", " "),
+            "activity_id": str(activity_id),
+            "title": str(title),
+            "status": str(status).replace("_", " "),
             "position": [longitude, latitude],
-            "colour": rgba(STATUS_COLOURS.get(str(row["status"]), OKABE_ITO["grey"])),
+            "colour": colours.get(str(status), colours[""]),
         }
-        for row, longitude, latitude in zip(records, longitudes, latitudes, strict=True)
+        for activity_id, title, status, longitude, latitude in zip(
+            sites["activity_id"].tolist(),
+            sites["title"].tolist(),
+            sites["status"].tolist(),
+            longitudes,
+            latitudes,
+            strict=True,
+        )
     ]
     if points:
         # At least a country's width around a single site, so the outlines give it a place.
@@ -281,7 +301,7 @@ def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> 
             pickable=True,
         ),
     ]
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=view,
         map_provider=None,
@@ -331,7 +351,8 @@ def items_advanced(items: pd.DataFrame, *, title: str) -> go.Figure:
 
 def status_legend_html(statuses: Iterable[str]) -> str:
     """A one-line legend of the status colours used on the sites map (HTML)."""
-    shown = [status for status in STATUS_COLOURS if status in set(statuses)]
+    present = set(statuses)
+    shown = [status for status in STATUS_COLOURS if status in present]
     return (
         '<div style="font-size:0.85rem;color:#555">'
         + " &nbsp; ".join(

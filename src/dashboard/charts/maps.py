@@ -13,9 +13,9 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import groupby, pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pydeck as pdk
@@ -217,11 +217,59 @@ def _ptcr_label(row: pd.Series) -> str:
     return f"{row['number']} {row['name']}{pending}"
 
 
+def _site_point(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One dot of the sites layer from its rows of `queries.site_points` (its examples).
+
+    A dot of one activity says what it is (status, progress, lead, site); a dot grouping
+    several says how many there are and names the first and the last recorded.
+    """
+    first = rows[0]
+    activities, sites = int(first["activities"]), int(first["sites"])
+    point: dict[str, Any] = {
+        "activity_id": first["activity_id"],
+        "position": [round(float(first["longitude"]), 5), round(float(first["latitude"]), 5)],
+    }
+    if activities == 1:
+        where = f"{sites:,} sites nearby" if sites > 1 else first["site"] or first["activity_id"]
+        point.update(
+            name=first["title"],
+            line1=f"{str(first['status']).replace('_', ' ')} · {first['progress_pct']:.0f} %",
+            line2=f"lead: {first['lead'] or 'not recorded'}",
+            line3=("demo data · " if first["demo"] else "") + where,
+        )
+        return point
+    point.update(
+        name=f"{activities:,} activities at {sites:,} sites in this {first['grid']:g}° square",
+        line1=str(first["title"]),
+        line2=str(rows[-1]["title"]),
+        line3=f"and {activities - 2:,} more" if activities > 2 else "",
+    )
+    return point
+
+
+def _site_points(points: pd.DataFrame) -> list[dict[str, Any]]:
+    """The sites layer's dots: `points` has one row per point and example, points together."""
+    rows = cast(list[dict[str, Any]], points.to_dict("records"))
+    return [_site_point(list(group)) for _, group in groupby(rows, key=lambda row: row["point"])]
+
+
+def sites_note(points: pd.DataFrame) -> str | None:
+    """What the map says when its dots group sites (too many to draw one by one), else None."""
+    if points.empty or not points["grid"].iloc[0]:
+        return None
+    first = points.drop_duplicates("point")
+    return (
+        f"{int(first['sites'].sum()):,} sites are too many to draw one by one: each dot groups "
+        f"the sites within a square of {points['grid'].iloc[0]:g}° ({len(first):,} dots), "
+        "and its tooltip says how many activities are there and names two of them."
+    )
+
+
 def coverage_map(
     shapes: dict[str, Any],
     countries: pd.DataFrame,
     regions: pd.DataFrame,
-    sites: pd.DataFrame,
+    points: pd.DataFrame,
     *,
     shade_by: str = "activities",
     focus: str | None = None,
@@ -229,9 +277,10 @@ def coverage_map(
     """The map: range states shaded by `shade_by`, PTCR markers with labels, activity sites.
 
     `countries` is `queries.coverage_by_country`, `regions` `queries.coverage_by_region`,
-    `sites` `queries.activity_sites`. `focus` is a place ("country:KAZ", "ptcr:9"): a focused
-    country is outlined and framed, a focused PTCR ringed and framed. Range states and PTCRs
-    carry their place in `place`, for `selected_place`. No basemap: the map needs no network.
+    `points` `queries.site_points` (a dot per site, or per cell of sites when there are many).
+    `focus` is a place ("country:KAZ", "ptcr:9"): a focused country is outlined and framed, a
+    focused PTCR ringed and framed. Range states and PTCRs carry their place in `place`, for
+    `selected_place`. No basemap: the map needs no network.
     """
     focus_country, focus_region = parse_place(focus)
     if shade_by not in SHADINGS:
@@ -310,18 +359,7 @@ def coverage_map(
                     "properties": {"name": point["name"]},
                 }
             )
-    site_points = [
-        {
-            "activity_id": row["activity_id"],
-            "name": row["title"],
-            "position": [float(row["longitude"]), float(row["latitude"])],
-            "line1": f"{str(row['status']).replace('_', ' ')} · {row['progress_pct']:.0f} %",
-            "line2": f"lead: {row['lead'] or 'not recorded'}",
-            "line3": ("demo data · " if row["demo"] else "")
-            + (str(row["site"]) or str(row["activity_id"])),
-        }
-        for row in sites.to_dict("records")
-    ]
+    site_points = _site_points(points)
 
     layers = [
         pdk.Layer(

@@ -133,6 +133,13 @@ def matrix_cells(matrix: pd.DataFrame) -> list[str]:
     ]
 
 
+def cell_activities(matrix: pd.DataFrame, cell: str) -> int:
+    """How many activities serve the cell "S1 × CAMI-10" of the matrix (0 if not in it)."""
+    row, _, column = cell.partition(" × ")
+    chosen = (matrix["strategy_item"] == row) & (matrix["cami_section"] == column)
+    return int(matrix.loc[chosen, "activities"].sum())
+
+
 def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
     """The matrix as the table behind the chart: only the pairs with shared activities."""
     shared = matrix[matrix["activities"] > 0].copy()

@@ -1,13 +1,20 @@
 """Pure read queries, one module per concept: (session, filters) in, DataFrame out."""
 
-from dashboard.queries.activities import activity_listing
+from dashboard.queries.activities import (
+    ListingSize,
+    activity_listing,
+    listing_order,
+    listing_rows,
+    listing_size,
+)
 from dashboard.queries.coverage import (
     activities_in_place,
-    activity_sites,
+    activities_in_place_count,
     coverage_by_country,
     coverage_by_region,
     coverage_gaps,
     place_options,
+    site_points,
 )
 from dashboard.queries.funders import (
     FunderFigures,
@@ -38,6 +45,7 @@ from dashboard.queries.synergies import (
     activities_serving,
     activity_plans,
     funding_currencies,
+    plan_overlap,
     synergy_flows,
     synergy_matrix,
     synergy_share,
@@ -46,13 +54,14 @@ from dashboard.queries.synergies import (
 
 __all__ = [
     "FunderFigures",
+    "ListingSize",
     "activities_for_item",
     "activities_in_place",
+    "activities_in_place_count",
     "activities_serving",
     "activity_listing",
     "activity_plans",
     "activity_scope",
-    "activity_sites",
     "completion_by_item",
     "completion_history",
     "coverage_by_country",
@@ -74,9 +83,14 @@ __all__ = [
     "headline",
     "item_closure",
     "latest_updates",
+    "listing_order",
+    "listing_rows",
+    "listing_size",
     "place_options",
+    "plan_overlap",
     "progress_at",
     "ptcr_listing",
+    "site_points",
     "status_counts",
     "synergy_flows",
     "synergy_matrix",

@@ -9,10 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, String, cast, exists, false, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -123,8 +135,9 @@ def _matches(search: str) -> ColumnElement[bool]:
     )
 
 
-def _lists(filters: Filters) -> dict[str, Select[Any]]:
-    """Per list column: (activity_id, aggregated string), one row per activity with any."""
+def _lists(filters: Filters, ids: Sequence[int] | None = None) -> dict[str, Select[Any]]:
+    """Per list column: (activity_id, aggregated string), one row per activity with any
+    (of the activities `ids` only, when given)."""
     partner = aliased(Organisation)
     funder_links = select(
         ActivityOrganisation.c.activity_id.label("activity_id"), partner.c.name.label("name")
@@ -137,8 +150,11 @@ def _lists(filters: Filters) -> dict[str, Select[Any]]:
     ).where(Organisation.c.id == Funding.c.funder_id)
     if not filters.include_demo:
         grants = grants.where(Funding.c.demo == false())
+    if ids is not None:
+        funder_links = funder_links.where(ActivityOrganisation.c.activity_id.in_(ids))
+        grants = grants.where(Funding.c.activity_id.in_(ids))
     funders = union(funder_links, grants).subquery("funder_names")
-    return {
+    lists = {
         "countries": select(
             ActivityCountry.c.activity_id, aggregate_list(ActivityCountry.c.country_iso3)
         ).group_by(ActivityCountry.c.activity_id),
@@ -153,6 +169,14 @@ def _lists(filters: Filters) -> dict[str, Select[Any]]:
             funders.c.activity_id
         ),
     }
+    if ids is not None:
+        for name, links in (
+            ("countries", ActivityCountry),
+            ("ptcrs", ActivityRegion),
+            ("partners", ActivityOrganisation),
+        ):
+            lists[name] = lists[name].where(links.c.activity_id.in_(ids))
+    return lists
 
 
 def framework_codes(*, session: Session) -> list[str]:
@@ -160,6 +184,88 @@ def framework_codes(*, session: Session) -> list[str]:
     return list(
         session.execute(select(Framework.c.code).order_by(Framework.c.period_start)).scalars()
     )
+
+
+def _listing_select(
+    *,
+    filters: Filters,
+    frameworks: Sequence[str],
+    columns: Sequence[str],
+    funders: tuple[str, ...] = (),
+    search: str = "",
+    ids: Sequence[int] | None = None,
+) -> Select[Any]:
+    """Activity.id and the listing's `columns` (lists as aggregated strings) of every activity
+    in scope, or of the activities `ids` (Activity primary keys) only.
+
+    Only what `columns` needs is joined, so the light query that orders the listing reads
+    two columns, and the query for one page's ids aggregates the lists of those ids only.
+    """
+    within = None if ids is None else select(Activity.c.id).where(Activity.c.id.in_(ids))
+    state = progress_at(filters, within=within)
+    lead = aliased(Organisation)
+    plain: dict[str, ColumnElement[Any]] = {
+        "activity_id": Activity.c.activity_id,
+        "title": Activity.c.title,
+        "lead": lead.c.name,
+        "status": state.c.status,
+        "progress_pct": state.c.progress,
+        "start_date": Activity.c.start_date,
+        "end_date": Activity.c.end_date,
+        "source_url": Activity.c.source_url,
+        "demo": Activity.c.demo,
+    }
+    item_lists = {
+        code: (
+            f"items_{index}",
+            select(ActivityItem.c.activity_id, aggregate_list(FrameworkItem.c.code))
+            .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
+            .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+            .where(
+                Framework.c.code == code,
+                *(() if ids is None else (ActivityItem.c.activity_id.in_(ids),)),
+            )
+            .group_by(ActivityItem.c.activity_id),
+        )
+        for index, code in enumerate(frameworks)
+    }
+    other_lists = {name: (f"list_{name}", query) for name, query in _lists(filters, ids).items()}
+    statement = select(Activity.c.id).join(state, state.c.activity_id == Activity.c.id)
+    if "lead" in columns:
+        statement = statement.outerjoin(lead, lead.c.id == Activity.c.lead_organisation_id)
+    joined: dict[str, ColumnElement[Any]] = {}
+    for name, (alias, query) in {**item_lists, **other_lists}.items():
+        if name in columns:
+            subquery = query.subquery(alias)
+            statement = statement.outerjoin(subquery, subquery.c.activity_id == Activity.c.id)
+            joined[name] = subquery.c[1]
+    statement = statement.add_columns(
+        *(joined[name] if name in joined else plain[name] for name in columns)
+    )
+    if funders:
+        statement = statement.where(funded_by(funders, include_demo=filters.include_demo))
+    if search.strip():
+        statement = statement.where(_matches(search))
+    return statement
+
+
+def _split_each(texts: pd.Series) -> pd.Series:
+    """`_split` of every cell: few distinct lists among many rows, so each text is split once."""
+    parsed = {text: _split(text) for text in set(texts.dropna())}
+    return texts.map(lambda text: parsed.get(text, [])).astype(object)
+
+
+def _typed(frame: pd.DataFrame, frameworks: Sequence[str]) -> pd.DataFrame:
+    """The listing's values from the query's: lists as sorted Python lists, progress as a
+    float, demo as a bool (for whichever of those columns `frame` has)."""
+    for name in (*frameworks, *LIST_COLUMNS):
+        if name in frame.columns:
+            frame[name] = _split_each(frame[name])
+    if "progress_pct" in frame.columns:
+        frame["progress_pct"] = frame["progress_pct"].astype(float)
+    if "demo" in frame.columns:
+        frame["demo"] = frame["demo"].astype(bool)
+    return frame
 
 
 def activity_listing(
@@ -170,6 +276,8 @@ def activity_listing(
     search: str = "",
     sort: str = DEFAULT_SORT,
     descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Every activity in scope with its framework codes, places, organisations and state.
 
@@ -179,54 +287,97 @@ def activity_listing(
     start_date, end_date, source_url, demo. List columns hold sorted Python lists.
     `funders` (slugs) keeps activities funded by any of them; `search` matches id, title
     and description. Rows are sorted by `sort` (ties and empty cells: by activity_id, empty
-    last).
+    last). With `offset` or `limit`, only those rows of that order: one page, read as
+    `listing_order` and `listing_rows` read it.
     """
-    state = progress_at(filters)
-    lead = aliased(Organisation)
-    frameworks = framework_codes(session=session)
-    item_lists = {
-        code: select(ActivityItem.c.activity_id, aggregate_list(FrameworkItem.c.code))
-        .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
-        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
-        .where(Framework.c.code == code)
-        .group_by(ActivityItem.c.activity_id)
-        .subquery(f"items_{index}")
-        for index, code in enumerate(frameworks)
-    }
-    joined = {name: query.subquery(f"list_{name}") for name, query in _lists(filters).items()}
-    statement = (
-        select(
-            Activity.c.activity_id,
-            Activity.c.title,
-            *(subquery.c[1] for subquery in item_lists.values()),
-            *(joined[name].c[1] for name in ("countries", "ptcrs")),
-            lead.c.name,
-            *(joined[name].c[1] for name in ("partners", "funders")),
-            state.c.status,
-            state.c.progress,
-            Activity.c.start_date,
-            Activity.c.end_date,
-            Activity.c.source_url,
-            Activity.c.demo,
+    if offset or limit is not None:
+        order = listing_order(
+            session=session,
+            filters=filters,
+            funders=funders,
+            search=search,
+            sort=sort,
+            descending=descending,
         )
-        .join(state, state.c.activity_id == Activity.c.id)
-        .outerjoin(lead, lead.c.id == Activity.c.lead_organisation_id)
-    )
-    for subquery in item_lists.values():
-        statement = statement.outerjoin(subquery, subquery.c.activity_id == Activity.c.id)
-    for subquery in joined.values():
-        statement = statement.outerjoin(subquery, subquery.c.activity_id == Activity.c.id)
-    if funders:
-        statement = statement.where(funded_by(funders, include_demo=filters.include_demo))
-    if search.strip():
-        statement = statement.where(_matches(search))
+        end = None if limit is None else offset + limit
+        return listing_rows(session=session, filters=filters, ids=order[offset:end])
+    frameworks = framework_codes(session=session)
     columns = listing_columns(frameworks)
-    frame = to_frame(session, statement, columns)
-    for name in (*frameworks, *LIST_COLUMNS):
-        frame[name] = frame[name].map(_split).astype(object)
-    frame["progress_pct"] = frame["progress_pct"].astype(float)
-    frame["demo"] = frame["demo"].astype(bool)
-    return sort_listing(frame, sort, descending=descending)
+    statement = _listing_select(
+        filters=filters, frameworks=frameworks, columns=columns, funders=funders, search=search
+    )
+    frame = _typed(to_frame(session, statement, ["id", *columns]), frameworks)
+    return sort_listing(frame.drop(columns="id"), sort, descending=descending)
+
+
+def listing_order(
+    *,
+    session: Session,
+    filters: Filters,
+    funders: tuple[str, ...] = (),
+    search: str = "",
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+) -> list[int]:
+    """The Activity primary keys of `activity_listing`'s rows, in its order (so also how many).
+
+    A light query: per activity in scope only its activity_id and the `sort` column, sorted
+    by `sort_listing` as the whole listing is. `listing_rows` then reads one page's rows.
+    """
+    frameworks = framework_codes(session=session)
+    column = sort if sort in listing_columns(frameworks) else DEFAULT_SORT
+    columns = list(dict.fromkeys(("activity_id", column)))
+    statement = _listing_select(
+        filters=filters, frameworks=frameworks, columns=columns, funders=funders, search=search
+    )
+    frame = to_frame(session, statement, ["id", *columns])
+    if column in (*frameworks, *LIST_COLUMNS):
+        # A list's sort key straight from its aggregated text, once per distinct text: the
+        # key `_sort_key` gives the list `_split` makes of it.
+        keys = {text: _list_sort_key(text) for text in set(frame[column].dropna())}
+        frame[column] = frame[column].map(keys.get).astype(object)
+        ordered = _sorted(frame, column, descending=descending, key=None)
+    else:
+        ordered = sort_listing(_typed(frame, frameworks), column, descending=descending)
+    return [int(key) for key in ordered["id"]]
+
+
+def listing_rows(*, session: Session, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
+    """`activity_listing`'s rows for the activities `ids` (Activity primary keys, e.g. one
+    page of `listing_order`), in the order of `ids`; ids out of the filters' scope are left out.
+    """
+    frameworks = framework_codes(session=session)
+    columns = listing_columns(frameworks)
+    statement = _listing_select(filters=filters, frameworks=frameworks, columns=columns, ids=ids)
+    frame = _typed(to_frame(session, statement, ["id", *columns]), frameworks)
+    position = {key: index for index, key in enumerate(ids)}
+    frame = frame.iloc[frame["id"].map(position).argsort(kind="stable")]
+    return frame.drop(columns="id").reset_index(drop=True)
+
+
+class ListingSize(NamedTuple):
+    """How many activities a listing holds, and how many of them are demo data."""
+
+    activities: int
+    demo: int
+
+
+def listing_size(
+    *,
+    session: Session,
+    filters: Filters,
+    funders: tuple[str, ...] = (),
+    search: str = "",
+) -> ListingSize:
+    """How many rows `activity_listing` holds for these arguments, and how many are demo
+    data: counted in SQL, no row read."""
+    statement = _listing_select(
+        filters=filters, frameworks=(), columns=(), funders=funders, search=search
+    ).with_only_columns(
+        func.count(), func.coalesce(func.sum(case((Activity.c.demo, 1), else_=0)), 0)
+    )
+    activities, demo = session.execute(statement).one()
+    return ListingSize(int(activities), int(demo))
 
 
 def listing_columns(frameworks: Sequence[str]) -> list[str]:
@@ -235,7 +386,8 @@ def listing_columns(frameworks: Sequence[str]) -> list[str]:
 
 
 def _sort_key(series: pd.Series) -> pd.Series:
-    if series.dtype == object:
+    # Text columns hold str (pandas' string dtype) or, with lists or dates, objects.
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
         key: Callable[[Any], Any] = lambda value: (  # noqa: E731
             ";".join(map(str, value)).casefold()
             if isinstance(value, list)
@@ -247,6 +399,12 @@ def _sort_key(series: pd.Series) -> pd.Series:
     return series
 
 
+def _list_sort_key(text: object) -> str | None:
+    """What `_sort_key` gives the list `_split(text)`: its sorted items joined, case-folded,
+    None (last) when empty."""
+    return ";".join(_split(text)).casefold() or None
+
+
 def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) -> pd.DataFrame:
     """Rows by `sort` (case-insensitive, empty last), ties by activity_id; index 0..n-1.
 
@@ -254,6 +412,18 @@ def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) ->
     the same order, and so list columns sort by their sorted contents.
     """
     column = sort if sort in frame.columns else DEFAULT_SORT
+    return _sorted(frame, column, descending=descending, key=_sort_key)
+
+
+def _sorted(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    descending: bool,
+    key: Callable[[pd.Series], pd.Series] | None,
+) -> pd.DataFrame:
+    """`frame` by `column` through `key` (None: the column holds its keys), stable, empty
+    last, ties by activity_id; index 0..n-1."""
     ordered = frame.sort_values("activity_id", kind="stable")
     if column != "activity_id" or descending:
         ordered = ordered.sort_values(
@@ -261,7 +431,7 @@ def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) ->
             ascending=not descending,
             kind="stable",
             na_position="last",
-            key=_sort_key,
+            key=key,
         )
     return ordered.reset_index(drop=True)
 

@@ -1,9 +1,11 @@
 """Where in the range the work happens: activities, completion and funding per range state and
-per PTCR, the places with no activity at all, and the activity sites for the map.
+per PTCR, the places with no activity at all, the activity sites for the map and the
+activities in one place.
 
 An activity in several range states (or PTCRs) counts in each of them, with all its funding:
 rows do not add up to a total. Completion is the plain mean progress of the counted activities
 (as of the filters' date; cancelled not counted, completed 100 %). Funding stays per currency.
+Each query computes the activities in scope once (`progress_at`) and aggregates in SQL.
 """
 
 from __future__ import annotations
@@ -11,7 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, String, Table, cast, false, func, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Select,
+    String,
+    Table,
+    case,
+    cast,
+    distinct,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlmodel import Session
 
 from dashboard import models as m
@@ -33,12 +49,18 @@ RegionCountry = m.RegionCountry.__table__  # type: ignore[attr-defined]
 Site = m.Site.__table__  # type: ignore[attr-defined]
 
 FUNDING_PREFIX = "funding_"
+# The map draws at most this many site points (about 0.5 MB of map data). More sites than
+# that are grouped in square cells of the finest of these grids (degrees) that keeps within
+# it; the coarsest keeps any spread of sites, the whole globe's, within it.
+MAP_POINTS = 2000
+SITE_GRIDS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-def _work_by(place: Column[Any], links: Table, filters: Filters) -> Any:
-    """Per place: activities in scope (cancelled included), counted ones, mean completion."""
+def _coverage_rows(place: Column[Any], links: Table, filters: Filters) -> tuple[Any, Any]:
+    """Per place, from one computation of the activities in scope: the work there
+    (activities, cancelled included; counted; mean completion) and its funding per currency."""
     state = progress_at(filters)
-    return (
+    work = (
         select(
             place.label("place"),
             func.count().label("activities"),
@@ -49,44 +71,38 @@ def _work_by(place: Column[Any], links: Table, filters: Filters) -> Any:
         .group_by(place)
         .subquery("work")
     )
-
-
-def _funding_by(
-    session: Session, place: Column[Any], links: Table, filters: Filters
-) -> pd.DataFrame:
-    """Funding of the activities in scope per place, one column per currency (`funding_EUR`)."""
-    state = progress_at(filters)
-    statement = (
-        select(place, Funding.c.currency, func.sum(Funding.c.amount))
+    money = (
+        select(place.label("place"), Funding.c.currency, func.sum(Funding.c.amount).label("amount"))
+        .join(state, state.c.activity_id == links.c.activity_id)
         .join(Funding, Funding.c.activity_id == links.c.activity_id)
-        .where(links.c.activity_id.in_(select(state.c.activity_id)))
         .group_by(place, Funding.c.currency)
     )
     if not filters.include_demo:
-        statement = statement.where(Funding.c.demo == false())
+        money = money.where(Funding.c.demo == false())
     if filters.as_of:
-        statement = statement.where(Funding.c.year <= filters.as_of.year)
-    frame = to_frame(session, statement, ["place", "currency", "amount"])
-    frame["amount"] = frame["amount"].astype(float)
-    wide = frame.pivot_table(
-        index="place", columns="currency", values="amount", aggfunc="sum", fill_value=0.0
+        money = money.where(Funding.c.year <= filters.as_of.year)
+    return work, money.subquery("money")
+
+
+def _with_funding(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per place (in the rows' order) with `funding_<CUR>` columns, from rows with
+    one line per place and currency (currency None where a place has no funding)."""
+    money = rows.dropna(subset=["currency"])
+    frame = (
+        rows.drop(columns=["currency", "amount"])
+        .drop_duplicates(key)
+        .reset_index(drop=True)
+        .astype({"activities": int, "counted": int})
+    )
+    frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
+    wide = money.assign(amount=money["amount"].astype(float)).pivot_table(
+        index=key, columns="currency", values="amount", aggfunc="sum", fill_value=0.0
     )
     wide.columns = [f"{FUNDING_PREFIX}{currency}" for currency in wide.columns]
-    return wide
-
-
-def _with_funding(frame: pd.DataFrame, key: str, funding: pd.DataFrame) -> pd.DataFrame:
-    joined = frame.merge(funding, how="left", left_on=key, right_index=True)
-    for column in funding.columns:
+    joined = frame.merge(wide, how="left", left_on=key, right_index=True)
+    for column in wide.columns:
         joined[column] = joined[column].fillna(0.0).astype(float)
     return joined
-
-
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["activities"] = frame["activities"].astype(int)
-    frame["counted"] = frame["counted"].astype(int)
-    frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
-    return frame
 
 
 def coverage_by_country(*, session: Session, filters: Filters) -> pd.DataFrame:
@@ -96,38 +112,41 @@ def coverage_by_country(*, session: Session, filters: Filters) -> pd.DataFrame:
     counted, completion_pct (None without a counted activity), then `funding_<CUR>` per
     currency. Ordered by activities, most first, then name.
     """
-    work = _work_by(ActivityCountry.c.country_iso3, ActivityCountry, filters)
+    work, money = _coverage_rows(ActivityCountry.c.country_iso3, ActivityCountry, filters)
+    activities = func.coalesce(work.c.activities, 0)
     statement = (
         select(
             Country.c.iso3,
             Country.c.name,
             Country.c.cms_party,
             Country.c.cami_range_state,
-            func.coalesce(work.c.activities, 0),
+            activities,
             func.coalesce(work.c.counted, 0),
             work.c.completion_pct,
+            money.c.currency,
+            money.c.amount,
         )
         .outerjoin(work, work.c.place == Country.c.iso3)
+        .outerjoin(money, money.c.place == Country.c.iso3)
         .where(Country.c.range_state)
-        .order_by(func.coalesce(work.c.activities, 0).desc(), Country.c.name)
+        .order_by(activities.desc(), Country.c.name, money.c.currency)
     )
-    frame = _tidy(
-        to_frame(
-            session,
-            statement,
-            [
-                "iso3",
-                "name",
-                "cms_party",
-                "cami_range_state",
-                "activities",
-                "counted",
-                "completion_pct",
-            ],
-        )
+    rows = to_frame(
+        session,
+        statement,
+        [
+            "iso3",
+            "name",
+            "cms_party",
+            "cami_range_state",
+            "activities",
+            "counted",
+            "completion_pct",
+            "currency",
+            "amount",
+        ],
     )
-    funding = _funding_by(session, ActivityCountry.c.country_iso3, ActivityCountry, filters)
-    return _with_funding(frame, "iso3", funding)
+    return _with_funding(rows, "iso3")
 
 
 def coverage_by_region(*, session: Session, filters: Filters) -> pd.DataFrame:
@@ -137,7 +156,7 @@ def coverage_by_region(*, session: Session, filters: Filters) -> pd.DataFrame:
     position_derived, activities, counted, completion_pct, then `funding_<CUR>` per currency.
     In PTCR number order.
     """
-    work = _work_by(ActivityRegion.c.region_number, ActivityRegion, filters)
+    work, money = _coverage_rows(ActivityRegion.c.region_number, ActivityRegion, filters)
     members = (
         select(
             RegionCountry.c.region_number,
@@ -158,102 +177,180 @@ def coverage_by_region(*, session: Session, filters: Filters) -> pd.DataFrame:
             func.coalesce(work.c.activities, 0),
             func.coalesce(work.c.counted, 0),
             work.c.completion_pct,
+            money.c.currency,
+            money.c.amount,
         )
         .outerjoin(work, work.c.place == Region.c.number)
         .outerjoin(members, members.c.region_number == Region.c.number)
-        .order_by(Region.c.number)
+        .outerjoin(money, money.c.place == Region.c.number)
+        .order_by(Region.c.number, money.c.currency)
     )
-    frame = _tidy(
-        to_frame(
-            session,
-            statement,
-            [
-                "number",
-                "name",
-                "pallas_status",
-                "countries",
-                "latitude",
-                "longitude",
-                "position_derived",
-                "activities",
-                "counted",
-                "completion_pct",
-            ],
-        )
+    rows = to_frame(
+        session,
+        statement,
+        [
+            "number",
+            "name",
+            "pallas_status",
+            "countries",
+            "latitude",
+            "longitude",
+            "position_derived",
+            "activities",
+            "counted",
+            "completion_pct",
+            "currency",
+            "amount",
+        ],
     )
+    frame = _with_funding(rows, "number")
     frame["countries"] = [
         ";".join(sorted(str(value).split(";"))) if pd.notna(value) and value else ""
         for value in frame["countries"]
     ]
-    funding = _funding_by(session, ActivityRegion.c.region_number, ActivityRegion, filters)
-    return _with_funding(frame, "number", funding)
+    return frame
 
 
-def coverage_gaps(*, session: Session, filters: Filters) -> dict[str, list[str]]:
-    """Range states and PTCRs with no activity at all in scope, by name.
+def coverage_gaps(*, countries: pd.DataFrame, regions: pd.DataFrame) -> dict[str, list[str]]:
+    """The range states and PTCRs with no activity at all in scope, by name, from
+    `coverage_by_country` and `coverage_by_region` (no second pass over the store).
 
     Keys: countries ("Nepal", ...), regions ("10 Daurian Steppe (pending)", ...).
     """
-    in_scope = select(progress_at(filters).c.activity_id)
-    countries = session.execute(
-        select(Country.c.name)
-        .where(
-            Country.c.range_state,
-            Country.c.iso3.not_in(
-                select(ActivityCountry.c.country_iso3).where(
-                    ActivityCountry.c.activity_id.in_(in_scope)
-                )
-            ),
-        )
-        .order_by(Country.c.name)
-    ).scalars()
-    regions = session.execute(
-        select(Region.c.number, Region.c.name, Region.c.pallas_status)
-        .where(
-            Region.c.number.not_in(
-                select(ActivityRegion.c.region_number).where(
-                    ActivityRegion.c.activity_id.in_(in_scope)
-                )
-            )
-        )
-        .order_by(Region.c.number)
-    ).all()
+    idle_countries = countries[countries["activities"] == 0]
+    idle_regions = regions[regions["activities"] == 0].sort_values("number")
     return {
-        "countries": [str(name) for name in countries],
+        "countries": sorted(str(name) for name in idle_countries["name"]),
         "regions": [
             f"{number} {name}" + (" (pending)" if status == "pending" else "")
-            for number, name, status in regions
+            for number, name, status in zip(
+                idle_regions["number"],
+                idle_regions["name"],
+                idle_regions["pallas_status"],
+                strict=True,
+            )
         ],
     }
 
 
-def activity_sites(*, session: Session, filters: Filters) -> pd.DataFrame:
-    """The sites of the activities in scope, for the map.
+def _cell(latitude: Any, longitude: Any, grid: float) -> Any:
+    """One integer per square cell of `grid` degrees. In whole micro-degrees, so that both
+    databases put a site on a cell's edge in the same cell (their round() breaks ties
+    differently; integer division is the same)."""
+    size = round(grid * 1_000_000)
+    row = cast(func.round((latitude + 90) * 1_000_000), BigInteger) // size
+    column = cast(func.round((longitude + 180) * 1_000_000), BigInteger) // size
+    return row * 1_000_000 + column
 
-    Columns: activity_id, title, status, progress_pct, lead, demo, site, latitude, longitude.
+
+def _cells_at_most(located: Any, grid: float) -> Any:
+    """An upper bound of the cells of `grid` degrees the located sites fall in: the cells
+    their bounding box spans (cheap: no distinct count)."""
+    rows = (func.max(located.c.latitude) - func.min(located.c.latitude)) / grid + 2
+    columns = (func.max(located.c.longitude) - func.min(located.c.longitude)) / grid + 2
+    return rows * columns
+
+
+def site_points(*, session: Session, filters: Filters, limit: int = MAP_POINTS) -> pd.DataFrame:
+    """The sites of the activities in scope as the map's points: one per site when there are
+    at most `limit` sites, else one per cell of the finest grid in `SITE_GRIDS` whose cells
+    over the sites' bounding box are at most `limit` (else the coarsest). Every site in scope
+    is in exactly one point.
+
+    One row per point and example activity: the first and the last recorded of its
+    activities (one row when they are the same), points in the order of their first
+    activity. Columns: point (a key), latitude, longitude (the mean of its sites), grid (the
+    cell size in degrees, 0 when each site is its own point), sites, activities (distinct),
+    then of the example: activity_id, title, status and progress_pct (None when the point
+    has several activities), lead ("" if none), demo, and site (the site's name when the
+    point is one site, else "").
     """
     state = progress_at(filters)
-    statement = (
+    located = (
         select(
-            Activity.c.activity_id,
-            Activity.c.title,
-            state.c.status,
-            state.c.progress,
-            Organisation.c.name,
-            Activity.c.demo,
+            Site.c.id.label("site_id"),
+            Site.c.activity_id,
             Site.c.name,
             Site.c.latitude,
             Site.c.longitude,
+            state.c.status,
+            state.c.progress,
         )
         .join(state, state.c.activity_id == Site.c.activity_id)
-        .join(Activity, Activity.c.id == Site.c.activity_id)
+        .cte("located")
+    )
+    # Level 0: every site its own point; level n: cells of SITE_GRIDS[n - 1] degrees. Bounds
+    # rather than distinct counts: one cheap pass, no sorting.
+    choice = select(
+        case(
+            (func.count() <= limit, 0),
+            *(
+                (_cells_at_most(located, grid) <= limit, level)
+                for level, grid in enumerate(SITE_GRIDS, 1)
+            ),
+            else_=len(SITE_GRIDS),
+        ).label("level")
+    ).subquery("choice")
+    point = case(
+        (choice.c.level == 0, located.c.site_id),
+        *(
+            (choice.c.level == level, _cell(located.c.latitude, located.c.longitude, grid))
+            for level, grid in enumerate(SITE_GRIDS, 1)
+        ),
+    ).label("point")
+    keyed = select(located, choice.c.level, point).join(choice, true()).subquery("keyed")
+    activities = func.count(distinct(keyed.c.activity_id))
+    sites = func.count()
+    # What only a point of one activity (or one site) shows comes along in the aggregate: no
+    # second look-up of the activities' state or of the sites.
+    points = (
+        select(
+            keyed.c.point,
+            keyed.c.level,
+            func.avg(keyed.c.latitude).label("latitude"),
+            func.avg(keyed.c.longitude).label("longitude"),
+            sites.label("sites"),
+            activities.label("activities"),
+            func.min(keyed.c.activity_id).label("first"),
+            func.max(keyed.c.activity_id).label("last"),
+            case((activities == 1, func.min(keyed.c.status))).label("status"),
+            case((activities == 1, func.min(keyed.c.progress))).label("progress"),
+            case((sites == 1, func.min(keyed.c.name)), else_="").label("site"),
+        )
+        .group_by(keyed.c.point, keyed.c.level)
+        .subquery("points")
+    )
+    statement = (
+        select(
+            points.c.point,
+            points.c.latitude,
+            points.c.longitude,
+            points.c.level,
+            points.c.sites,
+            points.c.activities,
+            Activity.c.activity_id,
+            Activity.c.title,
+            points.c.status,
+            points.c.progress,
+            Organisation.c.name,
+            Activity.c.demo,
+            points.c.site,
+        )
+        .select_from(points)
+        .join(Activity, or_(Activity.c.id == points.c.first, Activity.c.id == points.c.last))
         .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
-        .order_by(Activity.c.activity_id, Site.c.id)
+        .order_by(points.c.first, points.c.point, Activity.c.id)
     )
     frame = to_frame(
         session,
         statement,
         [
+            "point",
+            "latitude",
+            "longitude",
+            "grid",
+            "sites",
+            "activities",
             "activity_id",
             "title",
             "status",
@@ -261,63 +358,19 @@ def activity_sites(*, session: Session, filters: Filters) -> pd.DataFrame:
             "lead",
             "demo",
             "site",
-            "latitude",
-            "longitude",
         ],
     )
+    frame["grid"] = [0.0 if not level else SITE_GRIDS[int(level) - 1] for level in frame["grid"]]
     frame["lead"] = frame["lead"].astype(object).where(frame["lead"].notna(), "")
     return frame
 
 
-def activities_in_place(*, session: Session, filters: Filters, place: str | None) -> pd.DataFrame:
-    """The activities in scope in `place` ("country:KAZ", "ptcr:9"; all when None).
-
-    Columns: activity_id, title, status, progress_pct, counted, lead, countries and ptcrs
-    (`;`-joined), start_date, end_date, demo; highest progress first.
-    """
+def _in_place(statement: Select[Any], activity: Any, place: str | None) -> Select[Any]:
+    """`statement` narrowed to the activities (ids in `activity`) in `place`."""
     country, region = parse_place(place)
-    state = progress_at(filters)
-    countries = (
-        select(
-            ActivityCountry.c.activity_id,
-            func.aggregate_strings(ActivityCountry.c.country_iso3, ";").label("codes"),
-        )
-        .group_by(ActivityCountry.c.activity_id)
-        .subquery("activity_countries")
-    )
-    regions = (
-        select(
-            ActivityRegion.c.activity_id,
-            func.aggregate_strings(cast(ActivityRegion.c.region_number, String), ";").label(
-                "codes"
-            ),
-        )
-        .group_by(ActivityRegion.c.activity_id)
-        .subquery("activity_regions")
-    )
-    statement = (
-        select(
-            Activity.c.activity_id,
-            Activity.c.title,
-            state.c.status,
-            state.c.progress,
-            state.c.counted,
-            Organisation.c.name,
-            countries.c.codes,
-            regions.c.codes,
-            Activity.c.start_date,
-            Activity.c.end_date,
-            Activity.c.demo,
-        )
-        .join(state, state.c.activity_id == Activity.c.id)
-        .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
-        .outerjoin(countries, countries.c.activity_id == Activity.c.id)
-        .outerjoin(regions, regions.c.activity_id == Activity.c.id)
-        .order_by(state.c.progress.desc(), Activity.c.activity_id)
-    )
     if country is not None:
         statement = statement.where(
-            Activity.c.id.in_(
+            activity.in_(
                 select(ActivityCountry.c.activity_id).where(
                     ActivityCountry.c.country_iso3 == country
                 )
@@ -325,10 +378,81 @@ def activities_in_place(*, session: Session, filters: Filters, place: str | None
         )
     if region is not None:
         statement = statement.where(
-            Activity.c.id.in_(
+            activity.in_(
                 select(ActivityRegion.c.activity_id).where(ActivityRegion.c.region_number == region)
             )
         )
+    return statement
+
+
+def activities_in_place_count(*, session: Session, filters: Filters, place: str | None) -> int:
+    """How many activities `activities_in_place` lists (without its offset and limit)."""
+    state = progress_at(filters)
+    statement = _in_place(select(func.count()).select_from(state), state.c.activity_id, place)
+    return int(session.execute(statement).scalar_one())
+
+
+def activities_in_place(
+    *,
+    session: Session,
+    filters: Filters,
+    place: str | None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The activities in scope in `place` ("country:KAZ", "ptcr:9"; all when None), highest
+    progress first; with `offset` and `limit`, only those rows of that order (one page).
+
+    Columns: activity_id, title, status, progress_pct, counted, lead, countries and ptcrs
+    (`;`-joined), start_date, end_date, demo.
+    """
+    state = progress_at(filters)
+    # The order is decided on narrow rows; the rest is read for the chosen rows only.
+    chosen = _in_place(
+        select(
+            Activity.c.id,
+            Activity.c.activity_id,
+            state.c.status,
+            state.c.progress,
+            state.c.counted,
+        )
+        .join(state, state.c.activity_id == Activity.c.id)
+        .order_by(state.c.progress.desc(), Activity.c.activity_id)
+        .offset(offset or None)
+        .limit(limit),
+        Activity.c.id,
+        place,
+    ).subquery("chosen")
+    details = Activity.alias("details")
+    countries = (
+        select(func.aggregate_strings(ActivityCountry.c.country_iso3, ";"))
+        .where(ActivityCountry.c.activity_id == chosen.c.id)
+        .scalar_subquery()
+    )
+    regions = (
+        select(func.aggregate_strings(cast(ActivityRegion.c.region_number, String), ";"))
+        .where(ActivityRegion.c.activity_id == chosen.c.id)
+        .scalar_subquery()
+    )
+    statement = (
+        select(
+            chosen.c.activity_id,
+            details.c.title,
+            chosen.c.status,
+            chosen.c.progress,
+            chosen.c.counted,
+            Organisation.c.name,
+            countries,
+            regions,
+            details.c.start_date,
+            details.c.end_date,
+            details.c.demo,
+        )
+        .select_from(chosen)
+        .join(details, details.c.id == chosen.c.id)
+        .outerjoin(Organisation, Organisation.c.id == details.c.lead_organisation_id)
+        .order_by(chosen.c.progress.desc(), chosen.c.activity_id)
+    )
     frame = to_frame(
         session,
         statement,

@@ -1,7 +1,9 @@
 """What a funder's support achieved: its funding, the activities, outputs, items and sites.
 
 A funder's activities are those in scope (`progress_at`) with a funding record from it or a
-funder link to it. Funding stays in its own currency: nothing here adds across currencies.
+funder link to it (`funder_state`): every query here narrows the scope to them before any
+state is computed, so a funder's page costs what its own activities cost, not the store's.
+Funding stays in its own currency: nothing here adds across currencies.
 """
 
 from __future__ import annotations
@@ -10,12 +12,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import CTE, Select, case, distinct, extract, false, func, or_, select, true
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    String,
+    case,
+    cast,
+    distinct,
+    extract,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.filters import Filters
-from dashboard.queries.activities import activity_listing, funded_by, natural_key
+from dashboard.queries.activities import natural_key
 from dashboard.queries.scope import (
     Activity,
     ActivityCountry,
@@ -81,19 +101,28 @@ def funder_options(*, session: Session) -> list[tuple[str, str]]:
     return sorted(((slug, name) for slug, name in rows), key=lambda row: row[1].casefold())
 
 
-def _funded(state: CTE, filters: Filters, funder: str) -> Select[Any]:
-    """Ids of the activities in `state` that `funder` funds."""
-    return select(state.c.activity_id).where(
-        state.c.activity_id.in_(
-            select(Activity.c.id).where(funded_by((funder,), include_demo=filters.include_demo))
-        )
+def _funder_id(funder: str) -> Any:
+    return select(Organisation.c.id).where(Organisation.c.slug == funder).scalar_subquery()
+
+
+def funder_state(filters: Filters, funder: str) -> CTE:
+    """`progress_at` for the activities `funder` supports: a funding record from it (not a
+    demo record when demo data is hidden) or a funder link to it; as `funded_by` selects."""
+    grants = select(Funding.c.activity_id).where(Funding.c.funder_id == _funder_id(funder))
+    if not filters.include_demo:
+        grants = grants.where(Funding.c.demo == false())
+    links = select(ActivityOrganisation.c.activity_id).where(
+        ActivityOrganisation.c.role == "funder",
+        ActivityOrganisation.c.organisation_id == _funder_id(funder),
     )
+    return progress_at(filters, within=select(union(grants, links).subquery().c[0]))
 
 
-def _grants(filters: Filters, funder: str, activities: Select[Any]) -> list[Any]:
-    """Conditions on Funding: this funder's records for `activities`, by demo flag and year."""
+def _grants(filters: Filters, funder: str, activities: Any) -> list[Any]:
+    """Conditions on Funding: this funder's records for `activities` (a select of ids or a
+    list of them), by demo flag and year."""
     conditions = [
-        Funding.c.funder_id.in_(select(Organisation.c.id).where(Organisation.c.slug == funder)),
+        Funding.c.funder_id == _funder_id(funder),
         Funding.c.activity_id.in_(activities),
     ]
     if not filters.include_demo:
@@ -103,9 +132,16 @@ def _grants(filters: Filters, funder: str, activities: Select[Any]) -> list[Any]
     return conditions
 
 
+def _code_order(session: Session, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` in code-point order, as Python sorts: PostgreSQL may collate by a locale."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column.collate("C")
+    return column
+
+
 def funder_funding(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
     """The funder's funding per year and currency: amount, grants, activities."""
-    state = progress_at(filters)
+    state = funder_state(filters, funder)
     statement = (
         select(
             Funding.c.year,
@@ -114,7 +150,7 @@ def funder_funding(*, session: Session, filters: Filters, funder: str) -> pd.Dat
             func.count(),
             func.count(distinct(Funding.c.activity_id)),
         )
-        .where(*_grants(filters, funder, _funded(state, filters, funder)))
+        .where(*_grants(filters, funder, select(state.c.activity_id)))
         .group_by(Funding.c.year, Funding.c.currency)
         .order_by(Funding.c.year, Funding.c.currency)
     )
@@ -123,37 +159,88 @@ def funder_funding(*, session: Session, filters: Filters, funder: str) -> pd.Dat
     return frame
 
 
-def funder_activities(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
-    """The activities the funder supports: state, progress, places, dates and its funding.
+ACTIVITY_COLUMNS = (
+    "activity_id",
+    "title",
+    "status",
+    "progress_pct",
+    "countries",
+    "start_date",
+    "end_date",
+    "funding",
+    "demo",
+)
 
-    `funding` lists the funder's own amounts per currency, e.g. ["EUR 15,000"].
+
+def funder_activities(
+    *,
+    session: Session,
+    filters: Filters,
+    funder: str,
+    offset: int = 0,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The activities the funder supports, by activity_id: state, progress, places, dates
+    and its funding. `offset` and `limit` give one page of them (default: all).
+
+    `countries` lists ISO3 codes; `funding` the funder's own amounts per currency, e.g.
+    ["EUR 15,000"]. There are `FunderFigures.activities` rows in all.
     """
-    listing = activity_listing(session=session, filters=filters, funders=(funder,))
-    state = progress_at(filters)
-    statement = (
-        select(Activity.c.activity_id, Funding.c.currency, func.sum(Funding.c.amount))
-        .join(Activity, Activity.c.id == Funding.c.activity_id)
-        .where(*_grants(filters, funder, _funded(state, filters, funder)))
-        .group_by(Activity.c.activity_id, Funding.c.currency)
-        .order_by(Activity.c.activity_id, Funding.c.currency)
+    state = funder_state(filters, funder)
+    page = (
+        select(
+            Activity.c.id,
+            Activity.c.activity_id,
+            Activity.c.title,
+            state.c.status,
+            state.c.progress,
+            Activity.c.start_date,
+            Activity.c.end_date,
+            Activity.c.demo,
+        )
+        .join(state, state.c.activity_id == Activity.c.id)
+        .order_by(_code_order(session, Activity.c.activity_id))
+        .offset(offset)
+        .limit(limit)
     )
-    funding: dict[str, list[str]] = {}
-    for activity_id, currency, amount in session.execute(statement).all():
-        funding.setdefault(activity_id, []).append(money(float(amount), str(currency)))
-    frame = listing[
+    rows = session.execute(page).all()
+    # The page's own ids (all of them when unpaged: then the state stands for them).
+    ids: Any = [row[0] for row in rows] if limit is not None else select(state.c.activity_id)
+    countries: dict[int, list[str]] = {}
+    for key, iso3 in session.execute(
+        select(ActivityCountry.c.activity_id, ActivityCountry.c.country_iso3).where(
+            ActivityCountry.c.activity_id.in_(ids)
+        )
+    ).all():
+        countries.setdefault(key, []).append(str(iso3))
+    funding: dict[int, list[str]] = {}
+    for key, currency, amount in session.execute(
+        select(Funding.c.activity_id, Funding.c.currency, func.sum(Funding.c.amount))
+        .where(*_grants(filters, funder, ids))
+        .group_by(Funding.c.activity_id, Funding.c.currency)
+        .order_by(Funding.c.activity_id, Funding.c.currency)
+    ).all():
+        funding.setdefault(key, []).append(money(float(amount), str(currency)))
+    frame = pd.DataFrame(
         [
-            "activity_id",
-            "title",
-            "status",
-            "progress_pct",
-            "countries",
-            "start_date",
-            "end_date",
-            "demo",
-        ]
-    ].copy()
-    frame.insert(7, "funding", [funding.get(key, []) for key in frame["activity_id"]])
-    return frame.reset_index(drop=True)
+            (
+                activity_id,
+                title,
+                status,
+                progress,
+                sorted(set(countries.get(key, [])), key=natural_key),
+                start_date,
+                end_date,
+                funding.get(key, []),
+                demo,
+            )
+            for key, activity_id, title, status, progress, start_date, end_date, demo in rows
+        ],
+        columns=list(ACTIVITY_COLUMNS),
+    )
+    frame["progress_pct"] = frame["progress_pct"].astype(float)
+    frame["demo"] = frame["demo"].astype(bool)
+    return frame
 
 
 def funder_outputs(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
@@ -164,9 +251,9 @@ def funder_outputs(*, session: Session, filters: Filters, funder: str) -> pd.Dat
     `target` adds the targets that are set, and `pct_of_target` compares it with what the
     activities that have a target achieved. No target set: target and pct_of_target empty.
     """
-    state = progress_at(filters)
+    state = funder_state(filters, funder)
     conditions = [
-        Output.c.activity_id.in_(_funded(state, filters, funder)),
+        Output.c.activity_id.in_(select(state.c.activity_id)),
         or_(Output.c.date.is_(None), Output.c.date <= filters.as_of_date()),
         Output.c.demo == false() if not filters.include_demo else true(),
     ]
@@ -224,9 +311,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
     cancelled), completion_pct (link-weighted mean progress of the funder's counted
     activities; empty when none is counted). Only items with at least one activity.
     """
-    state = progress_at(filters)
-    funded = select(state).where(state.c.activity_id.in_(_funded(state, filters, funder)))
-    mine = funded.subquery("funded_state")
+    mine = funder_state(filters, funder)
     closure = item_closure()
     rolled = (
         select(
@@ -276,7 +361,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
 
 def funder_sites(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
     """Where the funder's activities work: one row per site, with its activity's state."""
-    state = progress_at(filters)
+    state = funder_state(filters, funder)
     statement = (
         select(
             Activity.c.activity_id,
@@ -289,14 +374,17 @@ def funder_sites(*, session: Session, filters: Filters, funder: str) -> pd.DataF
         )
         .join(Activity, Activity.c.id == Site.c.activity_id)
         .join(state, state.c.activity_id == Site.c.activity_id)
-        .where(Site.c.activity_id.in_(_funded(state, filters, funder)))
-        .order_by(Activity.c.activity_id, Site.c.id)
+        .order_by(_code_order(session, Activity.c.activity_id), Site.c.id)
     )
     return to_frame(
         session,
         statement,
         ["activity_id", "title", "site", "latitude", "longitude", "status", "demo"],
     )
+
+
+# An empty cell in a union's numeric column (PostgreSQL needs its type).
+_NO_NUMBER = cast(null(), Integer)
 
 
 def funder_figures(*, session: Session, filters: Filters, funder: str) -> FunderFigures | None:
@@ -306,38 +394,64 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
     ).scalar_one_or_none()
     if found is None:
         return None
-    state = progress_at(filters)
-    funded = _funded(state, filters, funder)
-    by_status = dict(
-        session.execute(
-            select(state.c.status, func.count())
-            .where(state.c.activity_id.in_(funded))
-            .group_by(state.c.status)
-        ).all()
+    state = funder_state(filters, funder)
+    funded = select(state.c.activity_id)
+    # One statement, so the funder's state is computed once: rows of (kind, key, a, b, c).
+    statuses = (
+        select(
+            literal("status"),
+            state.c.status,
+            func.count(),
+            func.sum(case((Activity.c.demo, 1), else_=0)),
+            _NO_NUMBER,
+        )
+        .join(Activity, Activity.c.id == state.c.activity_id)
+        .group_by(state.c.status)
     )
-    demo = session.execute(
-        select(func.count()).where(Activity.c.id.in_(funded), Activity.c.demo)
-    ).scalar_one()
-    countries = session.execute(
-        select(Country.c.name)
-        .where(
-            Country.c.iso3.in_(
-                select(ActivityCountry.c.country_iso3).where(
-                    ActivityCountry.c.activity_id.in_(funded)
-                )
-            )
+    countries = select(
+        literal("country"), Country.c.name, _NO_NUMBER, _NO_NUMBER, _NO_NUMBER
+    ).where(
+        Country.c.iso3.in_(
+            select(ActivityCountry.c.country_iso3).where(ActivityCountry.c.activity_id.in_(funded))
         )
-        .order_by(Country.c.name)
-    ).scalars()
-    regions = session.execute(
-        select(func.count(distinct(ActivityRegion.c.region_number))).where(
-            ActivityRegion.c.activity_id.in_(funded)
+    )
+    regions = select(
+        literal("regions"),
+        cast(null(), String),
+        func.count(distinct(ActivityRegion.c.region_number)),
+        _NO_NUMBER,
+        _NO_NUMBER,
+    ).where(ActivityRegion.c.activity_id.in_(funded))
+    totals = (
+        select(
+            literal("funding"),
+            Funding.c.currency,
+            func.sum(Funding.c.amount),
+            func.min(Funding.c.year),
+            func.max(Funding.c.year),
         )
-    ).scalar_one()
-    grants = _grants(filters, funder, funded)
-    first_year, last_year = session.execute(
-        select(func.min(Funding.c.year), func.max(Funding.c.year)).where(*grants)
-    ).one()
+        .where(*_grants(filters, funder, select(state.c.activity_id)))
+        .group_by(Funding.c.currency)
+    )
+    by_status: dict[str, int] = {}
+    names: list[str] = []
+    demo = regions_reached = 0
+    funding: dict[str, float] = {}
+    years: list[int] = []
+    for kind, key, a, b, c in session.execute(
+        union_all(statuses, countries, regions, totals)
+    ).all():
+        if kind == "status":
+            by_status[str(key)] = int(a)
+            demo += int(b or 0)
+        elif kind == "country":
+            names.append(str(key))
+        elif kind == "regions":
+            regions_reached = int(a)
+        else:
+            funding[str(key)] = float(a)
+            years += [int(b), int(c)]
+    first_year, last_year = (min(years), max(years)) if years else (None, None)
     if first_year is None:
         first_year, last_year = session.execute(
             select(
@@ -345,25 +459,15 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
                 func.max(extract("year", Activity.c.start_date)),
             ).where(Activity.c.id.in_(funded))
         ).one()
-    totals = session.execute(
-        select(Funding.c.currency, func.sum(Funding.c.amount))
-        .where(*grants)
-        .group_by(Funding.c.currency)
-    ).all()
     return FunderFigures(
         slug=funder,
         name=str(found),
         activities=sum(by_status.values()),
-        demo_activities=int(demo),
-        statuses={s: int(by_status[s]) for s in m.ACTIVITY_STATUSES if by_status.get(s)},
-        countries=tuple(sorted(countries, key=str.casefold)),
-        regions=int(regions),
+        demo_activities=demo,
+        statuses={s: by_status[s] for s in m.ACTIVITY_STATUSES if by_status.get(s)},
+        countries=tuple(sorted(names, key=lambda name: (name.casefold(), name))),
+        regions=regions_reached,
         first_year=int(first_year) if first_year is not None else None,
         last_year=int(last_year) if last_year is not None else None,
-        funding=tuple(
-            sorted(
-                ((str(currency), float(amount)) for currency, amount in totals),
-                key=lambda pair: (-pair[1], pair[0]),
-            )
-        ),
+        funding=tuple(sorted(funding.items(), key=lambda pair: (-pair[1], pair[0]))),
     )

@@ -4,6 +4,11 @@ An activity serves an item when it is linked to it or to any item below it (`ite
 Cells and flows count each activity once. Completion is the plain mean progress of the counted
 activities (as of the filters' date; cancelled not counted, completed 100 %), each activity
 once: link weights say how much an activity serves one item, not how it is shared across plans.
+
+The framework trees hold dozens of items, the links hundreds of thousands: each statement maps
+the links to the items it reports on through a small closure of the items computed once
+(`_tops`), makes one pass over the links of the activities in scope, and deduplicates before
+it aggregates. Joins are on the link table's columns, whose statistics the database knows.
 """
 
 from __future__ import annotations
@@ -14,14 +19,17 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     CTE,
+    Float,
     Select,
-    Subquery,
     and_,
     case,
-    distinct,
+    cast,
+    exists,
     false,
     func,
     literal,
+    null,
+    or_,
     select,
     true,
 )
@@ -44,6 +52,8 @@ from dashboard.queries.scope import (
 
 STRATEGY = "strategy"
 CAMI = "cami"
+# The node through which the flows of the activities not drawn one by one pass.
+OTHER_ACTIVITIES = "(other activities)"
 
 
 def natural_key(code: str) -> tuple[Any, ...]:
@@ -75,23 +85,30 @@ def _children(framework: str, parent: str | None) -> Select[Any]:
     return statement.where(FrameworkItem.c.parent_id == parent_id)
 
 
-def _served(closure: CTE, items: Select[Any], name: str) -> Subquery:
-    """Distinct (item_id, activity_id): the activities serving each of `items` or below it."""
-    chosen = items.subquery(f"{name}_items")
-    return (
-        select(closure.c.ancestor_id.label("item_id"), ActivityItem.c.activity_id)
-        .distinct()
-        .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
-        .where(closure.c.ancestor_id.in_(select(chosen.c.id)))
-        .subquery(name)
-    )
-
-
-def _all_items(framework: str) -> Select[Any]:
-    return (
+def _in_framework(framework: str) -> Any:
+    """Whether a link's item belongs to `framework` (a correlated test on ActivityItem)."""
+    return ActivityItem.c.item_id.in_(
         select(FrameworkItem.c.id)
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
         .where(Framework.c.code == framework)
+    )
+
+
+def _tops(items: Select[Any], name: str) -> CTE:
+    """(item_id, top_id): each of `items` (a select of ids) and every item below it, with the
+    one of `items` it is or is under. An item under two of `items` has a row for each.
+
+    Dozens of rows, computed once and joined to the links, so that each link is mapped to
+    the items a statement reports on without walking the tree per link (MATERIALIZED:
+    SQLite would otherwise compute it again where it is joined).
+    """
+    closure = item_closure(f"{name}_closure")
+    chosen = items.subquery(f"{name}_chosen")
+    return (
+        select(closure.c.descendant_id.label("item_id"), closure.c.ancestor_id.label("top_id"))
+        .where(closure.c.ancestor_id.in_(select(chosen.c.id)))
+        .cte(name)
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -113,24 +130,43 @@ def synergy_matrix(
     included), counted (not cancelled), completion_pct (mean progress of counted activities).
     """
     state = progress_at(filters)
-    closure = item_closure()
-    rows = _children(strategy, strategy_parent).subquery("matrix_rows")
-    columns = _children(cami, None).subquery("matrix_columns")
-    row_links = _served(closure, select(rows.c.id), "row_links")
-    column_links = _served(closure, select(columns.c.id), "column_links")
+    row_items = _children(strategy, strategy_parent)
+    column_items = _children(cami, None)
+    row_tops = _tops(select(row_items.subquery("row_ids").c.id), "row_tops")
+    column_tops = _tops(select(column_items.subquery("column_ids").c.id), "column_tops")
+    row_link = ActivityItem.alias("row_link")
+    column_link = ActivityItem.alias("column_link")
+    # Each activity once per cell, with its state: an activity linked to two objectives of a
+    # goal still counts once in the goal's row.
+    served = (
+        select(
+            row_link.c.activity_id,
+            row_tops.c.top_id.label("row_id"),
+            column_tops.c.top_id.label("column_id"),
+            state.c.progress,
+            state.c.counted,
+        )
+        .distinct()
+        .select_from(row_link)
+        .join(row_tops, row_tops.c.item_id == row_link.c.item_id)
+        .join(column_link, column_link.c.activity_id == row_link.c.activity_id)
+        .join(column_tops, column_tops.c.item_id == column_link.c.item_id)
+        .join(state, state.c.activity_id == row_link.c.activity_id)
+        .subquery("served")
+    )
     pairs = (
         select(
-            row_links.c.item_id.label("row_id"),
-            column_links.c.item_id.label("column_id"),
+            served.c.row_id,
+            served.c.column_id,
             func.count().label("activities"),
-            func.sum(state.c.counted).label("counted"),
-            mean_progress(state).label("completion_pct"),
+            func.sum(served.c.counted).label("counted"),
+            mean_progress(served).label("completion_pct"),
         )
-        .join(column_links, column_links.c.activity_id == row_links.c.activity_id)
-        .join(state, state.c.activity_id == row_links.c.activity_id)
-        .group_by(row_links.c.item_id, column_links.c.item_id)
+        .group_by(served.c.row_id, served.c.column_id)
         .subquery("pairs")
     )
+    rows = row_items.subquery("matrix_rows")
+    columns = column_items.subquery("matrix_columns")
     statement = (
         select(
             rows.c.code,
@@ -165,15 +201,20 @@ def synergy_matrix(
 
 
 def activities_serving(
-    *, session: Session, filters: Filters, items: tuple[str, ...]
+    *,
+    session: Session,
+    filters: Filters,
+    items: tuple[str, ...],
+    offset: int = 0,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The activities in scope that serve every item in `items` (each or anything below it).
 
-    `("S1", "CAMI-10")` lists one cell of the synergy matrix. Columns: activity_id, title,
-    status, progress_pct, counted, lead, demo; ordered by progress, highest first.
+    `("S1", "CAMI-10")` lists one cell of the synergy matrix (whose `activities` counts them).
+    Columns: activity_id, title, status, progress_pct, counted, lead, demo; ordered by
+    progress, highest first; `limit` rows from `offset` (one page), or all of them.
     """
     state = progress_at(filters)
-    closure = item_closure()
     statement = (
         select(
             Activity.c.activity_id,
@@ -187,13 +228,13 @@ def activities_serving(
         .join(state, state.c.activity_id == Activity.c.id)
         .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
         .order_by(state.c.progress.desc(), Activity.c.activity_id)
+        .offset(offset or None)
+        .limit(limit)
     )
-    for code in items:
-        chosen = select(FrameworkItem.c.id).where(FrameworkItem.c.code == code)
-        serving = (
-            select(ActivityItem.c.activity_id)
-            .join(closure, closure.c.descendant_id == ActivityItem.c.item_id)
-            .where(closure.c.ancestor_id.in_(chosen))
+    for number, code in enumerate(items):
+        below = _tops(select(FrameworkItem.c.id).where(FrameworkItem.c.code == code), f"i{number}")
+        serving = select(ActivityItem.c.activity_id).where(
+            ActivityItem.c.item_id.in_(select(below.c.item_id))
         )
         statement = statement.where(Activity.c.id.in_(serving))
     if not items:
@@ -212,6 +253,8 @@ def activity_plans(
     session: Session,
     filters: Filters,
     single_plan_only: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
     strategy: str = STRATEGY,
     cami: str = CAMI,
 ) -> pd.DataFrame:
@@ -220,40 +263,58 @@ def activity_plans(
     Columns: activity_id, title, status, progress_pct, lead, demo, strategy_items and
     cami_sections (`;`-joined codes as linked, "" when none), plans ("both", "Strategy only",
     "CAMI only" with the frameworks' short names, or "neither"). With `single_plan_only`,
-    only the activities linked to exactly one of the two plans.
+    only the activities linked to exactly one of the two plans (`plan_overlap` counts them).
+    In activity_id order; `limit` rows from `offset` (one page), or all of them.
     """
     state = progress_at(filters)
-
-    def codes(framework: str, name: str) -> Subquery:
-        return (
-            select(
-                ActivityItem.c.activity_id,
-                func.aggregate_strings(FrameworkItem.c.code, ";").label("codes"),
-            )
-            .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
-            .where(FrameworkItem.c.id.in_(_all_items(framework)))
-            .group_by(ActivityItem.c.activity_id)
-            .subquery(name)
-        )
-
-    first, second = codes(strategy, "strategy_codes"), codes(cami, "cami_codes")
-    statement = (
+    chosen = (
         select(
+            Activity.c.id,
             Activity.c.activity_id,
             Activity.c.title,
             state.c.status,
             state.c.progress,
             Organisation.c.name,
             Activity.c.demo,
-            first.c.codes,
-            second.c.codes,
         )
         .join(state, state.c.activity_id == Activity.c.id)
         .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
-        .outerjoin(first, first.c.activity_id == Activity.c.id)
-        .outerjoin(second, second.c.activity_id == Activity.c.id)
-        .order_by(Activity.c.activity_id)
     )
+    if single_plan_only:
+        # Tested per activity in activity_id order, so that a page stops once it is full.
+        def linked(framework: str) -> Any:
+            return exists().where(
+                ActivityItem.c.activity_id == Activity.c.id, _in_framework(framework)
+            )
+
+        chosen = chosen.where(
+            or_(and_(linked(strategy), ~linked(cami)), and_(~linked(strategy), linked(cami)))
+        )
+    if offset or limit is not None:
+        chosen = chosen.order_by(Activity.c.activity_id).offset(offset or None).limit(limit)
+    page = chosen.subquery("page")
+
+    def codes(framework: str) -> Any:
+        """The codes of `framework` one activity of the page is linked to, `;`-joined."""
+        return (
+            select(func.aggregate_strings(FrameworkItem.c.code, ";"))
+            .select_from(ActivityItem)
+            .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
+            .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+            .where(ActivityItem.c.activity_id == page.c.id, Framework.c.code == framework)
+            .scalar_subquery()
+        )
+
+    statement = select(
+        page.c.activity_id,
+        page.c.title,
+        page.c.status,
+        page.c.progress,
+        page.c.name,
+        page.c.demo,
+        codes(strategy),
+        codes(cami),
+    ).order_by(page.c.activity_id)
     frame = to_frame(
         session,
         statement,
@@ -292,9 +353,110 @@ def activity_plans(
         else "neither"
         for a, b in zip(has_first, has_second, strict=True)
     ]
-    if single_plan_only:
-        frame = frame[has_first != has_second].reset_index(drop=True)
     return frame
+
+
+def plan_overlap(
+    *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
+) -> dict[str, Any]:
+    """How the activities in scope divide between the plans, and each plan's orphans.
+
+    One statement for the synergy share and the orphans both ways. Keys: "share" (as
+    `synergy_share`), and `strategy` and `cami`: that framework's items that no activity
+    links to any item of the other (as `unshared_items`).
+    """
+    state = progress_at(filters)
+    in_first, in_second = _in_framework(strategy), _in_framework(cami)
+    # Per activity in scope with any link: whether it serves each plan. One pass over links.
+    served = (
+        select(
+            ActivityItem.c.activity_id,
+            func.max(case((in_first, 1), else_=0)).label("first"),
+            func.max(case((in_second, 1), else_=0)).label("second"),
+        )
+        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        # Grouped on the links' column, whose statistics PostgreSQL knows (the state's not).
+        .group_by(ActivityItem.c.activity_id)
+        .cte("served")
+        .prefix_with("MATERIALIZED")
+    )
+    both = served.c.first * served.c.second
+    # An activity serving an item of one plan also serves the other exactly when it serves
+    # both: so one count per item answers "shared?" for the items of either plan.
+    tops = _tops(select(FrameworkItem.c.id), "item_tops")
+    serving_once = (
+        select(tops.c.top_id.label("item_id"), served.c.activity_id, both.label("both"))
+        .distinct()
+        .select_from(served)
+        .join(ActivityItem, ActivityItem.c.activity_id == served.c.activity_id)
+        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+        .subquery("serving_once")
+    )
+    serving = (
+        select(
+            serving_once.c.item_id,
+            func.count().label("activities"),
+            func.sum(serving_once.c.both).label("shared"),
+        )
+        .group_by(serving_once.c.item_id)
+        .subquery("serving")
+    )
+
+    def count(first: int, second: int) -> Any:
+        matches = and_(served.c.first == first, served.c.second == second)
+        return (
+            select(func.coalesce(func.sum(case((matches, 1), else_=0)), 0))
+            .select_from(served)
+            .scalar_subquery()
+        )
+
+    parent = aliased(FrameworkItem)
+    statement = (
+        select(
+            Framework.c.code,
+            FrameworkItem.c.code,
+            FrameworkItem.c.title,
+            FrameworkItem.c.level,
+            parent.c.code,
+            func.coalesce(serving.c.activities, 0),
+            func.coalesce(serving.c.shared, 0),
+            # The share, the same on every row: computed once.
+            select(func.count()).select_from(state).scalar_subquery(),
+            count(1, 1),
+            count(1, 0),
+            count(0, 1),
+        )
+        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+        .outerjoin(parent, parent.c.id == FrameworkItem.c.parent_id)
+        .outerjoin(serving, serving.c.item_id == FrameworkItem.c.id)
+        .where(Framework.c.code.in_((strategy, cami)))
+        .order_by(FrameworkItem.c.id)
+    )
+    rows = session.execute(statement).all()
+    if rows:
+        activities, both_plans, first_only, second_only = (int(value) for value in rows[0][7:])
+    else:  # Neither plan has an item: nothing is linked, every activity is "neither".
+        activities = int(session.execute(select(func.count()).select_from(state)).scalar_one())
+        both_plans = first_only = second_only = 0
+    orphans = {}
+    for framework in (strategy, cami):
+        frame = pd.DataFrame(
+            [tuple(row[1:6]) for row in rows if row[0] == framework and not row[6]],
+            columns=["code", "title", "level", "parent_code", "activities"],
+        )
+        frame["activities"] = frame["activities"].astype(int)
+        orphans[framework] = frame
+    return {
+        "share": {
+            "activities": activities,
+            "both": both_plans,
+            "strategy_only": first_only,
+            "cami_only": second_only,
+            "neither": activities - both_plans - first_only - second_only,
+            "share": both_plans / activities if activities else None,
+        },
+        **orphans,
+    }
 
 
 def synergy_share(
@@ -305,33 +467,10 @@ def synergy_share(
     Keys: activities, both, strategy_only, cami_only, neither, share (both / activities, None
     when there is no activity). Cancelled activities are included, as in every count.
     """
-    state = progress_at(filters)
-    first = select(ActivityItem.c.activity_id).where(
-        ActivityItem.c.item_id.in_(_all_items(strategy))
-    )
-    second = select(ActivityItem.c.activity_id).where(ActivityItem.c.item_id.in_(_all_items(cami)))
-    in_first = state.c.activity_id.in_(first)
-    in_second = state.c.activity_id.in_(second)
-
-    def count(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    activities, both, first_only, second_only = session.execute(
-        select(
-            func.count(),
-            count(and_(in_first, in_second)),
-            count(and_(in_first, ~in_second)),
-            count(and_(~in_first, in_second)),
-        ).select_from(state)
-    ).one()
-    return {
-        "activities": int(activities),
-        "both": int(both),
-        "strategy_only": int(first_only),
-        "cami_only": int(second_only),
-        "neither": int(activities) - int(both) - int(first_only) - int(second_only),
-        "share": int(both) / int(activities) if activities else None,
-    }
+    share: dict[str, Any] = plan_overlap(
+        session=session, filters=filters, strategy=strategy, cami=cami
+    )["share"]
+    return share
 
 
 def unshared_items(
@@ -343,45 +482,10 @@ def unshared_items(
     any item of `other`. Columns: code, title, level, parent_code, activities (serving the
     item at all; 0 means no work behind it in either plan). In framework order.
     """
-    state = progress_at(filters)
-    closure = item_closure()
-    in_scope = select(state.c.activity_id)
-    in_other = select(ActivityItem.c.activity_id).where(
-        ActivityItem.c.item_id.in_(_all_items(other))
-    )
-    serving = (
-        select(
-            closure.c.ancestor_id.label("item_id"),
-            func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            func.count(
-                distinct(
-                    case((ActivityItem.c.activity_id.in_(in_other), ActivityItem.c.activity_id))
-                )
-            ).label("shared"),
-        )
-        .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
-        .where(ActivityItem.c.activity_id.in_(in_scope))
-        .group_by(closure.c.ancestor_id)
-        .subquery("serving")
-    )
-    parent = aliased(FrameworkItem)
-    statement = (
-        select(
-            FrameworkItem.c.code,
-            FrameworkItem.c.title,
-            FrameworkItem.c.level,
-            parent.c.code,
-            func.coalesce(serving.c.activities, 0),
-        )
-        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
-        .outerjoin(parent, parent.c.id == FrameworkItem.c.parent_id)
-        .outerjoin(serving, serving.c.item_id == FrameworkItem.c.id)
-        .where(Framework.c.code == framework, func.coalesce(serving.c.shared, 0) == 0)
-        .order_by(FrameworkItem.c.id)
-    )
-    frame = to_frame(session, statement, ["code", "title", "level", "parent_code", "activities"])
-    frame["activities"] = frame["activities"].astype(int)
-    return frame
+    orphans: pd.DataFrame = plan_overlap(
+        session=session, filters=filters, strategy=framework, cami=other
+    )[framework]
+    return orphans
 
 
 def synergy_flows(
@@ -389,6 +493,7 @@ def synergy_flows(
     session: Session,
     filters: Filters,
     currency: str | None = None,
+    top: int | None = None,
     strategy: str = STRATEGY,
     cami: str = CAMI,
 ) -> pd.DataFrame:
@@ -399,85 +504,125 @@ def synergy_flows(
     split evenly over the goals it serves and over the sections it serves, so each stage
     adds up to the total. Columns: source, source_label, target, target_label, value, stage
     ("strategy" for goal → activity, "cami" for activity → section), demo.
+
+    With `top`, only the `top` activities of largest weight (then by activity_id) have flows
+    of their own; the others flow together through one node, `OTHER_ACTIVITIES` ("N other
+    activities"), so every goal's and every section's total stays the same.
     """
     state = progress_at(filters)
-    closure = item_closure()
-    goals = _children(strategy, None).subquery("goals")
-    sections = _children(cami, None).subquery("sections")
-    goal_links = _served(closure, select(goals.c.id), "goal_links")
-    section_links = _served(closure, select(sections.c.id), "section_links")
+    first = select(Framework.c.id).where(Framework.c.code == strategy).scalar_subquery()
+    second = select(Framework.c.id).where(Framework.c.code == cami).scalar_subquery()
+    # The goals and the sections together: one pass over the links serves both stages.
+    ends = select(FrameworkItem.c.id).where(
+        FrameworkItem.c.parent_id.is_(None), FrameworkItem.c.framework_id.in_([first, second])
+    )
+    tops = _tops(ends, "flow_tops")
+    end = aliased(FrameworkItem)
+    links = (
+        select(
+            ActivityItem.c.activity_id,
+            tops.c.top_id.label("item_id"),
+            (end.c.framework_id == first).label("into"),
+        )
+        .distinct()
+        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+        .join(end, end.c.id == tops.c.top_id)
+        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        .cte("flow_links")
+        .prefix_with("MATERIALIZED")
+    )
+    # The activities serving both plans, with how many goals and how many sections each serves.
+    goals = func.sum(case((links.c.into, 1), else_=0))
+    sections = func.sum(case((links.c.into, 0), else_=1))
     both = (
-        select(goal_links.c.activity_id)
-        .join(section_links, section_links.c.activity_id == goal_links.c.activity_id)
-        .join(state, state.c.activity_id == goal_links.c.activity_id)
+        select(links.c.activity_id, goals.label("goals"), sections.label("sections"))
+        .group_by(links.c.activity_id)
+        .having(and_(goals > 0, sections > 0))
+        .subquery("both_plans")
     )
     if currency is None:
-        weights = select(Activity.c.id.label("activity_id"), literal(1.0).label("w")).where(
-            Activity.c.id.in_(both)
+        weights = select(
+            both.c.activity_id, both.c.goals, both.c.sections, cast(literal(1.0), Float).label("w")
         )
     else:
-        weights = (
-            select(Funding.c.activity_id, func.sum(Funding.c.amount).label("w"))
-            .where(Funding.c.activity_id.in_(both), Funding.c.currency == currency)
+        funding = (
+            select(Funding.c.activity_id, func.sum(Funding.c.amount).label("amount"))
+            .where(Funding.c.currency == currency)
             .group_by(Funding.c.activity_id)
         )
         if not filters.include_demo:
-            weights = weights.where(Funding.c.demo == false())
+            funding = funding.where(Funding.c.demo == false())
         if filters.as_of:
-            weights = weights.where(Funding.c.year <= filters.as_of.year)
-    weight = weights.subquery("weights")
-
-    def stage(links: Subquery, items: Subquery) -> pd.DataFrame:
-        statement = (
-            select(
-                items.c.code,
-                items.c.title,
-                Activity.c.activity_id,
-                Activity.c.title,
-                Activity.c.demo,
-                weight.c.w,
-            )
-            .join(links, links.c.item_id == items.c.id)
-            .join(weight, weight.c.activity_id == links.c.activity_id)
-            .join(Activity, Activity.c.id == links.c.activity_id)
-            .order_by(items.c.sort_order, items.c.code, Activity.c.activity_id)
+            funding = funding.where(Funding.c.year <= filters.as_of.year)
+        funded = funding.subquery("funded")
+        weights = select(
+            both.c.activity_id,
+            both.c.goals,
+            both.c.sections,
+            cast(funded.c.amount, Float).label("w"),
+        ).join(funded, funded.c.activity_id == both.c.activity_id)
+    if top is None:
+        weighted = weights.add_columns(both.c.activity_id.label("drawn"))
+    else:
+        place = func.row_number().over(
+            order_by=(weights.selected_columns.w.desc(), Activity.c.activity_id)
         )
-        frame = to_frame(
-            session, statement, ["code", "title", "activity_id", "activity_title", "demo", "w"]
+        weighted = weights.add_columns(
+            case((place <= top, both.c.activity_id), else_=null()).label("drawn")
+        ).join(Activity, Activity.c.id == both.c.activity_id)
+    weight = weighted.cte("weights").prefix_with("MATERIALIZED")
+    # Each activity's weight split evenly over the goals (or sections) it serves.
+    share = weight.c.w / case((links.c.into, weight.c.goals), else_=weight.c.sections)
+    flows = (
+        select(links.c.into, links.c.item_id, weight.c.drawn, func.sum(share).label("value"))
+        .join(weight, weight.c.activity_id == links.c.activity_id)
+        .group_by(links.c.into, links.c.item_id, weight.c.drawn)
+        .subquery("flows")
+    )
+    statement = (
+        select(
+            flows.c.into,
+            FrameworkItem.c.code,
+            FrameworkItem.c.title,
+            Activity.c.activity_id,
+            Activity.c.title,
+            Activity.c.demo,
+            flows.c.value,
+            select(func.count()).select_from(weight).scalar_subquery(),
         )
-        frame["w"] = frame["w"].astype(float)
-        # Split each activity's weight over the items it serves at this stage.
-        frame["value"] = frame["w"] / frame.groupby("activity_id")["activity_id"].transform("size")
-        return frame
-
-    into = stage(goal_links, goals)
-    out = stage(section_links, sections)
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "source": into["code"],
-                    "source_label": into["code"] + " " + into["title"],
-                    "target": into["activity_id"],
-                    "target_label": into["activity_title"],
-                    "value": into["value"],
-                    "stage": "strategy",
-                    "demo": into["demo"],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "source": out["activity_id"],
-                    "source_label": out["activity_title"],
-                    "target": out["code"],
-                    "target_label": out["code"] + " " + out["title"],
-                    "value": out["value"],
-                    "stage": "cami",
-                    "demo": out["demo"],
-                }
-            ),
-        ],
-        ignore_index=True,
+        .join(FrameworkItem, FrameworkItem.c.id == flows.c.item_id)
+        .outerjoin(Activity, Activity.c.id == flows.c.drawn)
+        .order_by(
+            flows.c.into.desc(),
+            flows.c.drawn.is_(None),
+            FrameworkItem.c.sort_order,
+            FrameworkItem.c.code,
+            Activity.c.activity_id,
+        )
+    )
+    frame = to_frame(
+        session,
+        statement,
+        ["into", "code", "title", "activity_id", "activity_title", "demo", "value", "total"],
+    )
+    others = frame["activity_id"].isna()
+    if others.any():
+        hidden = int(frame["total"].max()) - (top or 0)
+        frame.loc[others, "activity_id"] = OTHER_ACTIVITIES
+        frame.loc[others, "activity_title"] = f"{hidden:,} other activities"
+        frame.loc[others, "demo"] = False
+    into = frame["into"].astype(bool)
+    item = frame["code"] + " " + frame["title"]
+    return pd.DataFrame(
+        {
+            "source": frame["code"].where(into, frame["activity_id"]),
+            "source_label": item.where(into, frame["activity_title"]),
+            "target": frame["activity_id"].where(into, frame["code"]),
+            "target_label": frame["activity_title"].where(into, item),
+            "value": frame["value"].astype(float),
+            "stage": into.map({True: "strategy", False: "cami"}),
+            "demo": frame["demo"].astype(bool),
+        }
     )
 
 

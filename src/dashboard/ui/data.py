@@ -55,6 +55,9 @@ completion_by_item = _cached(queries.completion_by_item)
 funding_by_currency = _cached(queries.funding_by_currency)
 latest_updates = _cached(queries.latest_updates)
 activity_listing = _cached(queries.activity_listing)
+listing_order = _cached(queries.listing_order)
+listing_rows = _cached(queries.listing_rows)
+listing_size = _cached(queries.listing_size)
 funder_options = _cached(queries.funder_options)
 funder_figures = _cached(queries.funder_figures)
 funder_funding = _cached(queries.funder_funding)
@@ -70,14 +73,15 @@ synergy_matrix = _cached(queries.synergy_matrix)
 activities_serving = _cached(queries.activities_serving)
 activity_plans = _cached(queries.activity_plans)
 synergy_share = _cached(queries.synergy_share)
+plan_overlap = _cached(queries.plan_overlap)
 unshared_items = _cached(queries.unshared_items)
 synergy_flows = _cached(queries.synergy_flows)
 funding_currencies = _cached(queries.funding_currencies)
 coverage_by_country = _cached(queries.coverage_by_country)
 coverage_by_region = _cached(queries.coverage_by_region)
-coverage_gaps = _cached(queries.coverage_gaps)
-activity_sites = _cached(queries.activity_sites)
+site_points = _cached(queries.site_points)
 activities_in_place = _cached(queries.activities_in_place)
+activities_in_place_count = _cached(queries.activities_in_place_count)
 place_options = _cached(queries.place_options)
 
 
@@ -89,6 +93,19 @@ def _shapes(path: str) -> dict[str, Any]:
 def range_state_shapes() -> dict[str, Any]:
     """The range-state outlines shipped in data/geo, read once per file."""
     return _shapes(str(get_settings().geojson_path))
+
+
+@st.cache_resource(ttl=TTL, max_entries=200, show_spinner=False)
+def _chart(name: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(charts, name)(*args, **kwargs)
+
+
+def chart(name: str, *args: Any, **kwargs: Any) -> Any:
+    """`charts.<name>(*args, **kwargs)`, built once per distinct input (frames are hashed
+    by content, so new figures after an edit make a new chart): building a plotly figure
+    or a map of thousands of sites costs tens of milliseconds on every run. The chart is
+    shared between runs and sessions: never change it."""
+    return _chart(name, *args, **kwargs)
 
 
 def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
@@ -131,3 +148,4 @@ def later(query: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
 def clear() -> None:
     """Drop every cached figure (after an edit or import), on every page."""
     st.cache_data.clear()
+    _chart.clear()

@@ -189,6 +189,9 @@ def paged_table(
     page = 1
     if pages > 1:
         chosen = st.session_state.get(page_key)
+        if chosen is None and str(st.query_params.get(page_key, "")).isdigit():
+            # A link's page beyond the end: Streamlit would drop it and show page 1.
+            chosen = int(st.query_params[page_key])
         if isinstance(chosen, int | float) and chosen > pages:
             st.session_state[page_key] = pages
         page = int(

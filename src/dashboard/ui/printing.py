@@ -9,10 +9,17 @@ style leaves out the sidebar, header, buttons and widgets.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 import streamlit as st
+
+from dashboard.export import tables_to_zip
+from dashboard.ui import layout
+
+# A long listing on a report page shows this many rows a page: all of them visible at once
+# (no scrolling inside the table), on screen and on paper.
+LISTING_PAGE_SIZE = 20
 
 # A4 portrait minus 12 mm margins is 186 mm, 703 CSS px; charts and maps stay within it.
 REPORT_WIDTH = 700
@@ -23,6 +30,7 @@ REPORT_CSS = """
 @page { size: A4 portrait; margin: 12mm; }
 @media screen {
   [data-testid="stMainBlockContainer"] { max-width: 1000px; }
+  [class*="st-key-print-only-"] { display: none !important; }
 }
 @media print {
   [data-testid="stSidebar"],
@@ -37,10 +45,15 @@ REPORT_CSS = """
   [data-testid="stSelectbox"],
   [data-testid="stMultiSelect"],
   [data-testid="stTextInput"],
+  [data-testid="stNumberInput"],
   [data-testid="stToggle"],
   [data-testid="stExpander"],
   [data-testid="stElementToolbar"],
   [data-testid="stDialog"] { display: none !important; }
+  /* A scrolling table cannot reflow to the paper: its printable copy prints instead. */
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) {
+    display: none !important;
+  }
   [data-testid="stAppViewContainer"], [data-testid="stMain"] {
     position: static !important; overflow: visible !important; height: auto !important;
   }
@@ -99,3 +112,71 @@ def report_table(
             cells = [_MARKDOWN.sub(r"\\\1", _plain(v)) for v in values]
         shown[column] = cells
     st.table(shown, hide_index=True)
+
+
+def report_listing(
+    total: int,
+    fetch: Callable[[int, int], pd.DataFrame],
+    *,
+    key: str,
+    noun: tuple[str, str],
+    percent: Iterable[str] = (),
+    whole: Iterable[str] = (),
+    printed: bool = True,
+) -> None:
+    """A listing of `total` rows on a report page; `fetch(offset, limit)` gives its rows.
+
+    A listing that fits one page prints in full (`report_table`). A longer one shows one
+    page at a time (`layout.paged_table`); on paper that page is a plain table (a
+    scrolling table cannot reflow to A4), and the report says, on screen and on paper,
+    that it holds only that page and the downloads hold every row. `printed=False`: the
+    listing is not on paper anyway (e.g. in an expander), so nothing is said about print.
+    """
+    if total <= LISTING_PAGE_SIZE:
+        # The same first page as a longer listing's, so a cached first page serves both.
+        report_table(fetch(0, LISTING_PAGE_SIZE), percent=percent, whole=whole)
+        return
+    formats = {
+        **{column: st.column_config.NumberColumn(format="%.0f %%") for column in percent},
+        **{column: st.column_config.NumberColumn(format="localized") for column in whole},
+    }
+    shown = layout.paged_table(
+        total,
+        fetch,
+        key=key,
+        noun=noun,
+        page_size=LISTING_PAGE_SIZE,
+        column_config=formats,
+    )
+    if not printed:
+        return
+    with st.container(key=f"print-only-{key}"):
+        report_table(shown, percent=percent, whole=whole)
+    st.caption(
+        f"A printed copy of this report lists only the {len(shown):,} {noun[1]} on the page "
+        f"shown here, of {total:,}; the CSV download and the ZIP of all tables hold all "
+        f"{total:,}."
+    )
+
+
+def report_zip(
+    tables: Mapping[str, pd.DataFrame | Callable[[], pd.DataFrame]],
+    *,
+    file_name: str,
+    key: str,
+    label: str = "Download all these tables (ZIP of CSV files)",
+) -> None:
+    """A download of every table of the report as a ZIP of CSV files, made on click.
+
+    A table is a frame, or a function returning the complete one (e.g. `data.later(...)`,
+    run only when the button is clicked, outside the script run).
+    """
+
+    def make() -> bytes:
+        return tables_to_zip(
+            {name: table() if callable(table) else table for name, table in tables.items()}
+        )
+
+    st.download_button(
+        label, make, file_name=file_name, mime="application/zip", key=key, on_click="ignore"
+    )
