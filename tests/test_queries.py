@@ -225,6 +225,18 @@ def test_activities_for_item_lists_the_subtree(session: Session) -> None:
     assert queries.activities_for_item(session=session, filters=Filters(), code="S2.2").empty
 
 
+@pytest.mark.parametrize("code", ["S1", "S2.1", "S2.2"])
+def test_activities_for_item_pages_are_slices_of_the_whole(session: Session, code: str) -> None:
+    whole = queries.activities_for_item(session=session, filters=Filters(), code=code)
+    count = queries.activities_for_item_count(session=session, filters=Filters(), code=code)
+    assert count == len(whole)
+    for offset in range(0, count + 2):
+        page = queries.activities_for_item(
+            session=session, filters=Filters(), code=code, offset=offset, limit=2
+        )
+        assert page.to_dict("records") == whole.iloc[offset : offset + 2].to_dict("records")
+
+
 def test_ptcr_listing(session: Session) -> None:
     listing = queries.ptcr_listing(session=session, filters=Filters()).set_index("ptcr")
     assert listing["activities"].to_dict() == {9: 2, 10: 0, 11: 1}

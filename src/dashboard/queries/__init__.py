@@ -27,7 +27,7 @@ from dashboard.queries.funders import (
     funder_sites,
 )
 from dashboard.queries.history import completion_history
-from dashboard.queries.items import activities_for_item
+from dashboard.queries.items import activities_for_item, activities_for_item_count
 from dashboard.queries.progress import (
     completion_by_item,
     data_period,
@@ -56,6 +56,7 @@ __all__ = [
     "FunderFigures",
     "ListingSize",
     "activities_for_item",
+    "activities_for_item_count",
     "activities_in_place",
     "activities_in_place_count",
     "activities_serving",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from dashboard.filters import Filters
@@ -18,13 +20,40 @@ from dashboard.queries.scope import (
 )
 
 
-def activities_for_item(*, session: Session, filters: Filters, code: str) -> pd.DataFrame:
+def activities_for_item(
+    *,
+    session: Session,
+    filters: Filters,
+    code: str,
+    offset: int = 0,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Activities serving item `code` or any item below it, with their state on the filters' date.
 
     Columns: activity_id, title, status, progress_pct, counted, weight (sum of its links in the
     subtree), links (how many items of the subtree it serves), lead, start_date, end_date,
-    source_url, demo.
+    source_url, demo. Most advanced first; `offset`/`limit` give one page of that order.
     """
+    statement = _behind(filters, code).offset(offset or None).limit(limit)
+    frame = to_frame(
+        session,
+        statement,
+        [
+            "activity_id", "title", "status", "progress_pct", "counted", "weight", "links",
+            "lead", "start_date", "end_date", "source_url", "demo",
+        ],
+    )  # fmt: skip
+    frame["counted"] = frame["counted"].astype(bool)
+    return frame
+
+
+def activities_for_item_count(*, session: Session, filters: Filters, code: str) -> int:
+    """How many activities `activities_for_item` lists (for paging)."""
+    listed = _behind(filters, code).order_by(None).subquery("behind")
+    return int(session.execute(select(func.count()).select_from(listed)).scalar_one())
+
+
+def _behind(filters: Filters, code: str) -> Select[Any]:
     state = progress_at(filters)
     closure = item_closure()
     linked = FrameworkItem.alias("linked")
@@ -66,13 +95,4 @@ def activities_for_item(*, session: Session, filters: Filters, code: str) -> pd.
         )
         .order_by(state.c.progress.desc(), Activity.c.activity_id)
     )
-    frame = to_frame(
-        session,
-        statement,
-        [
-            "activity_id", "title", "status", "progress_pct", "counted", "weight", "links",
-            "lead", "start_date", "end_date", "source_url", "demo",
-        ],
-    )  # fmt: skip
-    frame["counted"] = frame["counted"].astype(bool)
-    return frame
+    return statement

@@ -67,6 +67,7 @@ funder_items = _cached(queries.funder_items)
 funder_sites = _cached(queries.funder_sites)
 completion_history = _cached(queries.completion_history)
 activities_for_item = _cached(queries.activities_for_item)
+activities_for_item_count = _cached(queries.activities_for_item_count)
 ptcr_listing = _cached(queries.ptcr_listing)
 
 synergy_matrix = _cached(queries.synergy_matrix)

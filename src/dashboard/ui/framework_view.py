@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, queries
 from dashboard.filters import Filters
 from dashboard.ui import data, layout
 
@@ -94,16 +94,19 @@ def framework_body(code: str, filters: Filters) -> None:
         bind="query-params",
     )
     if chosen:
-        behind = data.activities_for_item(filters=filters, code=chosen)
-        if behind.empty:
+        total = data.activities_for_item_count(filters=filters, code=chosen)
+        if not total:
             st.info(
                 f"No activity serves {labels[chosen]} (or any item below it) under these filters."
             )
         else:
-            st.dataframe(
-                behind,
-                hide_index=True,
-                width="stretch",
+            layout.paged_table(
+                total,
+                lambda offset, limit: data.activities_for_item(
+                    filters=filters, code=chosen, offset=offset, limit=limit
+                ),
+                key=f"{code}_behind",
+                noun=("activity", "activities"),
                 column_config={
                     "progress_pct": st.column_config.ProgressColumn(
                         "progress", format="%.0f %%", min_value=0, max_value=100
@@ -111,7 +114,12 @@ def framework_body(code: str, filters: Filters) -> None:
                     "source_url": st.column_config.LinkColumn("source"),
                 },
             )
-            layout.csv_download(behind, key=f"{code}-{chosen}-activities")
+            layout.csv_download(
+                data.later(queries.activities_for_item, filters=filters, code=chosen),
+                key=f"{code}-{chosen}-activities",
+                label=f"Download {'this activity' if total == 1 else f'these {total:,} activities'}"
+                " as CSV",
+            )
 
     st.subheader("Completion over time")
     history = pd.concat([got["history"], got["top_history"]])
