@@ -130,8 +130,9 @@ class Activity(SQLModel, table=True):
     status: str = Field(max_length=20, index=True)
     progress_pct: float = 0.0
     # The date of its earliest ProgressUpdate, kept here as status is: today's figures leave
-    # out an activity not reported yet without reading the update history.
-    first_reported: dt.date | None = Field(default=None, index=True)
+    # out an activity not reported yet without reading the update history. Not indexed: it is
+    # only compared with today, which nearly every row passes (a scan is faster).
+    first_reported: dt.date | None = None
     start_date: dt.date | None = Field(default=None, index=True)
     end_date: dt.date | None = Field(default=None, index=True)
     lead_organisation_id: int | None = Field(

@@ -21,11 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # No index: the comparison is always with today, which nearly every row passes; with an
+    # index SQLite walks it instead of scanning the table, three times slower.
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.add_column(sa.Column("first_reported", sa.Date(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_activity_first_reported"), ["first_reported"], unique=False
-        )
     op.execute(
         "UPDATE activity SET first_reported = "
         "(SELECT min(progressupdate.date) FROM progressupdate "
@@ -35,5 +34,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("activity", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_activity_first_reported"))
         batch_op.drop_column("first_reported")
