@@ -5,12 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import distinct, func, select
 from sqlmodel import Session
 
+from dashboard import models as m
 from dashboard import queries
 from dashboard.filters import Filters
 
 Call = Callable[[Session, Filters], Any]
+
+
+def busiest_funder(session: Session) -> str:
+    """The slug of the funder with the most funded activities (the funder page's worst case)."""
+    funding = m.Funding.__table__  # type: ignore[attr-defined]
+    organisation = m.Organisation.__table__  # type: ignore[attr-defined]
+    statement = (
+        select(organisation.c.slug)
+        .join(funding, funding.c.funder_id == organisation.c.id)
+        .group_by(organisation.c.slug)
+        .order_by(func.count(distinct(funding.c.activity_id)).desc(), organisation.c.slug)
+        .limit(1)
+    )
+    return str(session.execute(statement).scalar_one())
+
 
 # The default view (every filter open), the one most people look at.
 QUERIES: dict[str, Call] = {
@@ -35,4 +52,23 @@ QUERIES: dict[str, Call] = {
         session=s, filters=f, code="S1"
     ),
     "ptcr_listing": lambda s, f: queries.ptcr_listing(session=s, filters=f),
+    # Regional coverage.
+    "coverage_by_country": lambda s, f: queries.coverage_by_country(session=s, filters=f),
+    "coverage_by_region": lambda s, f: queries.coverage_by_region(session=s, filters=f),
+    "site_points": lambda s, f: queries.site_points(session=s, filters=f),
+    "activities_in_place[page 1]": lambda s, f: queries.activities_in_place(
+        session=s, filters=f, place=None, limit=50
+    ),
+    # Activities explorer: the order of every row, then one page of them.
+    "listing_order": lambda s, f: queries.listing_order(session=s, filters=f),
+    "listing_rows[page 1]": lambda s, f: queries.listing_rows(
+        session=s, filters=f, ids=queries.listing_order(session=s, filters=f)[:50]
+    ),
+    # Funder page, for the funder of the most activities.
+    "funder_figures": lambda s, f: queries.funder_figures(
+        session=s, filters=f, funder=busiest_funder(s)
+    ),
+    "funder_activities[page 1]": lambda s, f: queries.funder_activities(
+        session=s, filters=f, funder=busiest_funder(s), limit=50
+    ),
 }
