@@ -38,7 +38,7 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
-# Memory each sort or hash of a query may use before it spills to disk (and no JIT, below). PostgreSQL's default
+# Memory each sort or hash of a query may use before it spills to disk. PostgreSQL's default
 # (4 MB) sends the per-item aggregates over 100k activities to temporary files; these are
 # read-mostly, few-connection workloads, so a larger budget per connection is safe.
 POSTGRESQL_WORK_MEM = "64MB"

@@ -139,21 +139,22 @@ def _lists(filters: Filters, ids: Sequence[int] | None = None) -> dict[str, Sele
     """Per list column: (activity_id, aggregated string), one row per activity with any
     (of the activities `ids` only, when given)."""
     partner = aliased(Organisation)
+    funder = aliased(Organisation)
+    # Funders from links and from funding records, told apart by id (cheaper to deduplicate
+    # than names; `_split` drops a name listed twice).
     funder_links = select(
-        ActivityOrganisation.c.activity_id.label("activity_id"), partner.c.name.label("name")
-    ).where(
-        ActivityOrganisation.c.role == "funder",
-        partner.c.id == ActivityOrganisation.c.organisation_id,
-    )
+        ActivityOrganisation.c.activity_id.label("activity_id"),
+        ActivityOrganisation.c.organisation_id.label("organisation_id"),
+    ).where(ActivityOrganisation.c.role == "funder")
     grants = select(
-        Funding.c.activity_id.label("activity_id"), Organisation.c.name.label("name")
-    ).where(Organisation.c.id == Funding.c.funder_id)
+        Funding.c.activity_id.label("activity_id"), Funding.c.funder_id.label("organisation_id")
+    )
     if not filters.include_demo:
         grants = grants.where(Funding.c.demo == false())
     if ids is not None:
         funder_links = funder_links.where(ActivityOrganisation.c.activity_id.in_(ids))
         grants = grants.where(Funding.c.activity_id.in_(ids))
-    funders = union(funder_links, grants).subquery("funder_names")
+    funders = union(funder_links, grants).subquery("funder_ids")
     lists = {
         "countries": select(
             ActivityCountry.c.activity_id, aggregate_list(ActivityCountry.c.country_iso3)
@@ -165,9 +166,9 @@ def _lists(filters: Filters, ids: Sequence[int] | None = None) -> dict[str, Sele
         .join(partner, partner.c.id == ActivityOrganisation.c.organisation_id)
         .where(ActivityOrganisation.c.role == "partner")
         .group_by(ActivityOrganisation.c.activity_id),
-        "funders": select(funders.c.activity_id, aggregate_list(funders.c.name)).group_by(
-            funders.c.activity_id
-        ),
+        "funders": select(funders.c.activity_id, aggregate_list(funder.c.name))
+        .join(funder, funder.c.id == funders.c.organisation_id)
+        .group_by(funders.c.activity_id),
     }
     if ids is not None:
         for name, links in (

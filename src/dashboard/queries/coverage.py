@@ -217,10 +217,12 @@ def coverage_gaps(*, countries: pd.DataFrame, regions: pd.DataFrame) -> dict[str
 
     Keys: countries ("Nepal", ...), regions ("10 Daurian Steppe (pending)", ...).
     """
+    # Both frames are in the order wanted: countries with none come last, by name (as the
+    # database sorts names); PTCRs by number.
     idle_countries = countries[countries["activities"] == 0]
-    idle_regions = regions[regions["activities"] == 0].sort_values("number")
+    idle_regions = regions[regions["activities"] == 0]
     return {
-        "countries": sorted(str(name) for name in idle_countries["name"]),
+        "countries": [str(name) for name in idle_countries["name"]],
         "regions": [
             f"{number} {name}" + (" (pending)" if status == "pending" else "")
             for number, name, status in zip(
@@ -422,17 +424,28 @@ def activities_in_place(
         .limit(limit),
         Activity.c.id,
         place,
-    ).subquery("chosen")
+    ).cte("chosen")
     details = Activity.alias("details")
+    # The lists are gathered for the chosen rows only: a page costs what a page does.
     countries = (
-        select(func.aggregate_strings(ActivityCountry.c.country_iso3, ";"))
-        .where(ActivityCountry.c.activity_id == chosen.c.id)
-        .scalar_subquery()
+        select(
+            ActivityCountry.c.activity_id,
+            func.aggregate_strings(ActivityCountry.c.country_iso3, ";").label("codes"),
+        )
+        .where(ActivityCountry.c.activity_id.in_(select(chosen.c.id)))
+        .group_by(ActivityCountry.c.activity_id)
+        .subquery("activity_countries")
     )
     regions = (
-        select(func.aggregate_strings(cast(ActivityRegion.c.region_number, String), ";"))
-        .where(ActivityRegion.c.activity_id == chosen.c.id)
-        .scalar_subquery()
+        select(
+            ActivityRegion.c.activity_id,
+            func.aggregate_strings(cast(ActivityRegion.c.region_number, String), ";").label(
+                "codes"
+            ),
+        )
+        .where(ActivityRegion.c.activity_id.in_(select(chosen.c.id)))
+        .group_by(ActivityRegion.c.activity_id)
+        .subquery("activity_regions")
     )
     statement = (
         select(
@@ -442,8 +455,8 @@ def activities_in_place(
             chosen.c.progress,
             chosen.c.counted,
             Organisation.c.name,
-            countries,
-            regions,
+            countries.c.codes,
+            regions.c.codes,
             details.c.start_date,
             details.c.end_date,
             details.c.demo,
@@ -451,6 +464,8 @@ def activities_in_place(
         .select_from(chosen)
         .join(details, details.c.id == chosen.c.id)
         .outerjoin(Organisation, Organisation.c.id == details.c.lead_organisation_id)
+        .outerjoin(countries, countries.c.activity_id == chosen.c.id)
+        .outerjoin(regions, regions.c.activity_id == chosen.c.id)
         .order_by(chosen.c.progress.desc(), chosen.c.activity_id)
     )
     frame = to_frame(
