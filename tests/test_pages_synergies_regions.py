@@ -6,13 +6,20 @@ The numbers are those worked out in tests/test_synergies.py and tests/test_cover
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import streamlit as st
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from dashboard import queries
 from dashboard.charts import maps
+from dashboard.db import make_engine
+from dashboard.filters import Filters
 from tests.conftest import ROOT
+from tests.test_activity_table import MANY, many_activities_store
 
 APP = str(ROOT / "app.py")
 SYNERGIES = "views/synergies_page.py"
@@ -188,6 +195,37 @@ def test_regions_listing_fits_one_page_and_every_table_has_a_download() -> None:
         assert [i for i in ids if i.endswith(f"-{key}-csv")], (key, ids)
     # Three sites: drawn one by one, so no note about grouping them.
     assert not [caption for caption in at.caption if "too many" in caption.value]
+
+
+@pytest.fixture(scope="module")
+def many_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with many_activities_store(tmp_path_factory.mktemp("many-regions")) as url:
+        yield url
+
+
+def test_regions_list_many_activities_a_page_at_a_time(
+    many_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", many_store_url)
+    st.cache_data.clear()
+    engine = make_engine(many_store_url)
+    with Session(engine) as session:
+        whole = queries.activities_in_place(session=session, filters=Filters(), place=None)
+        in_kaz = queries.activities_in_place_count(
+            session=session, filters=Filters(), place="country:KAZ"
+        )
+    engine.dispose()
+    assert len(whole) == MANY + 5
+    # The page number is in the URL; the page shows those 50 rows of the whole list.
+    at = open_page(REGIONS, place_activities_page="2")
+    assert at.number_input(key="place_activities_page").value == 2
+    assert "Activities 51–100 of 1,025." in [caption.value for caption in at.caption]
+    (page,) = [frame for frame in tables(at) if "ptcrs" in frame.columns]
+    assert page["activity_id"].tolist() == whole["activity_id"].tolist()[50:100]
+    # Another place starts at its first page.
+    at.selectbox(key="map_place").set_value("country:KAZ").run()
+    assert at.number_input(key="place_activities_page").value == 1
+    assert f"Activities 1–50 of {in_kaz:,}." in [caption.value for caption in at.caption]
 
 
 def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:

@@ -12,18 +12,22 @@ Strategy goals S1 (S1.1, S1.2) and S2 (S2.1, S2.2); CAMI sections CAMI-4, CAMI-1
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from dashboard import queries
+from dashboard import charts, queries
+from dashboard.db import make_engine
 from dashboard.filters import Filters
-from dashboard.queries.synergies import natural_key
+from dashboard.queries.synergies import OTHER_ACTIVITIES, natural_key
 from tests.conftest import FIXTURE_DATA, seeded_engine
+from tests.test_activity_table import assert_same_rows, many_activities_store
 
 
 def cells(matrix: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, float | None]]:
@@ -106,6 +110,22 @@ def test_activities_in_a_cell(session: Session) -> None:
     assert queries.activities_serving(session=session, filters=Filters(), items=()).empty
 
 
+def test_a_cells_activities_one_page_at_a_time(session: Session) -> None:
+    matrix = queries.synergy_matrix(session=session, filters=Filters())
+    # The matrix says how many activities a cell lists: the pager's total.
+    assert charts.cell_activities(matrix, "S1 × CAMI-10") == 2
+    assert charts.cell_activities(matrix, "S2 × CAMI-10") == 0
+    whole = queries.activities_serving(session=session, filters=Filters(), items=("S1", "CAMI-10"))
+    pages = [
+        queries.activities_serving(
+            session=session, filters=Filters(), items=("S1", "CAMI-10"), offset=offset, limit=1
+        )["activity_id"].tolist()
+        for offset in (0, 1, 2)
+    ]
+    assert pages == [["A1"], ["A5"], []]
+    assert len(whole) == charts.cell_activities(matrix, "S1 × CAMI-10")
+
+
 def test_which_plans_each_activity_serves(session: Session) -> None:
     plans = queries.activity_plans(session=session, filters=Filters()).set_index("activity_id")
     assert plans["plans"].to_dict() == {
@@ -119,6 +139,17 @@ def test_which_plans_each_activity_serves(session: Session) -> None:
     assert plans.loc["A2", "cami_sections"] == ""
     single = queries.activity_plans(session=session, filters=Filters(), single_plan_only=True)
     assert single["activity_id"].tolist() == ["A2", "A4"]
+    # One page at a time, in activity_id order, each row as in the whole table.
+    second = queries.activity_plans(
+        session=session, filters=Filters(), single_plan_only=True, offset=1, limit=1
+    )
+    assert second.to_dict("records") == single.iloc[[1]].to_dict("records")
+    assert queries.activity_plans(session=session, filters=Filters(), offset=3, limit=5)[
+        "activity_id"
+    ].tolist() == ["A4", "A5"]
+    # The share counts them: the pager's total.
+    share = queries.synergy_share(session=session, filters=Filters())
+    assert share["strategy_only"] + share["cami_only"] == len(single)
 
 
 def test_synergy_share(session: Session) -> None:
@@ -155,6 +186,25 @@ def test_orphans_both_ways(session: Session) -> None:
         session=session, filters=Filters(), framework="strategy", other="cami"
     )
     assert items[["code", "activities"]].to_dict("records") == [{"code": "S2.2", "activities": 0}]
+
+
+def test_the_share_and_the_orphans_both_ways_in_one_statement(session: Session) -> None:
+    for filters in (Filters(), Filters(include_demo=False), Filters(statuses=("in_progress",))):
+        overlap = queries.plan_overlap(session=session, filters=filters)
+        assert overlap["share"] == queries.synergy_share(session=session, filters=filters)
+        for framework, other in (("strategy", "cami"), ("cami", "strategy")):
+            expected = queries.unshared_items(
+                session=session, filters=filters, framework=framework, other=other
+            )
+            pd.testing.assert_frame_equal(overlap[framework], expected)
+    # Nothing in scope: every count 0, no share, every item an orphan with no activity.
+    nothing = queries.plan_overlap(
+        session=session, filters=Filters(statuses=("completed",), countries=("MNG",))
+    )
+    assert nothing["share"]["activities"] == 0
+    assert nothing["share"]["share"] is None
+    assert nothing["cami"]["code"].tolist() == ["CAMI-4", "CAMI-10", "CAMI-11"]
+    assert set(nothing["strategy"]["activities"]) == {0}
 
 
 def test_orphans_without_demo_data_and_with_one_plan_work_only(session: Session) -> None:
@@ -216,6 +266,43 @@ def test_flows_weighted_by_funding_in_one_currency(session: Session) -> None:
     assert queries.funding_currencies(session=session, filters=Filters()) == ["EUR", "USD"]
 
 
+def test_flows_beyond_the_top_activities_pass_through_one_node(session: Session) -> None:
+    # A1, A3 and A5 serve both plans, each weighing 1: A1 comes first by activity_id.
+    flows = queries.synergy_flows(session=session, filters=Filters(), top=1)
+    assert flows[["source", "target", "value", "stage"]].to_dict("records") == [
+        {"source": "S1", "target": "A1", "value": 1.0, "stage": "strategy"},
+        {"source": "S1", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "strategy"},
+        {"source": "S2", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "strategy"},
+        {"source": "A1", "target": "CAMI-10", "value": 1.0, "stage": "cami"},
+        {"source": OTHER_ACTIVITIES, "target": "CAMI-4", "value": 1.0, "stage": "cami"},
+        {"source": OTHER_ACTIVITIES, "target": "CAMI-10", "value": 1.0, "stage": "cami"},
+    ]
+    assert set(flows.loc[flows["target"] == OTHER_ACTIVITIES, "target_label"]) == {
+        "2 other activities"
+    }
+    assert not flows["demo"].iloc[1]
+    # Every goal's and every section's total is that of the flows of every activity.
+    every = queries.synergy_flows(session=session, filters=Filters())
+    for end in ("source", "target"):
+        assert (
+            flows.groupby(end)["value"].sum().filter(regex="^(S|CAMI)").to_dict()
+            == every.groupby(end)["value"].sum().filter(regex="^(S|CAMI)").to_dict()
+        )
+    # By funding, the largest first: A1 (EUR 10 000) drawn, A3 (EUR 1 000) in the node.
+    eur = queries.synergy_flows(session=session, filters=Filters(), currency="EUR", top=1)
+    assert eur[["source", "target", "value"]].to_dict("records") == [
+        {"source": "S1", "target": "A1", "value": 10000.0},
+        {"source": "S2", "target": OTHER_ACTIVITIES, "value": 1000.0},
+        {"source": "A1", "target": "CAMI-10", "value": 10000.0},
+        {"source": OTHER_ACTIVITIES, "target": "CAMI-4", "value": 1000.0},
+    ]
+    assert eur.loc[1, "target_label"] == "1 other activity"
+    # Enough room: the same flows as without a limit.
+    pd.testing.assert_frame_equal(
+        queries.synergy_flows(session=session, filters=Filters(), top=3), every
+    )
+
+
 def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
     empty_store_url: str, tmp_path: Path
 ) -> None:
@@ -266,3 +353,92 @@ def test_codes_sort_naturally() -> None:
         "S1.2",
         "S1.10",
     ]
+
+
+@pytest.fixture(scope="module")
+def many_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A store with the fixture data and `MANY` more activities; tests must not write."""
+    with many_activities_store(tmp_path_factory.mktemp("many-synergies")) as url:
+        yield url
+
+
+def test_at_scale_each_page_is_a_slice_of_the_whole(many_url: str) -> None:
+    engine = make_engine(many_url)
+    try:
+        with Session(engine) as session:
+            filters = Filters()
+            single = queries.activity_plans(session=session, filters=filters, single_plan_only=True)
+            share = queries.synergy_share(session=session, filters=filters)
+            assert share["strategy_only"] + share["cami_only"] == len(single) > 100
+            for offset in (0, 50, len(single) - 20):
+                page = queries.activity_plans(
+                    session=session,
+                    filters=filters,
+                    single_plan_only=True,
+                    offset=offset,
+                    limit=50,
+                )
+                expected = single.iloc[offset : offset + 50].reset_index(drop=True)
+                assert_same_rows(page, expected)
+            matrix = queries.synergy_matrix(session=session, filters=filters)
+            cell = queries.activities_serving(
+                session=session, filters=filters, items=("S1", "CAMI-10")
+            )
+            assert charts.cell_activities(matrix, "S1 × CAMI-10") == len(cell) > 50
+            page = queries.activities_serving(
+                session=session, filters=filters, items=("S1", "CAMI-10"), offset=50, limit=50
+            )
+            assert_same_rows(page, cell.iloc[50:100].reset_index(drop=True))
+            # Five activities drawn, the others through one node: each goal's and each
+            # section's total is unchanged, and so is the sum of each stage.
+            every = queries.synergy_flows(session=session, filters=filters)
+            drawn = queries.synergy_flows(session=session, filters=filters, top=5)
+            assert len(set(drawn["target"]) - {"S1", "S2", "CAMI-4", "CAMI-10"}) == 6
+            for end, plan in (("source", "strategy"), ("target", "cami")):
+                ends = drawn["stage"] == plan
+                assert drawn[ends].groupby(end)["value"].sum().to_dict() == pytest.approx(
+                    every[every["stage"] == plan].groupby(end)["value"].sum().to_dict()
+                )
+            hidden = drawn.loc[drawn["target"] == OTHER_ACTIVITIES, "target_label"].iloc[0]
+            assert hidden == f"{every['target'].nunique() - 2 - 5:,} other activities"
+    finally:
+        engine.dispose()
+
+
+def test_the_page_lists_many_activities_a_page_at_a_time(
+    many_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("DATABASE_URL", many_url)
+    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
+    st.cache_data.clear()
+    engine = make_engine(many_url)
+    with Session(engine) as session:
+        single = queries.activity_plans(session=session, filters=Filters(), single_plan_only=True)
+    engine.dispose()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page("views/synergies_page.py")
+        # The page number is in the URL; the page shows those 50 rows of the whole list.
+        at.query_params["syn_single_page"] = "2"
+        at.run()
+        assert not at.exception, at.exception
+        assert at.number_input(key="syn_single_page").value == 2
+        captions = [caption.value for caption in at.caption]
+        assert f"Activities 51–100 of {len(single):,}." in captions
+        (page,) = [frame.value for frame in at.dataframe if "plans" in frame.value.columns]
+        assert page["activity_id"].tolist() == single["activity_id"].tolist()[50:100]
+        # A cell's activities, too, from their first page.
+        at.selectbox(key="syn_cell").set_value("S1 × CAMI-10").run()
+        assert at.number_input(key="syn_cell_page").value == 1
+        assert any(caption.value.startswith("Activities 1–50 of ") for caption in at.caption)
+        # Beyond the 30 largest, the activities flow through one node.
+        flows = json.loads(at.get("plotly_chart")[1].proto.spec)
+        assert any("other activities" in label for label in flows["data"][0]["node"]["label"])
+    finally:
+        st.cache_data.clear()

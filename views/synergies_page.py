@@ -44,6 +44,12 @@ def _cell_from_chart() -> None:
     points = st.session_state["synergy-matrix"].selection.points
     if points and points[0].get("customdata"):
         st.session_state["syn_cell"] = " × ".join(points[0]["customdata"])
+        _first_page_of_cell()
+
+
+def _first_page_of_cell() -> None:
+    """Another cell's activities open at their first page."""
+    st.session_state["syn_cell_page"] = 1
 
 
 def _forget_cell() -> None:
@@ -125,6 +131,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             placeholder="Choose a Strategy item × CAMI section",
             key="syn_cell",
             bind="query-params",
+            on_change=_first_page_of_cell,
         )
         if cell:
             cell_items = tuple(cell.split(" × "))
@@ -217,6 +224,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         )
         with st.expander("Data behind “Synergy flows”"):
             st.dataframe(flows, hide_index=True, width="stretch")
+            st.caption("The download lists each activity's own flows.")
             layout.csv_download(
                 data.later(queries.synergy_flows, filters=filters, currency=currency),
                 key="synergy-flows",

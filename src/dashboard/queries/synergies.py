@@ -24,12 +24,11 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
+    distinct,
     false,
     func,
     literal,
     null,
-    or_,
     select,
     true,
 )
@@ -86,7 +85,7 @@ def _children(framework: str, parent: str | None) -> Select[Any]:
 
 
 def _in_framework(framework: str) -> Any:
-    """Whether a link's item belongs to `framework` (a correlated test on ActivityItem)."""
+    """Whether a link's item (ActivityItem.item_id) belongs to `framework`."""
     return ActivityItem.c.item_id.in_(
         select(FrameworkItem.c.id)
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
@@ -109,6 +108,21 @@ def _tops(items: Select[Any], name: str) -> CTE:
         .where(closure.c.ancestor_id.in_(select(chosen.c.id)))
         .cte(name)
         .prefix_with("MATERIALIZED")
+    )
+
+
+def _plans_served(state: CTE, first: str, second: str) -> Select[Any]:
+    """Per activity in scope with any link: whether it is linked to any item of `first` (1
+    or 0) and to any item of `second`. One pass over the links."""
+    return (
+        select(
+            ActivityItem.c.activity_id,
+            func.max(case((_in_framework(first), 1), else_=0)).label("first"),
+            func.max(case((_in_framework(second), 1), else_=0)).label("second"),
+        )
+        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        # Grouped on the links' column, whose statistics PostgreSQL knows (the state's not).
+        .group_by(ActivityItem.c.activity_id)
     )
 
 
@@ -267,29 +281,15 @@ def activity_plans(
     In activity_id order; `limit` rows from `offset` (one page), or all of them.
     """
     state = progress_at(filters)
-    chosen = (
-        select(
-            Activity.c.id,
-            Activity.c.activity_id,
-            Activity.c.title,
-            state.c.status,
-            state.c.progress,
-            Organisation.c.name,
-            Activity.c.demo,
-        )
-        .join(state, state.c.activity_id == Activity.c.id)
-        .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
-    )
+    # The page's activities first; their state, lead and codes after, for those rows only.
+    chosen = select(Activity.c.id, Activity.c.activity_id)
     if single_plan_only:
-        # Tested per activity in activity_id order, so that a page stops once it is full.
-        def linked(framework: str) -> Any:
-            return exists().where(
-                ActivityItem.c.activity_id == Activity.c.id, _in_framework(framework)
-            )
-
-        chosen = chosen.where(
-            or_(and_(linked(strategy), ~linked(cami)), and_(~linked(strategy), linked(cami)))
+        served = _plans_served(state, strategy, cami).subquery("served")
+        chosen = chosen.join(served, served.c.activity_id == Activity.c.id).where(
+            served.c.first != served.c.second
         )
+    else:
+        chosen = chosen.join(state, state.c.activity_id == Activity.c.id)
     if offset or limit is not None:
         chosen = chosen.order_by(Activity.c.activity_id).offset(offset or None).limit(limit)
     page = chosen.subquery("page")
@@ -301,20 +301,27 @@ def activity_plans(
             .select_from(ActivityItem)
             .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
             .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
-            .where(ActivityItem.c.activity_id == page.c.id, Framework.c.code == framework)
+            .where(ActivityItem.c.activity_id == Activity.c.id, Framework.c.code == framework)
             .scalar_subquery()
         )
 
-    statement = select(
-        page.c.activity_id,
-        page.c.title,
-        page.c.status,
-        page.c.progress,
-        page.c.name,
-        page.c.demo,
-        codes(strategy),
-        codes(cami),
-    ).order_by(page.c.activity_id)
+    statement = (
+        select(
+            Activity.c.activity_id,
+            Activity.c.title,
+            state.c.status,
+            state.c.progress,
+            Organisation.c.name,
+            Activity.c.demo,
+            codes(strategy),
+            codes(cami),
+        )
+        .select_from(page)
+        .join(Activity, Activity.c.id == page.c.id)
+        .join(state, state.c.activity_id == page.c.id)
+        .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
+        .order_by(page.c.activity_id)
+    )
     frame = to_frame(
         session,
         statement,
@@ -366,82 +373,95 @@ def plan_overlap(
     links to any item of the other (as `unshared_items`).
     """
     state = progress_at(filters)
-    in_first, in_second = _in_framework(strategy), _in_framework(cami)
-    # Per activity in scope with any link: whether it serves each plan. One pass over links.
-    served = (
-        select(
-            ActivityItem.c.activity_id,
-            func.max(case((in_first, 1), else_=0)).label("first"),
-            func.max(case((in_second, 1), else_=0)).label("second"),
-        )
-        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
-        # Grouped on the links' column, whose statistics PostgreSQL knows (the state's not).
-        .group_by(ActivityItem.c.activity_id)
-        .cte("served")
-        .prefix_with("MATERIALIZED")
-    )
-    both = served.c.first * served.c.second
+    served = _plans_served(state, strategy, cami).cte("served").prefix_with("MATERIALIZED")
     # An activity serving an item of one plan also serves the other exactly when it serves
-    # both: so one count per item answers "shared?" for the items of either plan.
+    # both: an item is shared when one of the activities linked within its subtree does.
     tops = _tops(select(FrameworkItem.c.id), "item_tops")
-    serving_once = (
-        select(tops.c.top_id.label("item_id"), served.c.activity_id, both.label("both"))
-        .distinct()
+
+    # Whether any activity linked within each item's subtree serves both (a maximum: an
+    # activity linked twice within a subtree needs no deduplicating).
+    shared = (
+        select(
+            tops.c.top_id.label("id"), func.max(served.c.first * served.c.second).label("shared")
+        )
         .select_from(served)
         .join(ActivityItem, ActivityItem.c.activity_id == served.c.activity_id)
         .join(tops, tops.c.item_id == ActivityItem.c.item_id)
-        .subquery("serving_once")
+        .group_by(tops.c.top_id)
+        .subquery("shared")
     )
+    # How many activities serve an item: counted only for the orphans, where CASE evaluates
+    # it (usually none, so the deduplication is not paid for every item).
     serving = (
-        select(
-            serving_once.c.item_id,
-            func.count().label("activities"),
-            func.sum(serving_once.c.both).label("shared"),
+        select(func.count(distinct(ActivityItem.c.activity_id)))
+        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+        .where(
+            tops.c.top_id == FrameworkItem.c.id,
+            ActivityItem.c.activity_id.in_(select(served.c.activity_id)),
         )
-        .group_by(serving_once.c.item_id)
-        .subquery("serving")
+        .scalar_subquery()
     )
+    is_shared = func.coalesce(shared.c.shared, 0) == 1
+    orphan_activities = case((is_shared, 0), else_=serving)
 
     def count(first: int, second: int) -> Any:
         matches = and_(served.c.first == first, served.c.second == second)
-        return (
-            select(func.coalesce(func.sum(case((matches, 1), else_=0)), 0))
-            .select_from(served)
-            .scalar_subquery()
-        )
+        return func.coalesce(func.sum(case((matches, 1), else_=0)), 0)
 
-    parent = aliased(FrameworkItem)
-    statement = (
+    # The share: one row, counted in one scan of `served` (activities without links are in
+    # the scope's count, not in `served`).
+    counts = (
         select(
-            Framework.c.code,
+            select(func.count()).select_from(state).scalar_subquery().label("activities"),
+            count(1, 1).label("both"),
+            count(1, 0).label("first_only"),
+            count(0, 1).label("second_only"),
+        )
+        .select_from(served)
+        .subquery("counts")
+    )
+    parent = aliased(FrameworkItem)
+    items = (
+        select(
+            FrameworkItem.c.id,
+            Framework.c.code.label("framework"),
             FrameworkItem.c.code,
             FrameworkItem.c.title,
             FrameworkItem.c.level,
-            parent.c.code,
-            func.coalesce(serving.c.activities, 0),
-            func.coalesce(serving.c.shared, 0),
-            # The share, the same on every row: computed once.
-            select(func.count()).select_from(state).scalar_subquery(),
-            count(1, 1),
-            count(1, 0),
-            count(0, 1),
+            parent.c.code.label("parent_code"),
+            orphan_activities.label("activities"),
+            is_shared.label("shared"),
         )
+        .outerjoin(shared, shared.c.id == FrameworkItem.c.id)
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
         .outerjoin(parent, parent.c.id == FrameworkItem.c.parent_id)
-        .outerjoin(serving, serving.c.item_id == FrameworkItem.c.id)
         .where(Framework.c.code.in_((strategy, cami)))
-        .order_by(FrameworkItem.c.id)
+        .subquery("items")
+    )
+    # The share on every item's row (and on one row when neither plan has an item).
+    statement = (
+        select(
+            counts.c.activities,
+            counts.c.both,
+            counts.c.first_only,
+            counts.c.second_only,
+            items.c.framework,
+            items.c.code,
+            items.c.title,
+            items.c.level,
+            items.c.parent_code,
+            items.c.activities,
+            items.c.shared,
+        )
+        .select_from(counts.outerjoin(items, true()))
+        .order_by(items.c.id)
     )
     rows = session.execute(statement).all()
-    if rows:
-        activities, both_plans, first_only, second_only = (int(value) for value in rows[0][7:])
-    else:  # Neither plan has an item: nothing is linked, every activity is "neither".
-        activities = int(session.execute(select(func.count()).select_from(state)).scalar_one())
-        both_plans = first_only = second_only = 0
+    activities, both_plans, first_only, second_only = (int(value) for value in rows[0][:4])
     orphans = {}
     for framework in (strategy, cami):
         frame = pd.DataFrame(
-            [tuple(row[1:6]) for row in rows if row[0] == framework and not row[6]],
+            [tuple(row[5:10]) for row in rows if row[4] == framework and not row[10]],
             columns=["code", "title", "level", "parent_code", "activities"],
         )
         frame["activities"] = frame["activities"].astype(int)
@@ -512,71 +532,85 @@ def synergy_flows(
     state = progress_at(filters)
     first = select(Framework.c.id).where(Framework.c.code == strategy).scalar_subquery()
     second = select(Framework.c.id).where(Framework.c.code == cami).scalar_subquery()
-    # The goals and the sections together: one pass over the links serves both stages.
-    ends = select(FrameworkItem.c.id).where(
-        FrameworkItem.c.parent_id.is_(None), FrameworkItem.c.framework_id.in_([first, second])
-    )
-    tops = _tops(ends, "flow_tops")
+    # The goals and the sections together, each item below them mapped to them (`into` 1
+    # for a goal): one pass over the links serves both stages.
+    closure = item_closure("flow_closure")
     end = aliased(FrameworkItem)
-    links = (
+    tops = (
         select(
-            ActivityItem.c.activity_id,
-            tops.c.top_id.label("item_id"),
-            (end.c.framework_id == first).label("into"),
+            closure.c.descendant_id.label("item_id"),
+            closure.c.ancestor_id.label("top_id"),
+            case((end.c.framework_id == first, 1), else_=0).label("into"),
         )
-        .distinct()
-        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
-        .join(end, end.c.id == tops.c.top_id)
-        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
-        .cte("flow_links")
+        .join(end, end.c.id == closure.c.ancestor_id)
+        .where(end.c.parent_id.is_(None), end.c.framework_id.in_([first, second]))
+        .cte("flow_tops")
         .prefix_with("MATERIALIZED")
     )
-    # The activities serving both plans, with how many goals and how many sections each serves.
-    goals = func.sum(case((links.c.into, 1), else_=0))
-    sections = func.sum(case((links.c.into, 0), else_=1))
+    into = tops.c.into
+
+    def links(*columns: Any) -> Select[Any]:
+        """Each link mapped to the goal or section it serves."""
+        return (
+            select(ActivityItem.c.activity_id, tops.c.top_id.label("item_id"), into)
+            .add_columns(*columns)
+            .distinct()
+            .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+        )
+
+    goals = func.count(distinct(case((into == 1, tops.c.top_id))))
+    sections = func.count(distinct(case((into == 0, tops.c.top_id))))
+    # The activities serving both plans, with how many goals and how many sections each serves
+    # (grouped on the links' column, whose statistics PostgreSQL knows).
     both = (
-        select(links.c.activity_id, goals.label("goals"), sections.label("sections"))
-        .group_by(links.c.activity_id)
+        select(ActivityItem.c.activity_id, goals.label("goals"), sections.label("sections"))
+        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        .group_by(ActivityItem.c.activity_id)
         .having(and_(goals > 0, sections > 0))
         .subquery("both_plans")
     )
     if currency is None:
-        weights = select(
-            both.c.activity_id, both.c.goals, both.c.sections, cast(literal(1.0), Float).label("w")
-        )
+        weights = select(both, cast(literal(1.0), Float).label("w"))
     else:
-        funding = (
-            select(Funding.c.activity_id, func.sum(Funding.c.amount).label("amount"))
-            .where(Funding.c.currency == currency)
-            .group_by(Funding.c.activity_id)
+        # Looked up per activity serving both (an index on funding.activity_id), not joined
+        # to grouped funding: PostgreSQL cannot estimate a join of two grouped tables.
+        amount = select(func.sum(Funding.c.amount)).where(
+            Funding.c.activity_id == both.c.activity_id, Funding.c.currency == currency
         )
         if not filters.include_demo:
-            funding = funding.where(Funding.c.demo == false())
+            amount = amount.where(Funding.c.demo == false())
         if filters.as_of:
-            funding = funding.where(Funding.c.year <= filters.as_of.year)
-        funded = funding.subquery("funded")
-        weights = select(
-            both.c.activity_id,
-            both.c.goals,
-            both.c.sections,
-            cast(funded.c.amount, Float).label("w"),
-        ).join(funded, funded.c.activity_id == both.c.activity_id)
-    if top is None:
-        weighted = weights.add_columns(both.c.activity_id.label("drawn"))
-    else:
-        place = func.row_number().over(
-            order_by=(weights.selected_columns.w.desc(), Activity.c.activity_id)
+            amount = amount.where(Funding.c.year <= filters.as_of.year)
+        funded = select(both, cast(amount.scalar_subquery(), Float).label("w")).subquery("funded")
+        # Activities with no funding in `currency` drop out.
+        weights = select(funded).where(funded.c.w.is_not(None))
+    weight = weights.cte("weights").prefix_with("MATERIALIZED")
+    drawn: Any = ActivityItem.c.activity_id
+    if top is not None:
+        first_ones = (
+            select(weight.c.activity_id)
+            .join(Activity, Activity.c.id == weight.c.activity_id)
+            .order_by(weight.c.w.desc(), Activity.c.activity_id)
+            .limit(top)
         )
-        weighted = weights.add_columns(
-            case((place <= top, both.c.activity_id), else_=null()).label("drawn")
-        ).join(Activity, Activity.c.id == both.c.activity_id)
-    weight = weighted.cte("weights").prefix_with("MATERIALIZED")
+        drawn = case((drawn.in_(first_ones), drawn), else_=null())
     # Each activity's weight split evenly over the goals (or sections) it serves.
-    share = weight.c.w / case((links.c.into, weight.c.goals), else_=weight.c.sections)
+    split = weight.c.w / case((into == 1, weight.c.goals), else_=weight.c.sections)
+    shares = (
+        links(split.label("value"), drawn.label("drawn"))
+        .join(weight, weight.c.activity_id == ActivityItem.c.activity_id)
+        .subquery("shares")
+    )
     flows = (
-        select(links.c.into, links.c.item_id, weight.c.drawn, func.sum(share).label("value"))
-        .join(weight, weight.c.activity_id == links.c.activity_id)
-        .group_by(links.c.into, links.c.item_id, weight.c.drawn)
+        select(
+            shares.c.into,
+            shares.c.item_id,
+            shares.c.drawn,
+            func.sum(shares.c.value).label("value"),
+            select(func.count()).select_from(weight).scalar_subquery().label("total"),
+        )
+        .group_by(shares.c.into, shares.c.item_id, shares.c.drawn)
         .subquery("flows")
     )
     statement = (
@@ -588,7 +622,7 @@ def synergy_flows(
             Activity.c.title,
             Activity.c.demo,
             flows.c.value,
-            select(func.count()).select_from(weight).scalar_subquery(),
+            flows.c.total,
         )
         .join(FrameworkItem, FrameworkItem.c.id == flows.c.item_id)
         .outerjoin(Activity, Activity.c.id == flows.c.drawn)
@@ -609,18 +643,21 @@ def synergy_flows(
     if others.any():
         hidden = int(frame["total"].max()) - (top or 0)
         frame.loc[others, "activity_id"] = OTHER_ACTIVITIES
-        frame.loc[others, "activity_title"] = f"{hidden:,} other activities"
+        frame.loc[others, "activity_title"] = (
+            f"{hidden:,} other {'activity' if hidden == 1 else 'activities'}"
+        )
         frame.loc[others, "demo"] = False
-    into = frame["into"].astype(bool)
+    # Goal → activity rows, then activity → section rows.
+    to_activity = frame["into"] == 1
     item = frame["code"] + " " + frame["title"]
     return pd.DataFrame(
         {
-            "source": frame["code"].where(into, frame["activity_id"]),
-            "source_label": item.where(into, frame["activity_title"]),
-            "target": frame["activity_id"].where(into, frame["code"]),
-            "target_label": frame["activity_title"].where(into, item),
+            "source": frame["code"].where(to_activity, frame["activity_id"]),
+            "source_label": item.where(to_activity, frame["activity_title"]),
+            "target": frame["activity_id"].where(to_activity, frame["code"]),
+            "target_label": frame["activity_title"].where(to_activity, item),
             "value": frame["value"].astype(float),
-            "stage": into.map({True: "strategy", False: "cami"}),
+            "stage": to_activity.map({True: "strategy", False: "cami"}),
             "demo": frame["demo"].astype(bool),
         }
     )
@@ -628,9 +665,11 @@ def synergy_flows(
 
 def funding_currencies(*, session: Session, filters: Filters) -> list[str]:
     """Currencies funding the activities in scope, most used first (a flow weighting choice)."""
+    state = progress_at(filters)
     statement = (
         select(Funding.c.currency)
-        .where(Funding.c.activity_id.in_(select(progress_at(filters).c.activity_id)))
+        # Joined, not `IN`: PostgreSQL cannot count the state's rows, and would look up each.
+        .join(state, state.c.activity_id == Funding.c.activity_id)
         .group_by(Funding.c.currency)
         .order_by(func.count().desc(), Funding.c.currency)
     )
