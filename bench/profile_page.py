@@ -11,7 +11,6 @@ to fix; bench/run.py is the record.
 from __future__ import annotations
 
 import argparse
-import resource
 import threading
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ def main() -> None:
     from sqlalchemy import event
     from streamlit.testing.v1 import AppTest
 
-    from bench.page_probe import PAGES_DIR, SKIP
+    from bench.page_probe import PAGES_DIR, SKIP, peak_mb
     from dashboard.ui import store
 
     app = str(ROOT / "app.py")
@@ -61,7 +60,7 @@ def main() -> None:
         started = time.perf_counter()
         at.run()
         cold = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mb()
         title = next((str(t.value) for t in at.title), "?")
         problems = [str(e.value)[:120] for e in [*at.exception, *at.error]]
         print(

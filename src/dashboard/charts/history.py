@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -14,6 +15,10 @@ SERIES_COLOURS = [
     OKABE_ITO[name]
     for name in ("blue", "vermillion", "green", "orange", "purple", "sky", "yellow", "black")
 ]
+
+
+# Points drawn per line at most (a chart is about a thousand pixels wide); beyond it, weekly.
+MAX_POINTS = 800
 
 
 def completion_history_lines(
@@ -35,11 +40,17 @@ def completion_history_lines(
     others = [series for series in sorted(history["series"].unique()) if series not in emphasise]
     colours = {series: SERIES_COLOURS[i % len(SERIES_COLOURS)] for i, series in enumerate(others)}
     for series, points in history.groupby("series", sort=True):
-        points = points.sort_values("date")
+        points = points.sort_values("date", kind="stable")
+        if len(points) > MAX_POINTS:
+            # More changes than the line has pixels for: the state at the end of each week.
+            week = pd.to_datetime(points["date"]).dt.to_period("W")
+            points = points.groupby(week.to_numpy(), sort=False).tail(1)
         # Completion holds until the next change: extend the last value to the "as of" date.
         dates = [*points["date"], as_of]
-        values = [*points["completion_pct"], points["completion_pct"].iloc[-1]]
-        counts = [*points["activities"], points["activities"].iloc[-1]]
+        values = np.append(
+            points["completion_pct"].to_numpy(dtype=float), points["completion_pct"].iloc[-1]
+        )
+        counts = np.append(points["activities"].to_numpy(), points["activities"].iloc[-1])
         figure.add_trace(
             go.Scatter(
                 x=dates,

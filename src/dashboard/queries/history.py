@@ -66,7 +66,12 @@ def completion_history(
             .where(Framework.c.code == framework)
             .group_by(ActivityItem.c.activity_id)
         )
-    weight = weights.where(ActivityItem.c.activity_id.in_(scope)).cte("weights")
+    # Computed once: SQLite would otherwise redo the closure join for every update it meets.
+    weight = (
+        weights.where(ActivityItem.c.activity_id.in_(scope))
+        .cte("weights")
+        .prefix_with("MATERIALIZED")
+    )
     # Each update's change against the activity's update before it is kept on the update
     # (ProgressUpdate.value_change, counted_change, maintained by every write): the history
     # is their sum per series and date, accumulated in date order.

@@ -52,8 +52,11 @@ def framework_body(code: str, filters: Filters) -> None:
 
     top_level = "goal" if code == "strategy" else "section"
     layout.chart_with_data(
-        charts.completion_bars(
-            items, title=f"Completion by {top_level}: {framework['name']}", max_depth=0
+        data.chart(
+            "completion_bars",
+            items,
+            title=f"Completion by {top_level}: {framework['name']}",
+            max_depth=0,
         ),
         charts.item_tree_table(items),
         name=f"{framework['short_name']} by {top_level}",
@@ -128,13 +131,14 @@ def framework_body(code: str, filters: Filters) -> None:
         for item, title in zip(items["code"], items["title"], strict=True)
     }
     layout.chart_with_data(
-        charts.completion_history_lines(
+        data.chart(
+            "completion_history_lines",
             history,
             title=f"Completion over time: {framework['name']}",
             labels=series_labels,
             horizons={f"{framework['short_name']} ends": int(framework["period_end"])},
             as_of=filters.as_of_date(),
-            emphasise={code},
+            emphasise=(code,),
         ),
         history,
         name="Completion over time",
@@ -155,7 +159,8 @@ def both_plans_history(filters: Filters) -> None:
     )
     history = pd.concat(list(histories.values()))
     layout.chart_with_data(
-        charts.completion_history_lines(
+        data.chart(
+            "completion_history_lines",
             history,
             title="Completion over time, both plans",
             labels=dict(zip(summary["code"], summary["name"], strict=True)),
