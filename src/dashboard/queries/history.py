@@ -42,17 +42,24 @@ def completion_history(
     if by == "top":
         closure = item_closure()
         top = FrameworkItem.alias("top")
-        weights = (
-            select(
-                ActivityItem.c.activity_id,
-                top.c.id.label("series"),
-                func.sum(ActivityItem.c.weight).label("weight"),
-            )
-            .join(closure, closure.c.descendant_id == ActivityItem.c.item_id)
+        # Each item of the framework with its top-level item: a few dozen rows, computed
+        # once, then met by the links (SQLite would otherwise walk the tree per link).
+        tops = (
+            select(closure.c.descendant_id.label("item_id"), top.c.id.label("top_id"))
             .join(top, top.c.id == closure.c.ancestor_id)
             .join(Framework, Framework.c.id == top.c.framework_id)
             .where(Framework.c.code == framework, top.c.parent_id.is_(None))
-            .group_by(ActivityItem.c.activity_id, top.c.id)
+            .cte("tops")
+            .prefix_with("MATERIALIZED")
+        )
+        weights = (
+            select(
+                ActivityItem.c.activity_id,
+                tops.c.top_id.label("series"),
+                func.sum(ActivityItem.c.weight).label("weight"),
+            )
+            .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+            .group_by(ActivityItem.c.activity_id, tops.c.top_id)
         )
     else:
         weights = (
