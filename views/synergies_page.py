@@ -85,9 +85,14 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         f"{share['share']:.0%}",
         help="Activities serving both plans, over all activities shown (cancelled included).",
     )
-    b.metric("Serve both plans", f"{share['both']} of {share['activities']}")
-    c.metric("Strategy only", share["strategy_only"])
-    d.metric("CAMI WP only", share["cami_only"])
+    # Counts alone in the tiles (a "n of m" pair no longer fits once m has six digits).
+    b.metric(
+        "Serve both plans",
+        f"{share['both']:,}",
+        help=f"Of {share['activities']:,} activities shown.",
+    )
+    c.metric("Strategy only", f"{share['strategy_only']:,}")
+    d.metric("CAMI WP only", f"{share['cami_only']:,}")
 
     st.subheader("Strategy × CAMI matrix")
     goals = data.synergy_matrix(filters=filters)

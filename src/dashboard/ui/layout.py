@@ -89,12 +89,12 @@ def demo_notice(filters: Filters) -> None:
         return
     if filters.include_demo:
         st.warning(
-            f"**Demo data included:** {count} of the activities in the store are invented for "
+            f"**Demo data included:** {count:,} of the activities in the store are invented for "
             "illustration (titles start with [Demo]). Switch off *Include demo data* in the "
             "sidebar to see documented records only.",
         )
     else:
-        st.caption(f"Demo data hidden ({count} demo activities not shown).")
+        st.caption(f"Demo data hidden ({count:,} demo activities not shown).")
 
 
 def as_of_notice(filters: Filters) -> None:
