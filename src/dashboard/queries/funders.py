@@ -39,7 +39,6 @@ from dashboard.queries.activities import natural_key
 from dashboard.queries.scope import (
     Activity,
     ActivityCountry,
-    ActivityItem,
     ActivityOrganisation,
     ActivityRegion,
     Country,
@@ -47,11 +46,9 @@ from dashboard.queries.scope import (
     FrameworkItem,
     Funding,
     Organisation,
-    counted_activities,
-    item_closure,
     progress_at,
+    rolled_up,
     to_frame,
-    weighted_completion,
 )
 
 Output = m.Output.__table__  # type: ignore[attr-defined]
@@ -312,19 +309,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
     activities; empty when none is counted). Only items with at least one activity.
     """
     mine = funder_state(filters, funder)
-    closure = item_closure()
-    rolled = (
-        select(
-            closure.c.ancestor_id.label("item_id"),
-            func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            counted_activities(mine).label("counted"),
-            weighted_completion(mine).label("completion_pct"),
-        )
-        .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
-        .join(mine, mine.c.activity_id == ActivityItem.c.activity_id)
-        .group_by(closure.c.ancestor_id)
-        .subquery("rolled")
-    )
+    rolled = rolled_up(mine)
     statement = (
         select(
             Framework.c.short_name,

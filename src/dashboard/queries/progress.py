@@ -33,6 +33,7 @@ from dashboard.queries.scope import (
     counted_activities,
     item_closure,
     progress_at,
+    rolled_up,
     to_frame,
     weighted_completion,
 )
@@ -59,20 +60,7 @@ def completion_by_item(*, session: Session, filters: Filters, framework: str) ->
     completion_pct (None when no counted activity), covered (any activity at all).
     """
     state = progress_at(filters)
-    closure = item_closure()
-    rolled = (
-        select(
-            closure.c.ancestor_id.label("item_id"),
-            func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            counted_activities(state).label("counted"),
-            func.sum(state.c.counted).label("links"),
-            weighted_completion(state).label("completion_pct"),
-        )
-        .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
-        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
-        .group_by(closure.c.ancestor_id)
-        .subquery("rolled")
-    )
+    rolled = rolled_up(state)
     parent = aliased(FrameworkItem)
     statement = (
         select(

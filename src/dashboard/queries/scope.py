@@ -209,3 +209,23 @@ def weighted_completion(state: FromClause) -> ColumnElement[Any]:
 def counted_activities(state: FromClause) -> ColumnElement[Any]:
     """How many distinct linked activities in a group are counted (not cancelled)."""
     return func.count(distinct(case((state.c.counted == 1, ActivityItem.c.activity_id))))
+
+
+def rolled_up(state: FromClause, name: str = "rolled") -> Subquery:
+    """Per framework item, over the activities in `state` linked to it or to anything below it:
+    item_id, activities (distinct, cancelled included), counted (not cancelled), links
+    (counted links) and completion_pct (link-weighted; None when none is counted)."""
+    closure = item_closure()
+    return (
+        select(
+            closure.c.ancestor_id.label("item_id"),
+            func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
+            counted_activities(state).label("counted"),
+            func.sum(state.c.counted).label("links"),
+            weighted_completion(state).label("completion_pct"),
+        )
+        .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
+        .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        .group_by(closure.c.ancestor_id)
+        .subquery(name)
+    )
