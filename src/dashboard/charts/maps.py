@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.charts.palette import OKABE_ITO
 from dashboard.queries.coverage import parse_place
@@ -154,6 +155,15 @@ def legend_html(entries: list[tuple[str, str, str]], *, title: str) -> str:
         '<div style="font-size:13px;line-height:1.9;">'
         f"<b>{html.escape(title)}:</b> " + " ".join(items) + "</div>"
     )
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation. pydeck indents its JSON, and indenting makes
+    Python's json module use its pure-Python encoder: for thousands of sites that took half
+    a second on every run, for the same JSON at twice the size."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 def load_shapes(path: Path) -> dict[str, Any]:
@@ -439,7 +449,7 @@ def coverage_map(
         if chosen:
             longitude, latitude = chosen[0]["position"]
             view = {"latitude": latitude, "longitude": longitude, "zoom": 4.2}
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
         map_provider=None,
