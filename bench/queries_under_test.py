@@ -45,8 +45,8 @@ QUERIES: dict[str, Call] = {
     "completion_history[strategy]": lambda s, f: queries.completion_history(
         session=s, filters=f, framework="strategy"
     ),
-    "completion_history[strategy,top]": lambda s, f: queries.completion_history(
-        session=s, filters=f, framework="strategy", by="top"
+    "completion_history[strategy,both]": lambda s, f: queries.completion_history(
+        session=s, filters=f, framework="strategy", by="both"
     ),
     "activities_for_item[S1]": lambda s, f: queries.activities_for_item(
         session=s, filters=f, code="S1"

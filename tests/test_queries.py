@@ -3,6 +3,7 @@
 import datetime as dt
 import math
 
+import pandas as pd
 import pytest
 from sqlmodel import Session
 
@@ -213,6 +214,36 @@ def test_completion_history_per_top_level_item_and_as_of(session: Session) -> No
         session=session, filters=Filters(include_demo=False), framework="cami", by="top"
     )
     assert "CAMI-4" not in set(hidden["series"])  # A3 (the only CAMI-4 activity) is demo
+
+
+@pytest.mark.parametrize("framework", ["strategy", "cami"])
+@pytest.mark.parametrize("filters", [Filters(), Filters(as_of=dt.date(2021, 1, 1))])
+def test_completion_history_of_both_is_the_framework_and_its_top_items(
+    session: Session, framework: str, filters: Filters
+) -> None:
+    both = queries.completion_history(
+        session=session, filters=filters, framework=framework, by="both"
+    )
+    apart = pd.concat(
+        [
+            queries.completion_history(session=session, filters=filters, framework=framework, by=by)
+            for by in ("framework", "top")
+        ]
+    )
+    assert not both.empty
+    assert framework in set(both["series"])
+    key = ["series", "date"]
+    pd.testing.assert_frame_equal(
+        both.sort_values(key).reset_index(drop=True),
+        apart.sort_values(key).reset_index(drop=True),
+    )
+
+
+def test_completion_history_refuses_an_unknown_grouping(session: Session) -> None:
+    with pytest.raises(ValueError, match="by must be"):
+        queries.completion_history(
+            session=session, filters=Filters(), framework="strategy", by="goal"
+        )
 
 
 def test_activities_for_item_lists_the_subtree(session: Session) -> None:

@@ -11,7 +11,7 @@ the updates, in SQL.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, select, union_all
 from sqlmodel import Session
 
 from dashboard.filters import Filters
@@ -32,53 +32,52 @@ def completion_history(
     """Completion after every date on which it changed, up to the filters' date.
 
     `by="framework"` gives one series for the framework; `by="top"` one per top-level item
-    (Strategy goal, CAMI section). Columns: series, date, completion_pct, activities (counted
-    activities on that date). The status filter does not apply: history spans every status.
+    (Strategy goal, CAMI section); `by="both"` all of those from one pass over the updates.
+    Columns: series, date, completion_pct, activities (counted activities on that date).
+    The status filter does not apply: history spans every status.
     """
+    if by not in ("framework", "top", "both"):
+        raise ValueError(f"by must be 'framework', 'top' or 'both', not {by!r}")
     scope = activity_scope(filters)
     # One row per (activity, series) with the sum of its link weights in that series. A series
     # is keyed by an integer (the top item's id, or 0 for the framework) and named at the end:
     # grouping and sorting hundreds of thousands of rows by text is what made this slow.
-    if by == "top":
-        closure = item_closure()
-        top = FrameworkItem.alias("top")
-        # Each item of the framework with its top-level item: a few dozen rows, computed
-        # once, then met by the links (SQLite would otherwise walk the tree per link).
-        tops = (
-            select(closure.c.descendant_id.label("item_id"), top.c.id.label("top_id"))
-            .join(top, top.c.id == closure.c.ancestor_id)
-            .join(Framework, Framework.c.id == top.c.framework_id)
-            .where(Framework.c.code == framework, top.c.parent_id.is_(None))
-            .cte("tops")
-            .prefix_with("MATERIALIZED")
+    whole = (
+        select(
+            ActivityItem.c.activity_id,
+            literal(0).label("series"),
+            func.sum(ActivityItem.c.weight).label("weight"),
         )
-        weights = (
-            select(
-                ActivityItem.c.activity_id,
-                tops.c.top_id.label("series"),
-                func.sum(ActivityItem.c.weight).label("weight"),
-            )
-            .join(tops, tops.c.item_id == ActivityItem.c.item_id)
-            .group_by(ActivityItem.c.activity_id, tops.c.top_id)
-        )
-    else:
-        weights = (
-            select(
-                ActivityItem.c.activity_id,
-                literal(0).label("series"),
-                func.sum(ActivityItem.c.weight).label("weight"),
-            )
-            .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
-            .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
-            .where(Framework.c.code == framework)
-            .group_by(ActivityItem.c.activity_id)
-        )
-    # Computed once: SQLite would otherwise redo the closure join for every update it meets.
-    weight = (
-        weights.where(ActivityItem.c.activity_id.in_(scope))
-        .cte("weights")
+        .join(FrameworkItem, FrameworkItem.c.id == ActivityItem.c.item_id)
+        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+        .where(Framework.c.code == framework, ActivityItem.c.activity_id.in_(scope))
+        .group_by(ActivityItem.c.activity_id)
+    )
+    closure = item_closure()
+    top = FrameworkItem.alias("top")
+    # Each item of the framework with its top-level item: a few dozen rows, computed
+    # once, then met by the links (SQLite would otherwise walk the tree per link).
+    tops = (
+        select(closure.c.descendant_id.label("item_id"), top.c.id.label("top_id"))
+        .join(top, top.c.id == closure.c.ancestor_id)
+        .join(Framework, Framework.c.id == top.c.framework_id)
+        .where(Framework.c.code == framework, top.c.parent_id.is_(None))
+        .cte("tops")
         .prefix_with("MATERIALIZED")
     )
+    per_top = (
+        select(
+            ActivityItem.c.activity_id,
+            tops.c.top_id.label("series"),
+            func.sum(ActivityItem.c.weight).label("weight"),
+        )
+        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+        .where(ActivityItem.c.activity_id.in_(scope))
+        .group_by(ActivityItem.c.activity_id, tops.c.top_id)
+    )
+    weights = {"framework": whole, "top": per_top, "both": union_all(whole, per_top)}[by]
+    # Computed once: SQLite would otherwise redo the closure join for every update it meets.
+    weight = weights.cte("weights").prefix_with("MATERIALIZED")
     # Each update's change against the activity's update before it is kept on the update
     # (ProgressUpdate.value_change, counted_change, maintained by every write): the history
     # is their sum per series and date, accumulated in date order.
@@ -92,6 +91,8 @@ def completion_history(
         .where(ProgressUpdate.c.date <= filters.as_of_date())
         .subquery("changes")
     )
+    # Materialized so the grouping is hashed (a few thousand groups) rather than sorting every
+    # joined update for the window below.
     daily = (
         select(
             weight.c.series,
@@ -102,7 +103,8 @@ def completion_history(
         )
         .join(weight, weight.c.activity_id == changes.c.activity_id)
         .group_by(weight.c.series, changes.c.date)
-        .subquery("daily")
+        .cte("daily")
+        .prefix_with("MATERIALIZED")
     )
     numerator = func.sum(daily.c.numerator).over(partition_by=daily.c.series, order_by=daily.c.date)
     denominator = func.sum(daily.c.denominator).over(

@@ -211,21 +211,76 @@ def counted_activities(state: FromClause) -> ColumnElement[Any]:
     return func.count(distinct(case((state.c.counted == 1, ActivityItem.c.activity_id))))
 
 
-def rolled_up(state: FromClause, name: str = "rolled") -> Subquery:
-    """Per framework item, over the activities in `state` linked to it or to anything below it:
-    item_id, activities (distinct, cancelled included), counted (not cancelled), links
-    (counted links) and completion_pct (link-weighted; None when none is counted)."""
-    closure = item_closure()
+def per_activity(
+    group: ColumnElement[Any], state: FromClause, source: FromClause | None = None
+) -> Select[Any]:
+    """The first of two aggregation steps over ActivityItem links (`source`: ActivityItem,
+    or ActivityItem joined to what `group` needs) whose activity is in `state`: one row per
+    group and activity with what `per_group` needs to count distinct activities by summing.
+
+    Counting distinct activities in
+    one step sorts every link row per group (PostgreSQL's count(DISTINCT) always sorts);
+    two hashed steps do not, and give the same figures.
+    """
     return (
         select(
-            closure.c.ancestor_id.label("item_id"),
-            func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            counted_activities(state).label("counted"),
+            group.label("group_id"),
+            ActivityItem.c.activity_id,
+            func.max(state.c.counted).label("counted"),
             func.sum(state.c.counted).label("links"),
-            weighted_completion(state).label("completion_pct"),
+            func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted).label("numerator"),
+            func.sum(ActivityItem.c.weight * state.c.counted).label("denominator"),
         )
-        .join(ActivityItem, ActivityItem.c.item_id == closure.c.descendant_id)
+        .select_from(ActivityItem if source is None else source)
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)
-        .group_by(closure.c.ancestor_id)
+        .group_by(group, ActivityItem.c.activity_id)
+    )
+
+
+def per_group(steps: Select[Any], name: str) -> Subquery:
+    """The second step over `per_activity` rows: per group_id, activities (distinct,
+    cancelled included), counted (not cancelled), links (counted links) and completion_pct
+    (link-weighted mean progress of the counted ones; None when none is counted)."""
+    rows = steps.subquery(f"{name}_by_activity")
+    return (
+        select(
+            rows.c.group_id,
+            func.count().label("activities"),
+            func.sum(rows.c.counted).label("counted"),
+            func.sum(rows.c.links).label("links"),
+            (func.sum(rows.c.numerator) / func.nullif(func.sum(rows.c.denominator), 0)).label(
+                "completion_pct"
+            ),
+        )
+        .group_by(rows.c.group_id)
         .subquery(name)
     )
+
+
+def rolled_up(state: FromClause, framework: str | None = None, name: str = "rolled") -> Subquery:
+    """Per framework item (of `framework` only, when given), over the activities in `state`
+    linked to it or to anything below it: item_id, activities (distinct, cancelled
+    included), counted (not cancelled), links (counted links) and completion_pct
+    (link-weighted; None when none is counted)."""
+    closure = item_closure()
+    steps = per_activity(
+        closure.c.ancestor_id,
+        state,
+        ActivityItem.join(closure, closure.c.descendant_id == ActivityItem.c.item_id),
+    )
+    if framework is not None:
+        steps = steps.where(
+            closure.c.ancestor_id.in_(
+                select(FrameworkItem.c.id)
+                .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+                .where(Framework.c.code == framework)
+            )
+        )
+    rolled = per_group(steps, name)
+    return select(
+        rolled.c.group_id.label("item_id"),
+        rolled.c.activities,
+        rolled.c.counted,
+        rolled.c.links,
+        rolled.c.completion_pct,
+    ).subquery(f"{name}_items")

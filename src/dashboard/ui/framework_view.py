@@ -20,8 +20,8 @@ def framework_body(code: str, filters: Filters) -> None:
     got = data.gather(
         summary=lambda: data.framework_summary(filters=filters),
         items=lambda: data.completion_by_item(filters=filters, framework=code),
-        history=lambda: data.completion_history(filters=filters, framework=code),
-        top_history=lambda: data.completion_history(filters=filters, framework=code, by="top"),
+        # The framework's line and each top-level item's, from one pass over the updates.
+        history=lambda: data.completion_history(filters=filters, framework=code, by="both"),
     )
     summary = got["summary"].set_index("code")
     if code not in summary.index:
@@ -125,7 +125,7 @@ def framework_body(code: str, filters: Filters) -> None:
             )
 
     st.subheader("Completion over time")
-    history = pd.concat([got["history"], got["top_history"]])
+    history = got["history"]
     series_labels = {code: f"{framework['short_name']} (all items)"} | {
         item: f"{item} {title[:40]}"
         for item, title in zip(items["code"], items["title"], strict=True)
