@@ -59,10 +59,15 @@ QUERIES: dict[str, Call] = {
     "activities_in_place[page 1]": lambda s, f: queries.activities_in_place(
         session=s, filters=f, place=None, limit=50
     ),
-    # Activities explorer: the order of every row, then one page of them.
-    "listing_order": lambda s, f: queries.listing_order(session=s, filters=f),
+    # Activities explorer: how many rows, the first page's keys in order (sorted in SQL by
+    # default; by a free-text column every key is sorted in Python), then that page's rows.
+    "listing_size": lambda s, f: queries.listing_size(session=s, filters=f),
+    "listing_order[page 1]": lambda s, f: queries.listing_order(session=s, filters=f, limit=50),
+    "listing_order[title,page 1]": lambda s, f: queries.listing_order(
+        session=s, filters=f, sort="title", limit=50
+    ),
     "listing_rows[page 1]": lambda s, f: queries.listing_rows(
-        session=s, filters=f, ids=queries.listing_order(session=s, filters=f)[:50]
+        session=s, filters=f, ids=queries.listing_order(session=s, filters=f, limit=50)
     ),
     # Funder page, for the funder of the most activities.
     "funder_figures": lambda s, f: queries.funder_figures(

@@ -176,6 +176,19 @@ def test_rows_are_sorted_as_asked_ties_by_id(
     assert listing["activity_id"].tolist() == expected
 
 
+def test_codes_and_words_sort_by_code_point_on_every_backend() -> None:
+    # PostgreSQL would otherwise sort by the database's collation (e.g. en_US ignores "_"),
+    # and a page sorted in SQL would disagree with Python's order.
+    from sqlalchemy import column, table
+
+    from dashboard.queries.activities import by_code_point
+
+    rows = table("rows", column("code"))
+    statement = select(rows.c.code).order_by(by_code_point(rows.c.code).desc())
+    assert 'COLLATE "C"' in str(statement.compile(dialect=postgresql.dialect()))
+    assert "COLLATE" not in str(statement.compile(dialect=sqlite.dialect()))
+
+
 def test_lists_are_aggregated_in_sql_for_each_dialect() -> None:
     from sqlalchemy import column, table
 
@@ -363,6 +376,7 @@ PAGED_SORTS = [
     ("start_date", False),
     ("end_date", True),
     ("demo", False),
+    ("status", True),
 ]
 
 
@@ -387,6 +401,15 @@ def test_a_page_is_that_slice_of_the_whole_listing(
         assert_same_rows(page, expected)
         rows = listing_rows(session=many, filters=Filters(), ids=order[offset : offset + 50])
         assert_same_rows(rows, expected)
+        keys = listing_order(
+            session=many,
+            filters=Filters(),
+            sort=sort,
+            descending=descending,
+            offset=offset,
+            limit=50,
+        )
+        assert keys == order[offset : offset + 50]
 
 
 @pytest.mark.parametrize(("sort", "descending"), [("title", True), ("partners", False)])

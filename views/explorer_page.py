@@ -40,13 +40,8 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
     descending = order_column.toggle("Descending", key="desc", bind="query-params")
 
     chosen = {"filters": filters, "funders": tuple(funded_by), "search": search}
-    # The order of every row (a light query) and the counts, at once; then one page's rows.
-    found = data.gather(
-        order=lambda: data.listing_order(**chosen, sort=sort, descending=descending),
-        size=lambda: data.listing_size(**chosen),
-    )
-    order, size = found["order"], found["size"]
-    if not order:
+    size = data.listing_size(**chosen)
+    if not size.activities:
         st.info(
             "No activity matches the current filters"
             + (f" and the search “{search.strip()}”" if search.strip() else "")
@@ -62,9 +57,15 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         "rows shown; the pages and the download follow *Sort by*."
     )
     layout.paged_table(
-        len(order),
+        size.activities,
+        # The page's activities in the listing's order, then their rows.
         lambda offset, limit: data.listing_rows(
-            filters=filters, ids=tuple(order[offset : offset + limit])
+            filters=filters,
+            ids=tuple(
+                data.listing_order(
+                    **chosen, sort=sort, descending=descending, offset=offset, limit=limit
+                )
+            ),
         ),
         key="activities",
         noun=("activity", "activities"),

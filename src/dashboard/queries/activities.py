@@ -25,7 +25,10 @@ from sqlalchemy import (
     select,
     union,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from dashboard import models as m
@@ -68,6 +71,11 @@ BASE_COLUMNS = (
     "demo",
 )
 DEFAULT_SORT = "activity_id"
+# Sorted in SQL, one page at a time: codes, fixed words, numbers, dates and flags, whose order
+# is the same in Python, SQLite and PostgreSQL. Free text (title, lead) folds case for every
+# alphabet and lists sort by their sorted contents; those orders are made in Python, so both
+# backends agree (PostgreSQL's lower() depends on the database's locale).
+SQL_SORTS = ("activity_id", "status", "progress_pct", "start_date", "end_date", "demo")
 # The columns the explorer offers to sort by (any listing column works).
 SORT_COLUMNS = (
     "activity_id",
@@ -82,6 +90,24 @@ SORT_COLUMNS = (
     "funders",
     "demo",
 )
+
+
+class by_code_point(FunctionElement[str]):  # noqa: N801 (an SQL function's name)
+    """A text compared character by character (code point order), as Python compares str:
+    SQLite's default; PostgreSQL's COLLATE "C", whatever the database's own collation."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(by_code_point)
+def _by_code_point(element: by_code_point, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(by_code_point, "postgresql")
+def _by_code_point_postgresql(element: by_code_point, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
 
 
 def aggregate_list(column: ColumnElement[Any]) -> ColumnElement[str]:
@@ -195,12 +221,15 @@ def _listing_select(
     funders: tuple[str, ...] = (),
     search: str = "",
     ids: Sequence[int] | None = None,
+    order: tuple[str, bool] | None = None,
 ) -> Select[Any]:
     """Activity.id and the listing's `columns` (lists as aggregated strings) of every activity
-    in scope, or of the activities `ids` (Activity primary keys) only.
+    in scope, or of the activities `ids` (Activity primary keys) only; with `order` (one of
+    SQL_SORTS, descending), in the listing's order.
 
-    Only what `columns` needs is joined, so the light query that orders the listing reads
-    two columns, and the query for one page's ids aggregates the lists of those ids only.
+    Only what `columns` needs is joined, so the query that orders the listing reads no
+    column but the sort key, and the query for one page's ids aggregates the lists of those
+    ids only.
     """
     within = None if ids is None else select(Activity.c.id).where(Activity.c.id.in_(ids))
     state = progress_at(filters, within=within)
@@ -247,7 +276,20 @@ def _listing_select(
         statement = statement.where(funded_by(funders, include_demo=filters.include_demo))
     if search.strip():
         statement = statement.where(_matches(search))
+    if order is not None:
+        column, descending = order
+        statement = statement.order_by(*_sql_order(plain[column], column, descending=descending))
     return statement
+
+
+def _sql_order(value: ColumnElement[Any], column: str, *, descending: bool) -> list[Any]:
+    """ORDER BY terms for a column of SQL_SORTS, as `sort_listing` orders it: empty cells
+    last either way, ties by activity_id (ascending), text by code point."""
+    identifier = by_code_point(Activity.c.activity_id)
+    if column == "activity_id":
+        return [identifier.desc() if descending else identifier.asc()]
+    key = by_code_point(value) if column == "status" else value
+    return [(key.desc() if descending else key.asc()).nulls_last(), identifier.asc()]
 
 
 def _split_each(texts: pd.Series) -> pd.Series:
@@ -292,23 +334,31 @@ def activity_listing(
     `listing_order` and `listing_rows` read it.
     """
     if offset or limit is not None:
-        order = listing_order(
+        page = listing_order(
             session=session,
             filters=filters,
             funders=funders,
             search=search,
             sort=sort,
             descending=descending,
+            offset=offset,
+            limit=limit,
         )
-        end = None if limit is None else offset + limit
-        return listing_rows(session=session, filters=filters, ids=order[offset:end])
+        return listing_rows(session=session, filters=filters, ids=page)
     frameworks = framework_codes(session=session)
     columns = listing_columns(frameworks)
+    column = sort if sort in columns else DEFAULT_SORT
+    in_sql = column in SQL_SORTS
     statement = _listing_select(
-        filters=filters, frameworks=frameworks, columns=columns, funders=funders, search=search
+        filters=filters,
+        frameworks=frameworks,
+        columns=columns,
+        funders=funders,
+        search=search,
+        order=(column, descending) if in_sql else None,
     )
-    frame = _typed(to_frame(session, statement, ["id", *columns]), frameworks)
-    return sort_listing(frame.drop(columns="id"), sort, descending=descending)
+    frame = _typed(to_frame(session, statement, ["id", *columns]), frameworks).drop(columns="id")
+    return frame if in_sql else sort_listing(frame, column, descending=descending)
 
 
 def listing_order(
@@ -319,14 +369,32 @@ def listing_order(
     search: str = "",
     sort: str = DEFAULT_SORT,
     descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[int]:
-    """The Activity primary keys of `activity_listing`'s rows, in its order (so also how many).
+    """The Activity primary keys of `activity_listing`'s rows, in its order: all of them, or
+    `limit` of them from `offset` (one page). `listing_rows` then reads that page's rows.
 
-    A light query: per activity in scope only its activity_id and the `sort` column, sorted
-    by `sort_listing` as the whole listing is. `listing_rows` then reads one page's rows.
+    By a column of SQL_SORTS the database sorts and returns the page's keys alone. By free
+    text or a list, every row's key is read and sorted here as `sort_listing` sorts.
     """
     frameworks = framework_codes(session=session)
     column = sort if sort in listing_columns(frameworks) else DEFAULT_SORT
+    end = None if limit is None else offset + limit
+    if column in SQL_SORTS:
+        statement = _listing_select(
+            filters=filters,
+            frameworks=frameworks,
+            columns=(),
+            funders=funders,
+            search=search,
+            order=(column, descending),
+        )
+        if offset:
+            statement = statement.offset(offset)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return [int(key) for key in session.execute(statement).scalars()]
     columns = list(dict.fromkeys(("activity_id", column)))
     statement = _listing_select(
         filters=filters, frameworks=frameworks, columns=columns, funders=funders, search=search
@@ -340,7 +408,7 @@ def listing_order(
         ordered = _sorted(frame, column, descending=descending, key=None)
     else:
         ordered = sort_listing(_typed(frame, frameworks), column, descending=descending)
-    return [int(key) for key in ordered["id"]]
+    return [int(key) for key in ordered["id"][offset:end]]
 
 
 def listing_rows(*, session: Session, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
@@ -409,8 +477,9 @@ def _list_sort_key(text: object) -> str | None:
 def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) -> pd.DataFrame:
     """Rows by `sort` (case-insensitive, empty last), ties by activity_id; index 0..n-1.
 
-    Sorted here, not in SQL, so SQLite and PostgreSQL (whose text collations differ) give
-    the same order, and so list columns sort by their sorted contents.
+    The order `activity_listing` gives; for free text and lists it is made here, not in SQL,
+    so SQLite and PostgreSQL (whose text collations differ) give the same order, and list
+    columns sort by their sorted contents.
     """
     column = sort if sort in frame.columns else DEFAULT_SORT
     return _sorted(frame, column, descending=descending, key=_sort_key)
