@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import distinct, exists, false, func, select
+from sqlalchemy import distinct, exists, false, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -222,12 +222,12 @@ def headline(*, session: Session, filters: Filters) -> dict[str, int]:
         select(
             select(func.count()).select_from(state).scalar_subquery(),
             select(func.count()).select_from(joined).where(Activity.c.demo).scalar_subquery(),
-            select(func.count(distinct(ActivityCountry.c.country_iso3)))
-            .join(state, state.c.activity_id == ActivityCountry.c.activity_id)
-            .scalar_subquery(),
-            select(func.count(distinct(ActivityRegion.c.region_number)))
-            .join(state, state.c.activity_id == ActivityRegion.c.activity_id)
-            .scalar_subquery(),
+            _how_many(
+                Country.c.iso3, ActivityCountry.c.country_iso3, ActivityCountry.c.activity_id, state
+            ),
+            _how_many(
+                Region.c.number, ActivityRegion.c.region_number, ActivityRegion.c.activity_id, state
+            ),
             select(func.count()).where(Country.c.range_state).scalar_subquery(),
             select(func.count()).select_from(Region).scalar_subquery(),
         )
@@ -243,8 +243,28 @@ def headline(*, session: Session, filters: Filters) -> dict[str, int]:
     }
 
 
+def _how_many(key: Any, value: Any, activity_id: Any, state: Any) -> Any:
+    """How many of the reference rows `key` (Country.iso3, Region.number) the activities in
+    `state` link to through `value`, as a scalar subquery.
+
+    Asked of each of the few reference rows (does any activity in scope link to it?), not
+    counted as distinct values: PostgreSQL's count(DISTINCT) sorts every link (200k country
+    links at 100k activities). This form is the fastest of those tried on both backends.
+    """
+    linked = (
+        select(literal(1))
+        .select_from(activity_id.table)
+        .join(state, state.c.activity_id == activity_id)
+        .where(value == key)
+    )
+    return select(func.count()).select_from(key.table).where(exists(linked)).scalar_subquery()
+
+
 def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
     """Funding of the activities in scope, one row per currency (never summed across them)."""
+    # Joined, not `IN (SELECT …)`: the state has one row per activity, and PostgreSQL,
+    # misjudging the CTE's size, would look up the funding of each activity one by one.
+    state = progress_at(filters)
     statement = (
         select(
             Funding.c.currency,
@@ -253,7 +273,7 @@ def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
             func.count(distinct(Funding.c.activity_id)),
             func.count(distinct(Funding.c.funder_id)),
         )
-        .where(Funding.c.activity_id.in_(select(progress_at(filters).c.activity_id)))
+        .join(state, state.c.activity_id == Funding.c.activity_id)
         .group_by(Funding.c.currency)
         .order_by(func.sum(Funding.c.amount).desc())
     )
@@ -268,6 +288,7 @@ def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
 
 def latest_updates(*, session: Session, filters: Filters, limit: int = 10) -> pd.DataFrame:
     """The most recent progress updates of activities in scope, up to the filters' date."""
+    state = progress_at(filters)
     statement = (
         select(
             ProgressUpdate.c.date,
@@ -279,10 +300,8 @@ def latest_updates(*, session: Session, filters: Filters, limit: int = 10) -> pd
             Activity.c.demo,
         )
         .join(Activity, Activity.c.id == ProgressUpdate.c.activity_id)
-        .where(
-            ProgressUpdate.c.activity_id.in_(select(progress_at(filters).c.activity_id)),
-            ProgressUpdate.c.date <= filters.as_of_date(),
-        )
+        .join(state, state.c.activity_id == ProgressUpdate.c.activity_id)
+        .where(ProgressUpdate.c.date <= filters.as_of_date())
         .order_by(ProgressUpdate.c.date.desc(), ProgressUpdate.c.id.desc())
         .limit(limit)
     )
