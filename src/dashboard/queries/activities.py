@@ -399,16 +399,32 @@ def listing_order(
     statement = _listing_select(
         filters=filters, frameworks=frameworks, columns=columns, funders=funders, search=search
     )
-    frame = to_frame(session, statement, ["id", *columns])
+    rows = session.execute(statement).all()
     if column in (*frameworks, *LIST_COLUMNS):
-        # A list's sort key straight from its aggregated text, once per distinct text: the
-        # key `_sort_key` gives the list `_split` makes of it.
-        keys = {text: _list_sort_key(text) for text in set(frame[column].dropna())}
-        frame[column] = frame[column].map(keys.get).astype(object)
-        ordered = _sorted(frame, column, descending=descending, key=None)
+        # A list's key straight from its aggregated text, once per distinct text: the key
+        # `_sort_key` gives the list `_split` makes of it.
+        keys = {text: _list_sort_key(text) for text in {row[2] for row in rows}}
+        keyed = [(row[0], row[1], keys[row[2]]) for row in rows]
     else:
-        ordered = sort_listing(_typed(frame, frameworks), column, descending=descending)
-    return [int(key) for key in ordered["id"][offset:end]]
+        keyed = [(row[0], row[1], _text_sort_key(row[2])) for row in rows]
+    return [int(key) for key in _python_order(keyed, descending=descending)[offset:end]]
+
+
+def _text_sort_key(value: object) -> str | None:
+    """What `_sort_key` gives a free-text cell: case-folded, None (last) when empty."""
+    return value.casefold() or None if isinstance(value, str) else None
+
+
+def _python_order(keyed: list[tuple[int, str, str | None]], *, descending: bool) -> list[int]:
+    """The ids of (id, activity_id, key) rows in `sort_listing`'s order: by key (either
+    way), ties by activity_id ascending, empty keys last (plain sorts: pandas' would build
+    a frame of every row first)."""
+    by_identifier = sorted(keyed, key=lambda row: row[1])
+    filled = [row for row in by_identifier if row[2] is not None]
+    empty = [row for row in by_identifier if row[2] is None]
+    # Python's sort is stable also in reverse: ties keep their activity_id order.
+    ordered = sorted(filled, key=lambda row: row[2], reverse=descending)  # type: ignore[arg-type,return-value]
+    return [row[0] for row in (*ordered, *empty)]
 
 
 def listing_rows(*, session: Session, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
