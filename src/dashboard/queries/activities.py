@@ -498,18 +498,6 @@ def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) ->
     columns sort by their sorted contents.
     """
     column = sort if sort in frame.columns else DEFAULT_SORT
-    return _sorted(frame, column, descending=descending, key=_sort_key)
-
-
-def _sorted(
-    frame: pd.DataFrame,
-    column: str,
-    *,
-    descending: bool,
-    key: Callable[[pd.Series], pd.Series] | None,
-) -> pd.DataFrame:
-    """`frame` by `column` through `key` (None: the column holds its keys), stable, empty
-    last, ties by activity_id; index 0..n-1."""
     ordered = frame.sort_values("activity_id", kind="stable")
     if column != "activity_id" or descending:
         ordered = ordered.sort_values(
@@ -517,7 +505,7 @@ def _sorted(
             ascending=not descending,
             kind="stable",
             na_position="last",
-            key=key,
+            key=_sort_key,
         )
     return ordered.reset_index(drop=True)
 
