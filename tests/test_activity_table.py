@@ -43,7 +43,10 @@ from tests.conftest import seeded_engine, temporary_store
 
 PICA = "Pallas's cat International Conservation Alliance"
 ACBK = "Association for the Conservation of Biodiversity of Kazakhstan"
-HEADER = (
+# Every CSV starts with UTF-8's byte-order mark (so that Excel reads it as UTF-8), then its
+# header row.
+BOM = "\ufeff"
+HEADER = BOM + (
     "activity_id,title,strategy,cami,countries,ptcrs,lead,partners,funders,status,"
     "progress_pct,start_date,end_date,source_url,demo\r\n"
 )

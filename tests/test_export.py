@@ -21,6 +21,9 @@ from dashboard.export import (
 )
 from dashboard.filters import Filters
 
+# UTF-8's byte-order mark: Excel reads a CSV as UTF-8 only when the file starts with it.
+BOM = "\ufeff"
+
 
 def test_csv_is_utf8_with_a_header_crlf_and_rfc4180_quoting() -> None:
     frame = pd.DataFrame(
@@ -33,13 +36,13 @@ def test_csv_is_utf8_with_a_header_crlf_and_rfc4180_quoting() -> None:
     assert (
         frame_to_csv(frame)
         == (
-            "activity_id,title,lead\r\n"
+            BOM + "activity_id,title,lead\r\n"
             'A1,"Survey, ""phase 1""",Fondation Segré\r\n'
             'A2,"Line\nbreak",Монгол Улс 蒙古\r\n'
         ).encode()
     )
-    # No byte-order mark: the first bytes are the header's.
-    assert frame_to_csv(frame).startswith(b"activity_id")
+    # The byte-order mark (EF BB BF), once, then the header's bytes.
+    assert frame_to_csv(frame).startswith(b"\xef\xbb\xbfactivity_id")
 
 
 def test_values_are_written_as_iso_dates_plain_numbers_and_true_false() -> None:
@@ -54,7 +57,7 @@ def test_values_are_written_as_iso_dates_plain_numbers_and_true_false() -> None:
             "missing": [math.nan, None],
         }
     )
-    assert frame_to_csv(frame).decode() == (
+    assert frame_to_csv(frame).decode() == BOM + (
         "start_date,updated,progress_pct,count,amount,demo,missing\r\n"
         "2019-01-01,2026-03-23T09:30:00,100,3,10000,true,\r\n"
         ",,66.66666666666667,-2,1234.50,false,\r\n"
@@ -69,7 +72,7 @@ def test_lists_are_joined_with_semicolons() -> None:
             "numbers": [np.array([1, 2]), np.array([]), np.array([3])],
         }
     )
-    assert frame_to_csv(frame).decode() == (
+    assert frame_to_csv(frame).decode() == BOM + (
         "countries,ptcrs,numbers\r\nKAZ;MNG,9;11,1;2\r\n,,\r\nRUS,4,3\r\n"
     )
 
@@ -100,7 +103,7 @@ def test_formulas_are_neutralised_in_cells_lists_and_headers_but_numbers_are_not
             "delta": [-5, -1, 0, 1, 2, 3, 4],
         }
     ).rename(columns={"delta": "=delta"})
-    assert frame_to_csv(frame).decode() == (
+    assert frame_to_csv(frame).decode() == BOM + (
         "title,names,'=delta\r\n"
         "'=1+1,'=evil;ok,-5\r\n"
         "'+cmd|' /C calc'!A0,ok;=later,-1\r\n"
@@ -114,11 +117,14 @@ def test_formulas_are_neutralised_in_cells_lists_and_headers_but_numbers_are_not
 
 def test_only_the_chosen_columns_are_written_in_their_order() -> None:
     frame = pd.DataFrame({"a": [1], "b": [2], "c": [3]})
-    assert frame_to_csv(frame, ["c", "a"]) == b"c,a\r\n3,1\r\n"
+    assert frame_to_csv(frame, ["c", "a"]) == b"\xef\xbb\xbfc,a\r\n3,1\r\n"
 
 
 def test_an_empty_table_still_has_its_header() -> None:
-    assert frame_to_csv(pd.DataFrame(columns=["activity_id", "title"])) == b"activity_id,title\r\n"
+    assert (
+        frame_to_csv(pd.DataFrame(columns=["activity_id", "title"]))
+        == b"\xef\xbb\xbfactivity_id,title\r\n"
+    )
 
 
 def test_filename_carries_the_date_and_the_filters() -> None:
@@ -177,5 +183,7 @@ def test_a_zip_of_tables_holds_each_as_the_same_csv_and_is_reproducible() -> Non
     assert archive == tables_to_zip(tables)
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
         assert opened.namelist() == ["funding.csv", "activities.csv"]
-        assert opened.read("funding.csv") == b"year,currency,amount\r\n2019,EUR,10000\r\n"
+        assert (
+            opened.read("funding.csv") == b"\xef\xbb\xbfyear,currency,amount\r\n2019,EUR,10000\r\n"
+        )
         assert opened.read("activities.csv") == frame_to_csv(tables["activities"])

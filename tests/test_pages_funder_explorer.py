@@ -164,7 +164,7 @@ def test_the_funder_page_shows_its_figures_in_words_and_tables(
     # Each table downloads as CSV; all of them together as a ZIP.
     funding_csv, name = download(at, downloads, "funder-hellabrunn-zoo-funding-csv")
     assert funding_csv == (
-        b"year,currency,amount,grants,activities\r\n"
+        b"\xef\xbb\xbfyear,currency,amount,grants,activities\r\n"
         b"2019,EUR,10000,1,1\r\n2020,EUR,1000,1,1\r\n2021,EUR,5000,1,1\r\n"
     )
     assert name == f"manul-funder-hellabrunn-zoo-funding_{TODAY}.csv"
@@ -397,12 +397,24 @@ def test_a_page_is_reached_by_its_link_and_one_beyond_the_end_shows_the_last(
     ]
 
 
-def test_a_search_that_leaves_fewer_pages_shows_the_last_one(many_activities: str) -> None:
+def test_a_search_starts_again_at_the_first_page(many_activities: str) -> None:
     at = open_page(EXPLORER, activities_page="21")
     at.text_input(key="q").input("beta").run()
     beta = whole_listing(many_activities, search="beta")
     pages = -(-len(beta) // 50)
     assert 1 < pages < 21
-    assert at.number_input(key="activities_page").value == pages
+    assert at.number_input(key="activities_page").value == 1
     shown = at.dataframe[0].value["activity_id"].tolist()
-    assert shown == beta["activity_id"][(pages - 1) * 50 :].tolist()
+    assert shown == beta["activity_id"][:50].tolist()
+
+
+def test_another_funder_starts_at_the_first_page_of_its_activities(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(printing, "LISTING_PAGE_SIZE", 2)
+    at = open_page(FUNDER, funder="hellabrunn-zoo", **{"funder-activities_page": "2"})
+    assert at.number_input(key="funder-activities_page").value == 2
+    at.selectbox(key="funder").select("fondation-segre").run()
+    at.selectbox(key="funder").select("hellabrunn-zoo").run()
+    assert at.number_input(key="funder-activities_page").value == 1
+    assert at.dataframe[0].value["activity_id"].tolist() == ["A1", "A2"]

@@ -25,6 +25,7 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         "Search",
         key="q",
         bind="query-params",
+        on_change=layout.first_pages,
         placeholder="Words in the id, title or description",
     )
     funded_by = funder_column.multiselect(
@@ -33,11 +34,16 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         format_func=lambda slug: funders.get(slug, slug),
         key="funded_by",
         bind="query-params",
+        on_change=layout.first_pages,
         placeholder="Any funder",
     )
-    sort = sort_column.selectbox("Sort by", SORT_COLUMNS, key="sort", bind="query-params")
+    sort = sort_column.selectbox(
+        "Sort by", SORT_COLUMNS, key="sort", bind="query-params", on_change=layout.first_pages
+    )
     order_column.markdown("&nbsp;")
-    descending = order_column.toggle("Descending", key="desc", bind="query-params")
+    descending = order_column.toggle(
+        "Descending", key="desc", bind="query-params", on_change=layout.first_pages
+    )
 
     chosen = {"filters": filters, "funders": tuple(funded_by), "search": search}
     size = data.listing_size(**chosen)

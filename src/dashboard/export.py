@@ -1,4 +1,4 @@
-"""CSV export: UTF-8, ISO dates, `;`-joined lists, and no cell a spreadsheet would run.
+"""CSV export: UTF-8 with a BOM, ISO dates, `;`-joined lists, no cell a spreadsheet would run.
 
 One builder for every download and for `dashboard export`, so the page and the command line
 write the same bytes for the same rows. Filenames carry the date and the filters.
@@ -75,8 +75,8 @@ def _cell(value: Any) -> str:
 def frame_to_csv(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> bytes:
     """The CSV bytes of `frame` (only `columns`, in that order, if given).
 
-    UTF-8 without a byte-order mark, RFC 4180 quoting and CRLF line ends, a header row, ISO
-    dates, `true`/`false`, lists joined with `;`, and every text cell that begins with
+    UTF-8 starting with a byte-order mark, RFC 4180 quoting and CRLF line ends, a header row,
+    ISO dates, `true`/`false`, lists joined with `;`, and every text cell that begins with
     = + - @ tab or carriage return prefixed with `'` so that no spreadsheet runs it.
     """
     chosen = list(columns) if columns is not None else [str(name) for name in frame.columns]
@@ -85,7 +85,9 @@ def frame_to_csv(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> b
     writer.writerow([neutralise(name) for name in chosen])
     for row in frame[chosen].itertuples(index=False, name=None):
         writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
+    # The mark is how Excel knows the file is UTF-8: without it, Excel opened by a double click
+    # reads the system's code page and shows Cyrillic and Mongolian names as mojibake.
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def _slug(value: object) -> str:

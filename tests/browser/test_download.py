@@ -60,7 +60,9 @@ def test_the_downloaded_csv_is_the_rows_shown_and_the_clis_bytes(
     )
     assert data == cli_export(store_url, tmp_path, monkeypatch, "--country", "KAZ", "--no-demo")
 
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    # UTF-8 with its byte-order mark, so that Excel does not read it in the system's code page.
+    assert data.startswith(b"\xef\xbb\xbfactivity_id,")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     engine = make_engine(store_url)
     with Session(engine) as session:
         in_store = session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.ui import data
+from dashboard.ui.layout import first_pages
 
 KEY = "funder"
 
@@ -24,6 +25,8 @@ def choose_funder() -> str | None:
         index=None,
         key=KEY,
         bind="query-params",
+        # Another funder's activities start at their first page.
+        on_change=first_pages,
         placeholder="Choose a funder",
         help="Funders are listed by the short name their link uses; the full name follows.",
     )

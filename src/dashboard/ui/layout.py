@@ -134,7 +134,7 @@ def csv_download(
     file_name: str | None = None,
     label: str = "Download CSV",
 ) -> None:
-    """A download button for exactly `table`, as formula-safe UTF-8 CSV.
+    """A download button for exactly `table`, as formula-safe CSV (UTF-8 with a BOM, for Excel).
 
     `table` is a frame, or a function that returns one (run only when the button is clicked,
     outside the script run: give it what it needs, e.g. `data.later(...)`, never a cached
@@ -159,6 +159,21 @@ def csv_download(
 
 
 PAGE_SIZE = 50
+# Session-state key of the page-number keys of the listings drawn in this session.
+_PAGE_KEYS = "_manul_listing_page_keys"
+
+
+def first_pages() -> None:
+    """Every listing on the page back to its first page.
+
+    The `on_change` of whatever changes what the listings hold: the shared filters, a
+    page's own search or sort, another item or place. Only a change by the user calls it,
+    so a link's page (`?activities_page=3`) still opens, and the browser's back and forward
+    restore the page the URL names.
+    """
+    for page_key in st.session_state.get(_PAGE_KEYS, ()):
+        if page_key in st.session_state:
+            st.session_state[page_key] = 1
 
 
 def page_bounds(total: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int]:
@@ -181,11 +196,16 @@ def paged_table(
 
     Only the page's rows are read, sent and drawn, so a table of 100,000 activities costs
     what one of 50 does. The page number is in the URL (`<key>_page`), so a link opens the
-    same page; a page beyond the end (after a filter narrowed the table) shows the last one.
-    Returns the rows shown.
+    same page; a link's page beyond the end shows the last one. A change to what is listed
+    goes back to the first page: the shared filters do that by themselves, a page's own
+    controls by `on_change=first_pages`. Returns the rows shown.
     """
     pages = max(1, -(-total // page_size))
     page_key = f"{key}_page"
+    known = st.session_state.get(_PAGE_KEYS)
+    if not isinstance(known, set):
+        known = st.session_state[_PAGE_KEYS] = set()
+    known.add(page_key)
     page = 1
     if pages > 1:
         chosen = st.session_state.get(page_key)

@@ -8,16 +8,26 @@ import streamlit as st
 
 from dashboard.filters import Filters
 from dashboard.ui import data
+from dashboard.ui.layout import first_pages
 
 # Where the filters drawn by app.py wait for the page that runs after it.
 _CURRENT = "_manul_current_filters"
 # Widget keys double as the URL's query-parameter names.
 KEYS = ("demo", "country", "ptcr", "org", "status", "item", "years", "as_of")
+# Each filter's default value in this run (the period's years depend on the data).
+_DEFAULTS = "_manul_filter_defaults"
 
 
 def _reset() -> None:
+    # Each filter set to its default, not dropped: a dropped bound widget reads its value back
+    # from the URL, which still names the old filters, and nothing would reset in a browser.
+    defaults = st.session_state.get(_DEFAULTS, {})
     for key in KEYS:
-        st.session_state.pop(key, None)
+        if key in defaults:
+            st.session_state[key] = defaults[key]
+        else:
+            st.session_state.pop(key, None)
+    first_pages()
 
 
 def shared_filters() -> Filters:
@@ -30,13 +40,24 @@ def draw_shared_filters() -> Filters:
     """Draw the shared filter sidebar; app.py calls this once per run, before the page.
 
     The widgets live in the entrypoint, not in a page: a widget made by a page belongs to that
-    page and would reset on every page switch, so the filters would not follow the user.
+    page and would reset on every page switch, so the filters would not follow the user. A
+    filter changed (or reset) by the user sends every listing back to its first page.
     """
     options = data.filter_options()
     first, last = data.data_period()
     first_year = first.year if first else dt.date.today().year
     last_year = last.year if last else first_year
     labels = {name: dict(pairs) for name, pairs in options.items()}
+    st.session_state[_DEFAULTS] = {
+        "demo": True,
+        "country": [],
+        "ptcr": [],
+        "org": [],
+        "status": [],
+        "item": [],
+        "years": (first_year, last_year),
+        "as_of": dt.date.today(),
+    }
 
     with st.sidebar:
         st.header("Filters")
@@ -45,6 +66,7 @@ def draw_shared_filters() -> Filters:
             value=True,
             key="demo",
             bind="query-params",
+            on_change=first_pages,
             help="Demo activities are invented for illustration and marked [Demo].",
         )
         countries = st.multiselect(
@@ -53,6 +75,7 @@ def draw_shared_filters() -> Filters:
             format_func=labels["countries"].__getitem__,
             key="country",
             bind="query-params",
+            on_change=first_pages,
             placeholder="All range states",
         )
         regions = st.multiselect(
@@ -61,6 +84,7 @@ def draw_shared_filters() -> Filters:
             format_func=labels["regions"].__getitem__,
             key="ptcr",
             bind="query-params",
+            on_change=first_pages,
             placeholder="All PTCRs",
         )
         organisations = st.multiselect(
@@ -69,6 +93,7 @@ def draw_shared_filters() -> Filters:
             format_func=labels["organisations"].__getitem__,
             key="org",
             bind="query-params",
+            on_change=first_pages,
             placeholder="All organisations",
         )
         statuses = st.multiselect(
@@ -77,6 +102,7 @@ def draw_shared_filters() -> Filters:
             format_func=labels["statuses"].__getitem__,
             key="status",
             bind="query-params",
+            on_change=first_pages,
             placeholder="All statuses",
         )
         items = st.multiselect(
@@ -85,6 +111,7 @@ def draw_shared_filters() -> Filters:
             format_func=labels["items"].__getitem__,
             key="item",
             bind="query-params",
+            on_change=first_pages,
             placeholder="All Strategy items and CAMI sections",
         )
         years = st.slider(
@@ -94,6 +121,7 @@ def draw_shared_filters() -> Filters:
             value=(first_year, last_year),
             key="years",
             bind="query-params",
+            on_change=first_pages,
         )
         as_of = st.date_input(
             "Progress as of",
@@ -102,6 +130,7 @@ def draw_shared_filters() -> Filters:
             max_value="today",
             key="as_of",
             bind="query-params",
+            on_change=first_pages,
             format="YYYY-MM-DD",
             help="Show every figure as it stood on this date (e.g. 2026-03-23, CMS COP15).",
         )
