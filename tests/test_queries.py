@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from dashboard import queries
 from dashboard.filters import Filters
+from tests.test_activity_table import many  # noqa: F401 (a fixture)
 
 
 def by_code(frame):  # type: ignore[no-untyped-def]
@@ -237,6 +238,28 @@ def test_completion_history_of_both_is_the_framework_and_its_top_items(
         both.sort_values(key).reset_index(drop=True),
         apart.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_completion_history_of_both_counts_an_activity_of_two_goals_once(
+    many: Session,  # noqa: F811
+) -> None:
+    # Many activities serve two of S1.1, S1.2 and S2.1, so some serve goals S1 and S2 both.
+    both = queries.completion_history(
+        session=many, filters=Filters(), framework="strategy", by="both"
+    )
+    apart = pd.concat(
+        [
+            queries.completion_history(session=many, filters=Filters(), framework="strategy", by=by)
+            for by in ("framework", "top")
+        ]
+    )
+    key = ["series", "date"]
+    both, apart = (frame.sort_values(key).reset_index(drop=True) for frame in (both, apart))
+    pd.testing.assert_frame_equal(both, apart)
+    line = both[both["series"] == "strategy"]
+    goals = both[both["series"].isin(["S1", "S2"])]
+    # The framework's last count is below the sum of its goals' (shared activities once).
+    assert line["activities"].iloc[-1] < goals.groupby("series")["activities"].last().sum()
 
 
 def test_completion_history_refuses_an_unknown_grouping(session: Session) -> None:
