@@ -16,7 +16,7 @@ with layout.guard("The CAMI page"), st.spinner("Computing completion…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
-    framework_body("cami", filters)
+    framework_body("cami", filters, prefetch=[lambda: data.ptcr_listing(filters=filters)])
 
     st.subheader("Priority Transboundary Conservation Regions that list the Pallas's cat")
     regions = data.ptcr_listing(filters=filters)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -61,14 +63,21 @@ def _choose_item(framework: str, labels: dict[str, str]) -> str | None:
     return chosen
 
 
-def framework_body(code: str, filters: Filters) -> None:
-    """Render the framework `code` (e.g. "strategy", "cami") under `filters`."""
+def framework_body(
+    code: str, filters: Filters, *, prefetch: Sequence[Callable[[], object]] = ()
+) -> None:
+    """Render the framework `code` (e.g. "strategy", "cami") under `filters`.
+
+    `prefetch`: cached queries the page shows after this body, run at the same time as the
+    body's own (the page's later calls then read them from the cache).
+    """
     # Independent queries at the same time (see data.gather).
     got = data.gather(
         summary=lambda: data.framework_summary(filters=filters),
         items=lambda: data.completion_by_item(filters=filters, framework=code),
         # The framework's line and each top-level item's, from one pass over the updates.
         history=lambda: data.completion_history(filters=filters, framework=code, by="both"),
+        **{f"prefetch_{number}": call for number, call in enumerate(prefetch)},
     )
     summary = got["summary"].set_index("code")
     if code not in summary.index:
