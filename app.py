@@ -4,11 +4,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.ui.layout import guard, timed_run
+from dashboard.ui.layout import guard, settle_imports, timed_run
 from dashboard.ui.sidebar import draw_shared_filters
 from dashboard.ui.signin import current_user
 
 HERE = Path(__file__).parent
+settle_imports()
 
 st.set_page_config(
     page_title="Manul Progress",

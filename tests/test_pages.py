@@ -139,3 +139,14 @@ def test_page_runs_are_timed_in_the_server_log_when_asked(
     lines = [r.getMessage() for r in caplog.records if r.name == "dashboard.runs"]
     assert [line.split()[2] for line in lines] == ["overview", "strategy"]
     assert all(float(line.split()[3]) > 0 for line in lines)
+
+
+def test_the_app_takes_the_libraries_out_of_the_collectors_sight() -> None:
+    # Streamlit collects garbage after every run; the libraries' objects are frozen once so
+    # that this does not walk them on every page view (see layout.settle_imports).
+    import gc
+
+    AppTest.from_file(APP, default_timeout=60).run()
+    assert gc.get_freeze_count() > 100_000
+    # What a run creates is still collected.
+    assert gc.isenabled()
