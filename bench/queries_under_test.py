@@ -48,8 +48,12 @@ QUERIES: dict[str, Call] = {
     "completion_history[strategy,both]": lambda s, f: queries.completion_history(
         session=s, filters=f, framework="strategy", by="both"
     ),
-    "activities_for_item[S1]": lambda s, f: queries.activities_for_item(
+    # What the framework pages run when an item is chosen: how many, then the first page.
+    "activities_for_item_count[S1]": lambda s, f: queries.activities_for_item_count(
         session=s, filters=f, code="S1"
+    ),
+    "activities_for_item[S1,page 1]": lambda s, f: queries.activities_for_item(
+        session=s, filters=f, code="S1", limit=50
     ),
     "ptcr_listing": lambda s, f: queries.ptcr_listing(session=s, filters=f),
     # Regional coverage.
