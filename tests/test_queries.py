@@ -262,6 +262,19 @@ def test_completion_history_of_both_counts_an_activity_of_two_goals_once(
     assert line["activities"].iloc[-1] < goals.groupby("series")["activities"].last().sum()
 
 
+@pytest.mark.parametrize("framework", ["strategy", "cami"])
+@pytest.mark.parametrize(
+    "filters", [Filters(), Filters(include_demo=False, as_of=dt.date(2021, 1, 1))]
+)
+def test_one_frameworks_summary_is_its_row_of_the_whole(
+    session: Session, framework: str, filters: Filters
+) -> None:
+    whole = queries.framework_summary(session=session, filters=filters)
+    one = queries.framework_summary(session=session, filters=filters, framework=framework)
+    pd.testing.assert_frame_equal(one, whole[whole["code"] == framework].reset_index(drop=True))
+    assert queries.framework_summary(session=session, filters=filters, framework="nothing").empty
+
+
 def test_completion_history_refuses_an_unknown_grouping(session: Session) -> None:
     with pytest.raises(ValueError, match="by must be"):
         queries.completion_history(

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import distinct, exists, false, func, literal, select
+from sqlalchemy import distinct, exists, false, func, literal, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -132,9 +132,18 @@ def _in_tree_order(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
-def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
-    """Per framework: items, items covered, activities, and completion over all its links."""
+def framework_summary(
+    *, session: Session, filters: Filters, framework: str | None = None
+) -> pd.DataFrame:
+    """Per framework (or for `framework` only): items, items covered, activities, and
+    completion over all its links."""
     state = progress_at(filters)
+    # The frameworks' items: a framework page asks about its own only, half the links.
+    items = select(FrameworkItem.c.id)
+    if framework is not None:
+        items = items.join(Framework, Framework.c.id == FrameworkItem.c.framework_id).where(
+            Framework.c.code == framework
+        )
     # count(DISTINCT) over two groups: cheaper here than the two steps of `rolled_up`.
     linked = (
         select(
@@ -145,6 +154,7 @@ def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
         )
         .join(ActivityItem, ActivityItem.c.item_id == FrameworkItem.c.id)
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        .where(FrameworkItem.c.id.in_(items))
         .group_by(FrameworkItem.c.framework_id)
         .subquery("linked")
     )
@@ -155,10 +165,11 @@ def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
         select(closure.c.ancestor_id.label("item_id"))
         .distinct()
         .where(
+            closure.c.ancestor_id.in_(items),
             exists().where(
                 ActivityItem.c.item_id == closure.c.descendant_id,
                 ActivityItem.c.activity_id.in_(select(state.c.activity_id)),
-            )
+            ),
         )
         .subquery("covered_items")
     )
@@ -169,6 +180,7 @@ def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
             func.count(covered_items.c.item_id).label("covered"),
         )
         .outerjoin(covered_items, covered_items.c.item_id == FrameworkItem.c.id)
+        .where(FrameworkItem.c.id.in_(items))
         .group_by(FrameworkItem.c.framework_id)
         .subquery("item_counts")
     )
@@ -189,6 +201,7 @@ def framework_summary(*, session: Session, filters: Filters) -> pd.DataFrame:
         )
         .outerjoin(item_counts, item_counts.c.framework_id == Framework.c.id)
         .outerjoin(linked, linked.c.framework_id == Framework.c.id)
+        .where(true() if framework is None else Framework.c.code == framework)
         .order_by(Framework.c.period_start)
     )
     frame = to_frame(

@@ -73,7 +73,7 @@ def framework_body(
     """
     # Independent queries at the same time (see data.gather).
     got = data.gather(
-        summary=lambda: data.framework_summary(filters=filters),
+        summary=lambda: data.framework_summary(filters=filters, framework=code),
         items=lambda: data.completion_by_item(filters=filters, framework=code),
         # The framework's line and each top-level item's, from one pass over the updates.
         history=lambda: data.completion_history(filters=filters, framework=code, by="both"),
