@@ -218,9 +218,8 @@ def per_activity(
     or ActivityItem joined to what `group` needs) whose activity is in `state`: one row per
     group and activity with what `per_group` needs to count distinct activities by summing.
 
-    Counting distinct activities in
-    one step sorts every link row per group (PostgreSQL's count(DISTINCT) always sorts);
-    two hashed steps do not, and give the same figures.
+    Counting distinct activities in one step sorts every link row per group (PostgreSQL's
+    count(DISTINCT) always sorts); two hashed steps do not, and give the same figures.
     """
     return (
         select(

@@ -59,7 +59,7 @@ def settle_imports() -> None:
 
     Streamlit runs a full garbage collection after every script run (runner.postScriptGC),
     holding the GIL: it walked the ~190k objects of pandas, plotly, pydeck, SQLAlchemy and
-    Streamlit itself, about 0.15 s on every page view of every user. Those objects live as
+    Streamlit itself, about 0.18 s on every page view of every user. Those objects live as
     long as the process, so they are frozen (gc.freeze) after one collection; what page runs
     create is still collected after each run.
     """
