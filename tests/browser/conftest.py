@@ -131,9 +131,23 @@ class Visit:
         wait_for_run(self.page, expect=expect)
 
     def screenshot(self, name: str) -> Path:
+        """A full-page screenshot for people to look at (test-results/screenshots).
+
+        Chromium once refused a full-page capture in CI ("Unable to capture screenshot")
+        on a page that had rendered; a screenshot is not what a test checks, so that
+        failure is retried once and then falls back to the visible part of the page.
+        """
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        from playwright.sync_api import Error
+
+        for full_page in (True, True, False):
+            try:
+                self.page.screenshot(path=str(path), full_page=full_page)
+                break
+            except Error:
+                if not full_page:
+                    raise
         return path
 
 
