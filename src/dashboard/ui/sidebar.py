@@ -12,21 +12,31 @@ from dashboard.ui.layout import first_pages
 
 # Where the filters drawn by app.py wait for the page that runs after it.
 _CURRENT = "_manul_current_filters"
-# Widget keys double as the URL's query-parameter names.
-KEYS = ("demo", "country", "ptcr", "org", "status", "item", "years", "as_of")
-# Each filter's default value in this run (the period's years depend on the data).
-_DEFAULTS = "_manul_filter_defaults"
+
+
+def _years() -> tuple[int, int]:
+    """The period filter's whole range: the data's first year to its (or the plans') last."""
+    first, last = data.data_period()
+    first_year = first.year if first else dt.date.today().year
+    return first_year, last.year if last else first_year
+
+
+def _defaults() -> dict[str, object]:
+    """Each filter's value when nothing is chosen, by widget key (the keys double as the
+    URL's query-parameter names)."""
+    return {
+        "demo": True,
+        **{key: [] for key in ("country", "ptcr", "org", "status", "item")},
+        "years": _years(),
+        "as_of": dt.date.today(),
+    }
 
 
 def _reset() -> None:
     # Each filter set to its default, not dropped: a dropped bound widget reads its value back
     # from the URL, which still names the old filters, and nothing would reset in a browser.
-    defaults = st.session_state.get(_DEFAULTS, {})
-    for key in KEYS:
-        if key in defaults:
-            st.session_state[key] = defaults[key]
-        else:
-            st.session_state.pop(key, None)
+    for key, value in _defaults().items():
+        st.session_state[key] = value
     first_pages()
 
 
@@ -44,20 +54,8 @@ def draw_shared_filters() -> Filters:
     filter changed (or reset) by the user sends every listing back to its first page.
     """
     options = data.filter_options()
-    first, last = data.data_period()
-    first_year = first.year if first else dt.date.today().year
-    last_year = last.year if last else first_year
+    first_year, last_year = _years()
     labels = {name: dict(pairs) for name, pairs in options.items()}
-    st.session_state[_DEFAULTS] = {
-        "demo": True,
-        "country": [],
-        "ptcr": [],
-        "org": [],
-        "status": [],
-        "item": [],
-        "years": (first_year, last_year),
-        "as_of": dt.date.today(),
-    }
 
     with st.sidebar:
         st.header("Filters")
