@@ -90,6 +90,7 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
                     "id": key,
                     "activity_id": f"BENCH-{key:07d}",
                     "title": f"[Demo] Generated activity {key}",
+                    "title_key": m.sort_key(f"[Demo] Generated activity {key}"),
                     "description": "Benchmark data.",
                     "status": status,
                     "progress_pct": final,

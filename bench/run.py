@@ -34,7 +34,7 @@ from sqlmodel import Session
 from bench.generate import build_store
 from bench.pandas_reference import completion_by_item_pandas
 from bench.queries_under_test import QUERIES
-from dashboard.db import make_engine
+from dashboard.db import make_engine, migrate
 from dashboard.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +152,9 @@ def store_url(backend: str, scale: int, postgres: str | None, rebuild: bool) -> 
         if rebuild and path.exists():
             path.unlink()
         url = f"sqlite:///{path}"
-        if not path.exists():
+        if path.exists():
+            upgrade(url)
+        else:
             build_store(url, scale)
         return url
     assert postgres
@@ -170,9 +172,21 @@ def store_url(backend: str, scale: int, postgres: str | None, rebuild: bool) -> 
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = server.set(database=name).render_as_string(hide_password=False)
-    if not exists:
+    if exists:
+        upgrade(url)
+    else:
         build_store(url, scale)
     return url
+
+
+def upgrade(url: str) -> None:
+    """Bring a store built by an older version to the current schema, as the app's start
+    would (its new columns are filled by the migrations)."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
 
 
 # The targets are set for the largest store; smaller ones are shown for the trend.

@@ -285,7 +285,19 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_export(
 MANY = 1_020
 # Titles that differ only in case (and an accented capital), so that case-insensitive order
 # and the ties it makes (broken by activity_id) matter.
-TITLES = ("alpha", "Alpha", "ALPHA survey", "beta", "Beta", "Éclair", "éclair", "zeta", "Zeta")
+TITLES = (
+    "alpha",
+    "Alpha",
+    "ALPHA survey",
+    "beta",
+    "Beta",
+    "Éclair",
+    "éclair",
+    "Straße",
+    "STRASSE plan",
+    "zeta",
+    "Zeta",
+)
 
 
 def many_activities(count: int = MANY) -> list[ActivityDraft]:
@@ -448,9 +460,23 @@ def test_text_sorts_case_insensitively_and_lists_by_their_contents_ties_by_id(
     by_title = activity_listing(
         session=many, filters=Filters(), sort="title", descending=descending
     )
-    assert {"alpha", "Alpha", "ALPHA survey", "Éclair", "éclair"} <= set(by_title["title"])
+    assert {"alpha", "Alpha", "ALPHA survey", "Éclair", "éclair", "Straße"} <= set(
+        by_title["title"]
+    )
     titles = [title.casefold() for title in by_title["title"]]
     assert in_order(titles, by_title["activity_id"].tolist(), descending=descending)
+    # Folded for every alphabet, not lower-cased: "Straße" sorts with "strasse".
+    assert titles.index("strasse") < titles.index("strasse plan") or descending
+    # The lead's name likewise; no lead last either way.
+    by_lead = activity_listing(session=many, filters=Filters(), sort="lead", descending=descending)
+    leads = [lead.casefold() if isinstance(lead, str) else "" for lead in by_lead["lead"]]
+    led = sum(1 for lead in leads if lead)
+    assert 0 < led < len(leads)
+    assert all(leads[:led])
+    assert not any(leads[led:])
+    ids = by_lead["activity_id"].tolist()
+    assert in_order(leads[:led], ids[:led], descending=descending)
+    assert ids[led:] == sorted(ids[led:])
     # A list sorts by its sorted items joined; empty lists last either way.
     by_countries = activity_listing(
         session=many, filters=Filters(), sort="countries", descending=descending

@@ -211,6 +211,10 @@ def test_edit_bumps_the_version_and_audits_before_and_after(engine: Engine) -> N
     ]
     # Neither status nor progress changed: the progress history is untouched (9 fixture rows).
     assert count(engine, m.ProgressUpdate) == 9
+    # The title's sort key follows it (the explorer sorts by the key).
+    with Session(engine) as session:
+        key = session.exec(select(m.Activity.title_key).where(m.Activity.activity_id == "A5"))
+        assert key.one() == "monitoring guideline field trial"
 
 
 def test_saving_without_a_change_writes_nothing(engine: Engine) -> None:

@@ -121,6 +121,14 @@ def test_each_activity_row_holds_its_latest_update(session: Session) -> None:
         assert activity.first_reported == earliest
 
 
+def test_each_title_and_name_holds_its_sort_key(session: Session) -> None:
+    """The invariant the explorer's title and lead sorts rest on (queries.activities)."""
+    for title, key in session.exec(select(m.Activity.title, m.Activity.title_key)).all():
+        assert key == m.sort_key(title) == title.casefold()
+    for name, key in session.exec(select(m.Organisation.name, m.Organisation.name_key)).all():
+        assert key == m.sort_key(name)
+
+
 def test_postgresql_connections_sort_in_memory(empty_store_url: str) -> None:
     """On PostgreSQL every connection gets db.POSTGRESQL_WORK_MEM for its sorts and hashes."""
     engine = make_engine(empty_store_url)

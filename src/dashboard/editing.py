@@ -576,6 +576,7 @@ def activity_row_values(draft: ActivityDraft, reference: Reference) -> dict[str,
     return {
         "activity_id": draft.activity_id,
         "title": draft.title,
+        "title_key": m.sort_key(draft.title),
         "description": draft.description,
         "status": draft.status,
         "progress_pct": float(draft.progress_pct),

@@ -37,6 +37,14 @@ ORGANISATION_ROLES: tuple[str, ...] = ("partner", "funder")
 REGION_STATUSES: tuple[str, ...] = ("target", "pending")
 
 
+def sort_key(text: str) -> str:
+    """Free text as listings sort it: case folded for every alphabet ("Éclair" with "éclair",
+    "Straße" with "strasse"), then compared by code point. Stored next to the text it folds
+    (Activity.title_key, Organisation.name_key), so the database sorts a page in the same
+    order on SQLite and PostgreSQL, whose own lower() and collations differ."""
+    return text.casefold()
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -112,6 +120,8 @@ class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(unique=True, max_length=80)
     name: str = Field(max_length=200)
+    # sort_key(name), kept by every write (tests/test_store.py checks they agree).
+    name_key: str = ""
     short_name: str = Field(default="", max_length=80)
     kind: str = Field(max_length=40, index=True)
     country_iso3: str | None = Field(default=None, foreign_key="country.iso3", index=True)
@@ -125,6 +135,8 @@ class Activity(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     activity_id: str = Field(unique=True, max_length=60)
     title: str = Field(max_length=300)
+    # sort_key(title), kept by every write (tests/test_store.py checks they agree).
+    title_key: str = ""
     description: str = ""
     # Current status and progress: the latest ProgressUpdate, kept here for listing.
     status: str = Field(max_length=20, index=True)

@@ -224,9 +224,11 @@ def _load_organisations(
         if country and country not in countries:
             # Organisations outside the range (zoos in Europe, ...) keep no country link.
             country = None
+        name = rows.text(line, row, "name")
         organisations[slug] = m.Organisation(
             slug=slug,
-            name=rows.text(line, row, "name"),
+            name=name,
+            name_key=m.sort_key(name),
             short_name=rows.text(line, row, "short_name", required=False),
             kind=rows.choice(line, row, "kind", m.ORGANISATION_KINDS),
             country_iso3=country,

@@ -72,10 +72,22 @@ BASE_COLUMNS = (
 )
 DEFAULT_SORT = "activity_id"
 # Sorted in SQL, one page at a time: codes, fixed words, numbers, dates and flags, whose order
-# is the same in Python, SQLite and PostgreSQL. Free text (title, lead) folds case for every
-# alphabet and lists sort by their sorted contents; those orders are made in Python, so both
-# backends agree (PostgreSQL's lower() depends on the database's locale).
-SQL_SORTS = ("activity_id", "status", "progress_pct", "start_date", "end_date", "demo")
+# is the same in Python, SQLite and PostgreSQL, and free text (title, lead) by its stored
+# case-folded key (models.sort_key: PostgreSQL's lower() depends on the database's locale,
+# SQLite's folds ASCII only). Lists sort by their sorted contents, in Python, so both
+# backends agree.
+SQL_SORTS = (
+    "activity_id",
+    "title",
+    "lead",
+    "status",
+    "progress_pct",
+    "start_date",
+    "end_date",
+    "demo",
+)
+# Free text sorted in SQL by its stored key (models.sort_key).
+_FOLDED = ("title", "lead")
 # The columns the explorer offers to sort by (any listing column works).
 SORT_COLUMNS = (
     "activity_id",
@@ -261,7 +273,7 @@ def _listing_select(
     }
     other_lists = {name: (f"list_{name}", query) for name, query in _lists(filters, ids).items()}
     statement = select(Activity.c.id).join(state, state.c.activity_id == Activity.c.id)
-    if "lead" in columns:
+    if "lead" in columns or (order is not None and order[0] == "lead"):
         statement = statement.outerjoin(lead, lead.c.id == Activity.c.lead_organisation_id)
     joined: dict[str, ColumnElement[Any]] = {}
     for name, (alias, query) in {**item_lists, **other_lists}.items():
@@ -278,7 +290,10 @@ def _listing_select(
         statement = statement.where(_matches(search))
     if order is not None:
         column, descending = order
-        statement = statement.order_by(*_sql_order(plain[column], column, descending=descending))
+        # Free text by its stored case-folded key; an empty one sorts with the empty cells.
+        folded = {"title": Activity.c.title_key, "lead": lead.c.name_key}
+        value = func.nullif(folded[column], "") if column in folded else plain[column]
+        statement = statement.order_by(*_sql_order(value, column, descending=descending))
     return statement
 
 
@@ -288,7 +303,7 @@ def _sql_order(value: ColumnElement[Any], column: str, *, descending: bool) -> l
     identifier = by_code_point(Activity.c.activity_id)
     if column == "activity_id":
         return [identifier.desc() if descending else identifier.asc()]
-    key = by_code_point(value) if column == "status" else value
+    key = by_code_point(value) if column in ("status", *_FOLDED) else value
     return [(key.desc() if descending else key.asc()).nulls_last(), identifier.asc()]
 
 
@@ -375,8 +390,9 @@ def listing_order(
     """The Activity primary keys of `activity_listing`'s rows, in its order: all of them, or
     `limit` of them from `offset` (one page). `listing_rows` then reads that page's rows.
 
-    By a column of SQL_SORTS the database sorts and returns the page's keys alone. By free
-    text or a list, every row's key is read and sorted here as `sort_listing` sorts.
+    By a column of SQL_SORTS the database sorts and returns the page's keys alone. By a
+    list (or the source link), every row's key is read and sorted here as `sort_listing`
+    sorts.
     """
     frameworks = framework_codes(session=session)
     column = sort if sort in listing_columns(frameworks) else DEFAULT_SORT
