@@ -80,7 +80,7 @@ def test_an_unknown_code_opens_no_item_and_says_so(page: str, key: str, code: st
     assert not at.exception, at.exception
     assert not at.error, [error.value for error in at.error]
     assert at.selectbox(key=key).value is None
-    assert f"The link names no item “{code}” here. Choose an item above." in [
+    assert f"The link names no item “{code}” here. Choose one above." in [
         warning.value for warning in at.warning
     ]
     # The URL no longer names it, as for any value a widget in the URL cannot take.

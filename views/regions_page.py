@@ -28,6 +28,8 @@ HOW_COMPUTED = """
 
 # The activities of the chosen place: one page at a time, its number in the URL.
 LISTING = "place_activities"
+# The chosen place's widget key and URL parameter.
+PLACE = "map_place"
 PROGRESS = {
     "progress_pct": st.column_config.ProgressColumn(
         "progress", format="%.0f %%", min_value=0, max_value=100
@@ -51,8 +53,8 @@ def _place_from_map() -> None:
     """A click on a range state or PTCR chooses it in the place selector."""
     place = charts.selected_place(st.session_state[_map_key()].selection.objects)
     if place:
-        st.session_state["map_place"] = place
-        _first_page()
+        st.session_state[PLACE] = place
+        layout.code_to_url(PLACE, then=_first_page)
     st.session_state["coverage_map_round"] = st.session_state.get("coverage_map_round", 0) + 1
 
 
@@ -76,16 +78,16 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         key="map_shade",
         bind="query-params",
     )
-    place = right.selectbox(
-        "Focus on a range state or PTCR (or click it on the map)",
-        list(places),
-        format_func=places.__getitem__,
-        index=None,
-        placeholder="The whole range",
-        key="map_place",
-        bind="query-params",
-        on_change=_first_page,
-    )
+    with right:
+        # In the URL by its code: `?map_place=country:KAZ`, `?map_place=ptcr:9`.
+        place = layout.choose_by_code(
+            "Focus on a range state or PTCR (or click it on the map)",
+            places,
+            key=PLACE,
+            noun="range state or PTCR",
+            placeholder="The whole range",
+            then=_first_page,
+        )
     # The listing's page as last shown (the first on a new place), fetched with the rest.
     shown = st.session_state.get(f"{LISTING}_page")
     first_row = (int(shown) - 1) * layout.PAGE_SIZE if isinstance(shown, int) else 0

@@ -16,51 +16,16 @@ def _percent(value: float) -> str:
     return "no activity" if pd.isna(value) else f"{value:.0f} %"
 
 
-def _item_to_url(key: str) -> None:
-    """The chosen item's bare code into the URL; its listing starts at its first page."""
-    chosen = st.session_state.get(key)
-    if chosen is None:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = chosen
-    layout.first_pages()
-
-
 def _choose_item(framework: str, labels: dict[str, str]) -> str | None:
-    """The item whose activities are listed, in the URL by its code: `?strategy_item=S1`.
-
-    Not a widget bound to the URL (`bind="query-params"`): streamlit 1.67 writes a bound
-    selectbox's *label* there ("S1 Knowledge of distribution…") and drops any other value,
-    so a link by code would open nothing, and every link would break when a provisional
-    title is replaced. The URL is kept here instead: the code on choosing, and on every run
-    the choice follows the URL (a link, or the browser's back and forward). A label from an
-    older link still opens its item; an unknown code opens none and says so.
-    """
-    key = f"{framework}_item"
-    linked = str(st.query_params.get(key, ""))
-    by_label = {label: item for item, label in labels.items()}
-    wanted = linked if linked in labels else by_label.get(linked)
-    if linked and linked != wanted:
-        # The URL says the code, or nothing when it names no item.
-        if wanted is None:
-            del st.query_params[key]
-        else:
-            st.query_params[key] = wanted
-    if st.session_state.get(key) != wanted:
-        st.session_state[key] = wanted
-    chosen = st.selectbox(
+    """The item whose activities are listed, in the URL by its code: `?strategy_item=S1`
+    (see layout.choose_by_code)."""
+    return layout.choose_by_code(
         "Item",
-        list(labels),
-        format_func=labels.__getitem__,
-        index=None,
+        labels,
+        key=f"{framework}_item",
+        noun="item",
         placeholder="Choose an item to list its activities",
-        key=key,
-        on_change=_item_to_url,
-        args=(key,),
     )
-    if linked and wanted is None:
-        st.warning(f"The link names no item “{linked}” here. Choose an item above.")
-    return chosen
 
 
 def framework_body(

@@ -8,7 +8,7 @@ import gc
 import importlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -207,6 +207,62 @@ def first_pages() -> None:
     for page_key in st.session_state.get(_PAGE_KEYS, ()):
         if page_key in st.session_state:
             st.session_state[page_key] = 1
+
+
+def code_to_url(key: str, then: Callable[[], None] = first_pages) -> None:
+    """The `choose_by_code` selectbox `key`'s choice into the URL by its code (none: the
+    parameter goes), then `then` (by default: every listing back to its first page)."""
+    chosen = st.session_state.get(key)
+    if chosen is None:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = chosen
+    then()
+
+
+def choose_by_code(
+    label: str,
+    options: Mapping[str, str],
+    *,
+    key: str,
+    noun: str,
+    placeholder: str,
+    then: Callable[[], None] = first_pages,
+) -> str | None:
+    """A selectbox of `options` (code: label) kept in the URL by code: `?<key>=<code>`.
+
+    Not bound to the URL (`bind="query-params"`): streamlit 1.67 writes a bound selectbox's
+    *label* there and drops any other value, so a link by code would open nothing, and
+    every link would break when a name is edited. The URL is kept here instead: the code on
+    choosing (`code_to_url`, then `then`), and on every run the choice follows the URL (a
+    link, or the browser's back and forward). A label from an older link still opens its
+    choice and the URL is rewritten to the code; an unknown value opens none and says so,
+    naming what was asked for (`noun`).
+    """
+    linked = str(st.query_params.get(key, ""))
+    by_label = {text: code for code, text in options.items()}
+    wanted = linked if linked in options else by_label.get(linked)
+    if linked and linked != wanted:
+        # The URL says the code, or nothing when it names no choice.
+        if wanted is None:
+            del st.query_params[key]
+        else:
+            st.query_params[key] = wanted
+    if st.session_state.get(key) != wanted:
+        st.session_state[key] = wanted
+    chosen = st.selectbox(
+        label,
+        list(options),
+        format_func=options.__getitem__,
+        index=None,
+        placeholder=placeholder,
+        key=key,
+        on_change=code_to_url,
+        args=(key, then),
+    )
+    if linked and wanted is None:
+        st.warning(f"The link names no {noun} “{linked}” here. Choose one above.")
+    return chosen
 
 
 def page_bounds(total: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int]:

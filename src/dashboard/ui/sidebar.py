@@ -1,10 +1,13 @@
-"""The filters every page shares, bound to the URL so a copied link opens the same view."""
+"""The filters every page shares, kept in the URL so a copied link opens the same view."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.filters import Filters
 from dashboard.ui import data
@@ -12,6 +15,27 @@ from dashboard.ui.layout import first_pages
 
 # Where the filters drawn by app.py wait for the page that runs after it.
 _CURRENT = "_manul_current_filters"
+# The page the filters were last drawn for (to tell a move to another page).
+_PAGE = "_manul_filters_page"
+# The multiselects the URL names by code, by widget key (the URL's parameter name):
+# (label, the filter_options entry, what one choice is called, placeholder).
+_BY_CODE = {
+    "country": ("Range state", "countries", "range state", "All range states"),
+    "ptcr": ("PTCR (CAMI priority region)", "regions", "PTCR", "All PTCRs"),
+    "org": (
+        "Organisation (lead, partner or funder)",
+        "organisations",
+        "organisation",
+        "All organisations",
+    ),
+    "status": ("Status", "statuses", "status", "All statuses"),
+    "item": (
+        "Framework item",
+        "items",
+        "framework item",
+        "All Strategy items and CAMI sections",
+    ),
+}
 
 
 def _years() -> tuple[int, int]:
@@ -26,7 +50,7 @@ def _defaults() -> dict[str, object]:
     URL's query-parameter names)."""
     return {
         "demo": True,
-        **{key: [] for key in ("country", "ptcr", "org", "status", "item")},
+        **{key: [] for key in _BY_CODE},
         "years": _years(),
         "as_of": dt.date.today(),
     }
@@ -35,9 +59,98 @@ def _defaults() -> dict[str, object]:
 def _reset() -> None:
     # Each filter set to its default, not dropped: a dropped bound widget reads its value back
     # from the URL, which still names the old filters, and nothing would reset in a browser.
+    # The filters kept in the URL by code leave it here (the bound ones leave it by themselves).
     for key, value in _defaults().items():
         st.session_state[key] = value
+    for key in _BY_CODE:
+        st.query_params.pop(key, None)
     first_pages()
+
+
+def _codes_to_url(key: str, values: Sequence[Any]) -> None:
+    """`values` into the URL by code, one parameter each (`?country=KAZ&country=MNG`);
+    none: the parameter goes."""
+    if values:
+        st.query_params[key] = [str(value) for value in values]
+    else:
+        st.query_params.pop(key, None)
+
+
+def _chosen_to_url(key: str) -> None:
+    """The user's choice into the URL; every listing starts again at its first page."""
+    _codes_to_url(key, st.session_state.get(key) or [])
+    first_pages()
+
+
+def _moved_to_another_page() -> bool:
+    """Whether this run is a move to another page through the navigation (not the
+    browser's back or forward). Call once per run.
+
+    On such a move the browser keeps in the URL only the parameters of widgets bound to it
+    (`bind="query-params"`) and drops the filters kept here by hand.
+    """
+    context = get_script_run_ctx()
+    if context is None:
+        return False
+    page, before = context.page_script_hash, st.session_state.get(_PAGE)
+    st.session_state[_PAGE] = page
+    return before is not None and before != page and not context.is_history_navigation
+
+
+def _follow_the_link(key: str, choices: Sequence[tuple[Any, str]], *, moved: bool) -> list[str]:
+    """Set the filter `key` to the choices its URL parameter names; the values it names
+    that are no choice are returned (and leave the URL).
+
+    A link names a choice by its code (`KAZ`, `9`) or, as links copied while these filters
+    were bound to the URL do, by its label (`Kazakhstan (KAZ)`); the URL is rewritten to the
+    codes. After a move to another page, whose URL has lost them, the choice stays and goes
+    back into the URL.
+    """
+    linked = st.query_params.get_all(key)
+    if moved and not linked:
+        _codes_to_url(key, st.session_state.get(key) or [])
+        return []
+    by_code = {str(value): value for value, _ in choices}
+    by_label = {label: value for value, label in choices}
+    wanted: list[Any] = []
+    unknown: list[str] = []
+    for named in linked:
+        value = by_code[named] if named in by_code else by_label.get(named)
+        if value is None:
+            unknown.append(named)
+        elif value not in wanted:
+            wanted.append(value)
+    if linked != [str(value) for value in wanted]:
+        _codes_to_url(key, wanted)
+    if st.session_state.get(key) != wanted:
+        st.session_state[key] = wanted
+    return unknown
+
+
+def _multiselect_by_code(key: str, choices: Sequence[tuple[Any, str]], *, moved: bool) -> list[Any]:
+    """One of the shared multiselects, in the URL by its choices' codes.
+
+    Not bound to the URL (`bind="query-params"`): streamlit 1.67 writes a bound widget's
+    *labels* there (`?country=Kazakhstan+(KAZ)`) and ignores a code, so a link by code would
+    select nothing, and every link would break when a name is edited. The URL is kept here
+    instead: the codes on choosing, and on every run the choice follows the URL (a link, the
+    browser's back and forward). A value that names no choice is dropped and said so.
+    """
+    label, _, noun, placeholder = _BY_CODE[key]
+    unknown = _follow_the_link(key, choices, moved=moved)
+    labels = dict(choices)
+    chosen = st.multiselect(
+        label,
+        list(labels),
+        format_func=labels.__getitem__,
+        key=key,
+        on_change=_chosen_to_url,
+        args=(key,),
+        placeholder=placeholder,
+    )
+    for named in unknown:
+        st.warning(f"The link names no {noun} “{named}”: it is left out of the filters.")
+    return chosen
 
 
 def shared_filters() -> Filters:
@@ -55,7 +168,7 @@ def draw_shared_filters() -> Filters:
     """
     options = data.filter_options()
     first_year, last_year = _years()
-    labels = {name: dict(pairs) for name, pairs in options.items()}
+    moved = _moved_to_another_page()
 
     with st.sidebar:
         st.header("Filters")
@@ -67,51 +180,10 @@ def draw_shared_filters() -> Filters:
             on_change=first_pages,
             help="Demo activities are invented for illustration and marked [Demo].",
         )
-        countries = st.multiselect(
-            "Range state",
-            [value for value, _ in options["countries"]],
-            format_func=labels["countries"].__getitem__,
-            key="country",
-            bind="query-params",
-            on_change=first_pages,
-            placeholder="All range states",
-        )
-        regions = st.multiselect(
-            "PTCR (CAMI priority region)",
-            [value for value, _ in options["regions"]],
-            format_func=labels["regions"].__getitem__,
-            key="ptcr",
-            bind="query-params",
-            on_change=first_pages,
-            placeholder="All PTCRs",
-        )
-        organisations = st.multiselect(
-            "Organisation (lead, partner or funder)",
-            [value for value, _ in options["organisations"]],
-            format_func=labels["organisations"].__getitem__,
-            key="org",
-            bind="query-params",
-            on_change=first_pages,
-            placeholder="All organisations",
-        )
-        statuses = st.multiselect(
-            "Status",
-            [value for value, _ in options["statuses"]],
-            format_func=labels["statuses"].__getitem__,
-            key="status",
-            bind="query-params",
-            on_change=first_pages,
-            placeholder="All statuses",
-        )
-        items = st.multiselect(
-            "Framework item",
-            [value for value, _ in options["items"]],
-            format_func=labels["items"].__getitem__,
-            key="item",
-            bind="query-params",
-            on_change=first_pages,
-            placeholder="All Strategy items and CAMI sections",
-        )
+        chosen = {
+            key: _multiselect_by_code(key, options[_BY_CODE[key][1]], moved=moved)
+            for key in _BY_CODE
+        }
         years = st.slider(
             "Period (activities active in these years)",
             min_value=first_year,
@@ -136,11 +208,11 @@ def draw_shared_filters() -> Filters:
 
     start_year, end_year = years
     filters = Filters(
-        countries=tuple(countries),
-        regions=tuple(regions),
-        organisations=tuple(organisations),
-        statuses=tuple(statuses),
-        items=tuple(items),
+        countries=tuple(chosen["country"]),
+        regions=tuple(chosen["ptcr"]),
+        organisations=tuple(chosen["org"]),
+        statuses=tuple(chosen["status"]),
+        items=tuple(chosen["item"]),
         start=dt.date(start_year, 1, 1) if start_year > first_year else None,
         end=dt.date(end_year, 12, 31) if end_year < last_year else None,
         include_demo=include_demo,
