@@ -5,8 +5,9 @@ import math
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from dashboard import models as m
 from dashboard import queries
 from dashboard.filters import Filters
 from tests.test_activity_table import many  # noqa: F401 (a fixture)
@@ -128,6 +129,22 @@ def test_headline(session: Session) -> None:
         "regions": 2,
         "all_regions": 3,
     }
+
+
+@pytest.mark.parametrize("as_of", [None, dt.date(2021, 6, 1), dt.date(2024, 1, 1)])
+def test_headline_counts_the_demo_activities_in_scope_on_the_date(
+    session: Session, as_of: dt.date | None
+) -> None:
+    # The demo flag travels with each activity's state, today's or a past date's.
+    filters = Filters(as_of=as_of)
+    in_scope = set(
+        queries.latest_updates(session=session, filters=filters, limit=100)["activity_id"]
+    )
+    demo = set(session.exec(select(m.Activity.activity_id).where(m.Activity.demo)).all())
+    figures = queries.headline(session=session, filters=filters)
+    assert figures["activities"] == len(in_scope)
+    assert figures["demo_activities"] == len(in_scope & demo)
+    assert figures["demo_activities"] > 0 or as_of == dt.date(2021, 6, 1)
 
 
 def test_funding_is_never_summed_across_currencies(session: Session) -> None:

@@ -230,11 +230,10 @@ def headline(*, session: Session, filters: Filters) -> dict[str, int]:
     """Counts for the top of the Overview: activities (and demo ones), countries, PTCRs."""
     # One statement, so the state of every activity is worked out once, not per count.
     state = progress_at(filters)
-    joined = state.join(Activity, Activity.c.id == state.c.activity_id)
     row = session.execute(
         select(
             select(func.count()).select_from(state).scalar_subquery(),
-            select(func.count()).select_from(joined).where(Activity.c.demo).scalar_subquery(),
+            select(func.count()).select_from(state).where(state.c.demo).scalar_subquery(),
             _how_many(
                 Country.c.iso3, ActivityCountry.c.country_iso3, ActivityCountry.c.activity_id, state
             ),

@@ -122,7 +122,8 @@ def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
 
     Activities with no update on or before that date did not exist yet and are left out;
     the status filter applies to the status on that date. `counted` is 0 for cancelled
-    activities; `progress` is 100 for completed ones. Every figure is scoped through this.
+    activities; `progress` is 100 for completed ones; `demo` is the activity's demo flag.
+    Every figure is scoped through this.
     `within` (a select of Activity ids) narrows the scope before anything is computed: a
     page about a few activities (one funder's, one item's) then never touches the rest.
     """
@@ -135,6 +136,7 @@ def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
                 "progress"
             ),
             case((state.c.status == "cancelled", 0), else_=1).label("counted"),
+            state.c.demo,
         )
         .where(state.c.status.in_(filters.statuses) if filters.statuses else true())
         .cte("progress_at")
@@ -156,7 +158,10 @@ def _current_state(filters: Filters, within: Select[Any] | None = None) -> Subqu
         scope = scope.where(Activity.c.id.in_(within))
     return (
         scope.with_only_columns(
-            Activity.c.id.label("activity_id"), Activity.c.status, Activity.c.progress_pct
+            Activity.c.id.label("activity_id"),
+            Activity.c.status,
+            Activity.c.progress_pct,
+            Activity.c.demo,
         )
         .where(reported)
         .subquery("current_state")
@@ -187,7 +192,8 @@ def _state_on(filters: Filters, within: Select[Any] | None = None) -> Subquery:
         .subquery("ranked")
     )
     return (
-        select(ranked.c.activity_id, ranked.c.status, ranked.c.progress_pct)
+        select(ranked.c.activity_id, ranked.c.status, ranked.c.progress_pct, Activity.c.demo)
+        .join(Activity, Activity.c.id == ranked.c.activity_id)
         .where(ranked.c.rank == 1)
         .subquery("state_on")
     )
