@@ -32,8 +32,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bench.generate import build_store
+from bench.page_probe import COLD_RUNS
 from bench.pandas_reference import completion_by_item_pandas
-from bench.queries_under_test import QUERIES
+from bench.queries_under_test import QUERIES, busiest_funder
 from dashboard.db import make_engine, migrate
 from dashboard.filters import Filters
 
@@ -87,6 +88,9 @@ def floor_seconds(engine: Engine, statements: list[tuple[str, Any]]) -> float:
 def measure_queries(engine: Engine) -> list[dict[str, Any]]:
     filters = Filters()
     rows = []
+    # The queries' own arguments (the funder) are looked up before any is timed.
+    with Session(engine) as session:
+        busiest_funder(session)
     for name, call in QUERIES.items():
         with Session(engine) as session, recorded_sql(engine) as statements:
             started = time.perf_counter()
@@ -213,14 +217,18 @@ def report(results: list[dict[str, Any]]) -> str:
         "",
         "## Pages (AppTest)",
         "",
-        "| backend | activities | page | cold s | warm s | cold target | warm target |",
-        "|---|---:|---|---:|---:|---|---|",
+        f"Cold: the median of {COLD_RUNS} runs with every cache emptied (the slowest beside "
+        "it); warm: the page run again.",
+        "",
+        "| backend | activities | page | cold s | slowest cold s | warm s | cold target "
+        "| warm target |",
+        "|---|---:|---|---:|---:|---:|---|---|",
     ]
     for r in results:
         for page in r["pages"]["pages"]:
             lines.append(
                 f"| {r['backend']} | {r['scale']:,} | {page['page']} | {page['cold_s']:.3f} | "
-                f"{page['warm_s']:.3f} | "
+                f"{page.get('cold_max_s', page['cold_s']):.3f} | {page['warm_s']:.3f} | "
                 f"{verdict(page['cold_s'], TARGETS['page_cold_s'], scale=r['scale'])} | "
                 f"{verdict(page['warm_s'], TARGETS['page_warm_s'], scale=r['scale'])} |"
             )

@@ -387,10 +387,9 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
             literal("status"),
             state.c.status,
             func.count(),
-            func.sum(case((Activity.c.demo, 1), else_=0)),
+            func.sum(case((state.c.demo, 1), else_=0)),
             _NO_NUMBER,
         )
-        .join(Activity, Activity.c.id == state.c.activity_id)
         .group_by(state.c.status)
     )
     countries = select(
