@@ -82,6 +82,10 @@ QUERIES: dict[str, Call] = {
     "listing_order[title,page 1]": lambda s, f: queries.listing_order(
         session=s, filters=f, sort="title", limit=50
     ),
+    # Lists sort by their contents in Python (see queries.activities.SQL_SORTS).
+    "listing_order[countries,page 1]": lambda s, f: queries.listing_order(
+        session=s, filters=f, sort="countries", limit=50
+    ),
     "listing_rows[page 1]": lambda s, f: queries.listing_rows(
         session=s, filters=f, ids=queries.listing_order(session=s, filters=f, limit=50)
     ),
