@@ -66,7 +66,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import quote_plus, urlparse
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -82,12 +82,13 @@ ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PATHS = ["", "strategy", "cami", "history", "synergies", "regions", "funder", "activities"]
+# Filter links as people share them: choices by code (see ui/sidebar.py).
 FILTERS = [
     "",
     "demo=false",
-    "country=" + quote_plus("Kazakhstan (KAZ)"),
-    "country=" + quote_plus("Mongolia (MNG)") + "&status=in_progress",
-    "ptcr=" + quote_plus("9 Altai"),
+    "country=KAZ",
+    "country=MNG&status=in_progress",
+    "ptcr=9",
     "as_of=2026-03-23",
     "status=completed",
 ]
