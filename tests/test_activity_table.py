@@ -32,6 +32,7 @@ from dashboard.editing import ActivityDraft, create_activities, load_reference
 from dashboard.export import frame_to_csv
 from dashboard.filters import Filters
 from dashboard.queries.activities import (
+    _python_order,
     activity_listing,
     aggregate_list,
     listing_filters,
@@ -489,6 +490,21 @@ def test_text_sorts_case_insensitively_and_lists_by_their_contents_ties_by_id(
     ids = by_countries["activity_id"].tolist()
     assert in_order(texts[:filled], ids[:filled], descending=descending)
     assert ids[filled:] == sorted(ids[filled:])
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("end", [None, 1, 50, 120, 600, 5000])
+def test_the_first_rows_of_a_python_sort_are_those_of_the_whole_sort(
+    descending: bool, end: int | None
+) -> None:
+    # Many ties and empty keys; rows come in activity_id order (ids ascending here).
+    chance = random.Random(7)
+    keyed = [(key, chance.choice([None, "a", "b", "b;c", "c", "é"])) for key in range(5000)]
+    filled = [row for row in keyed if row[1] is not None]
+    empty = [row[0] for row in keyed if row[1] is None]
+    whole = [row[0] for row in sorted(filled, key=lambda row: row[1], reverse=descending)]
+    whole += empty
+    assert _python_order(keyed, descending=descending, end=end) == whole[:end]
 
 
 def test_the_listing_size_is_counted_in_sql(many: Session) -> None:

@@ -382,16 +382,13 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
     state = funder_state(filters, funder)
     funded = select(state.c.activity_id)
     # One statement, so the funder's state is computed once: rows of (kind, key, a, b, c).
-    statuses = (
-        select(
-            literal("status"),
-            state.c.status,
-            func.count(),
-            func.sum(case((state.c.demo, 1), else_=0)),
-            _NO_NUMBER,
-        )
-        .group_by(state.c.status)
-    )
+    statuses = select(
+        literal("status"),
+        state.c.status,
+        func.count(),
+        func.sum(case((state.c.demo, 1), else_=0)),
+        _NO_NUMBER,
+    ).group_by(state.c.status)
     countries = select(
         literal("country"), Country.c.name, _NO_NUMBER, _NO_NUMBER, _NO_NUMBER
     ).where(
