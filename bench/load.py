@@ -66,6 +66,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -390,10 +391,9 @@ async def run(
     return times, errors, len(asked)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def add_walk_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every load client shares: how many sessions walk the pages, for how long,
+    how fast, and against which server and store."""
     parser.add_argument("--sessions", type=int, default=25)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument(
@@ -407,6 +407,22 @@ def main() -> int:
         "--ramp", type=float, default=10, help="spread session starts over these seconds"
     )
     parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for the server, e.g. runner.postScriptGC=false (repeatable)",
+    )
+    parser.add_argument("--activities", type=int, default=10_000)
+    parser.add_argument("--postgres", help="run against a PostgreSQL server instead of SQLite")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_walk_arguments(parser)
+    parser.add_argument(
         "--client-nice",
         type=int,
         default=19,
@@ -418,15 +434,6 @@ def main() -> int:
         default=False,
         help="also run the clients under SCHED_IDLE: CPU only when nothing else wants it",
     )
-    parser.add_argument(
-        "--server-option",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a Streamlit option for the server, e.g. runner.postScriptGC=false (repeatable)",
-    )
-    parser.add_argument("--activities", type=int, default=10_000)
-    parser.add_argument("--postgres", help="run against a PostgreSQL server instead of SQLite")
     args = parser.parse_args()
 
     from bench.run import store_url  # imports the app: here, not for the helpers' tests
@@ -438,44 +445,12 @@ def main() -> int:
     port = _free_port()
     log_path = ROOT / "bench" / ".stores" / f"load-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            *(
-                part
-                for option in args.server_option
-                for part in (f"--{option.partition('=')[0]}", option.partition("=")[2])
-            ),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, "MANUL_LOG_PAGE_RUNS": "1"},
-        stdout=log,
-        stderr=log,
-    )
+    server = start_server(url, port, args.server_option, log)
     # Only now, with the server started at this process's priority: the clients come after it.
     client_nice = lower_client_priority(args.client_nice, args.client_idle)
     clients = ClientCpu(server.pid)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(port)
         server_cpu_before = cpu_seconds(server.pid)
         machine_before = machine_cpu()
         wall = time.monotonic()
@@ -543,6 +518,52 @@ def main() -> int:
     with (results_dir / "load.md").open("a", encoding="utf-8") as results:
         results.write(f"- {time.strftime('%Y-%m-%d %H:%M')}: {summary}\n\n{table}\n\n")
     return 1 if errors else 0
+
+
+def start_server(
+    url: str, port: int, options: list[str], log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """`streamlit run app.py` on 127.0.0.1:`port` against the store at `url`, each page run
+    logged (MANUL_LOG_PAGE_RUNS=1) with the rest of its output to `log`; `options` are more
+    Streamlit options, NAME=VALUE (bench/load_protocol.py starts its server here too)."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            *(
+                part
+                for option in options
+                for part in (f"--{option.partition('=')[0]}", option.partition("=")[2])
+            ),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "MANUL_LOG_PAGE_RUNS": "1"},
+        stdout=log,
+        stderr=log,
+    )
+
+
+def wait_until_up(port: int) -> None:
+    """Wait (up to about a minute) until the server on `port` answers its health check."""
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
 
 
 def _free_port() -> int:
