@@ -57,11 +57,12 @@ def settle_imports() -> None:
     """Load what the pages use and take it out of the garbage collector's sight, once per
     process (app.py calls this on every run; only the first call does anything).
 
-    Streamlit runs a full garbage collection after every script run (runner.postScriptGC),
-    holding the GIL: it walked the ~190k objects of pandas, plotly, pydeck, SQLAlchemy and
-    Streamlit itself, about 0.18 s on every page view of every user. Those objects live as
-    long as the process, so they are frozen (gc.freeze) after one collection; what page runs
-    create is still collected after each run.
+    A full garbage collection walks the ~190k objects of pandas, plotly, pydeck, SQLAlchemy
+    and Streamlit itself, holding the GIL: Streamlit ran one after every script run, 0.18 s
+    on every page view of every user. Those objects live as long as the process, so they are
+    frozen (gc.freeze) after one collection. Streamlit's own collection after each run is
+    off as well (.streamlit/config.toml, runner.postScriptGC); Python's generational
+    collection still collects what page runs create.
     """
     for module in PAGE_MODULES:
         importlib.import_module(module)
