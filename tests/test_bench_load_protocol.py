@@ -4,6 +4,7 @@ walk through every page against a real `streamlit run` on the fixture store."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.load import FILTERS, PATHS
@@ -261,8 +262,10 @@ def test_every_page_against_a_running_server(tmp_path: Path) -> None:
                 seen.append((request, reader))
         return seen
 
-    with streamlit_server(tmp_path) as server:
-        seen = asyncio.run(walk(server.url))
+    with streamlit_server(tmp_path) as server, ThreadPoolExecutor(1) as thread:
+        # In a thread of its own: in the whole suite the browser tests' Playwright (sync API)
+        # keeps an event loop running in this one, and asyncio.run refuses to start another.
+        seen = thread.submit(lambda: asyncio.run(walk(server.url))).result()
         log = server.output()
     assert [(reader.title, reader.errors) for _, reader in seen] == [
         (TITLES[path], []) for path in order
