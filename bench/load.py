@@ -41,10 +41,11 @@ far fewer views than 25 people would ask for. The server's CPU share and the mac
 figure in the result show which side was the limit.
 
 The page-run figure leaves out what Streamlit does around a run: a new session for each
-navigation, sending the page, and the full garbage collection it runs after every script run
-(`runner.postScriptGC`, which holds the GIL and so also holds up the other sessions' runs).
-The server's CPU time against the time page runs were in progress shows that share;
-`--server-option runner.postScriptGC=false` (any Streamlit option) measures without it.
+navigation and sending the page. The server's CPU time against the time page runs were in
+progress shows that share. `--server-option NAME=VALUE` runs the server with any Streamlit
+option, e.g. `runner.postScriptGC=true`: the full garbage collection after every script run,
+which the app turns off (.streamlit/config.toml) because it held the GIL for 0.13 s of every
+page view and so held up every other session (found with bench/load_protocol.py).
 
 Every result is appended to bench/results/load.md: one line, then a table per page.
 """
@@ -411,7 +412,7 @@ def add_walk_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a Streamlit option for the server, e.g. runner.postScriptGC=false (repeatable)",
+        help="a Streamlit option for the server, e.g. runner.postScriptGC=true (repeatable)",
     )
     parser.add_argument("--activities", type=int, default=10_000)
     parser.add_argument("--postgres", help="run against a PostgreSQL server instead of SQLite")
