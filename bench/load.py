@@ -437,16 +437,8 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from bench.run import store_url  # imports the app: here, not for the helpers' tests
-
-    url = store_url(
-        "postgresql" if args.postgres else "sqlite", args.activities, args.postgres, False
-    )
     load_average = os.getloadavg()
-    port = _free_port()
-    log_path = ROOT / "bench" / ".stores" / f"load-{port}.log"
-    log = open(log_path, "wb")  # noqa: SIM115
-    server = start_server(url, port, args.server_option, log)
+    server, port, log_path = launch(args)
     # Only now, with the server started at this process's priority: the clients come after it.
     client_nice = lower_client_priority(args.client_nice, args.client_idle)
     clients = ClientCpu(server.pid)
@@ -473,7 +465,6 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    log.close()
     server_log = log_path.read_text(encoding="utf-8", errors="replace")
     errors += ["traceback in the server's log"] * server_log.count("Traceback (most recent call")
     server_times = page_runs(server_log)
@@ -509,7 +500,28 @@ def main() -> int:
         f"clients CPU {clients.seconds():.0f} s; machine {busy:.0%} busy "
         f"({os.cpu_count()} cores), load average before {load_average[0]:.2f}"
     )
-    table = page_table(times, server_times)
+    return record(summary, page_table(times, server_times), errors)
+
+
+def launch(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """The server of a load run (`add_walk_arguments`' store and options) on a free port:
+    the process, its port and the log it writes (bench/.stores/load-<port>.log)."""
+    from bench.run import store_url  # imports the app: here, not for the helpers' tests
+
+    url = store_url(
+        "postgresql" if args.postgres else "sqlite", args.activities, args.postgres, False
+    )
+    port = _free_port()
+    log_path = ROOT / "bench" / ".stores" / f"load-{port}.log"
+    with log_path.open("wb") as log:
+        # The server writes to its own copy of the file.
+        server = start_server(url, port, args.server_option, log)
+    return server, port, log_path
+
+
+def record(summary: str, table: str, errors: list[str]) -> int:
+    """Print a load run's result and append it to bench/results/load.md; the exit status
+    (1 if there was any error)."""
     print(summary)
     print(table)
     for error in errors[:20]:

@@ -66,18 +66,17 @@ from websockets.typing import Subprotocol
 from bench.load import (
     FILTERS,
     PATHS,
-    ROOT,
-    _free_port,
     add_walk_arguments,
     cpu_seconds,
+    launch,
     machine_cpu,
     page_name,
     page_runs,
     page_table,
     peak_rss_mb,
     percentiles,
+    record,
     runs_at_once,
-    start_server,
     wait_until_up,
 )
 
@@ -429,16 +428,8 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="print every page view")
     args = parser.parse_args()
 
-    from bench.run import store_url  # imports the app: here, not for the helpers' tests
-
-    url = store_url(
-        "postgresql" if args.postgres else "sqlite", args.activities, args.postgres, False
-    )
     load_average = os.getloadavg()
-    port = _free_port()
-    log_path = ROOT / "bench" / ".stores" / f"load-{port}.log"
-    with log_path.open("wb") as log:
-        server = start_server(url, port, args.server_option, log)
+    server, port, log_path = launch(args)
     try:
         wait_until_up(port)
         server_cpu_before = cpu_seconds(server.pid)
@@ -505,16 +496,7 @@ def main() -> int:
         f"machine {busy:.0%} busy ({os.cpu_count()} cores), "
         f"load average before {load_average[0]:.2f}"
     )
-    table = client_table(tally.times, server_times)
-    print(summary)
-    print(table)
-    for error in errors[:20]:
-        print("  error:", error)
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
-    with (results_dir / "load.md").open("a", encoding="utf-8") as results:
-        results.write(f"- {time.strftime('%Y-%m-%d %H:%M')}: {summary}\n\n{table}\n\n")
-    return 1 if errors else 0
+    return record(summary, client_table(tally.times, server_times), errors)
 
 
 if __name__ == "__main__":
