@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.db import init_store, make_engine
-from dashboard.editing import sync_first_reported, sync_progress_changes
+from dashboard.editing import sync_progress_changes, sync_reported_dates
 from dashboard.settings import Settings
 
 STATUSES = ("planned", "in_progress", "completed", "on_hold", "cancelled")
@@ -190,7 +190,7 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
         _insert(session, m.ProgressUpdate, rows["update"])
         _insert(session, m.Funding, rows["funding"])
         _insert(session, m.Output, rows["output"])
-        sync_first_reported(session)
+        sync_reported_dates(session)
         sync_progress_changes(session)
         if engine.dialect.name == "postgresql":
             # Activities were given explicit ids: move the sequence past them for later inserts.

@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from dashboard import models as m
 from dashboard.db import POSTGRESQL_WORK_MEM, init_store, is_seeded, make_engine, migrate
@@ -119,6 +119,18 @@ def test_each_activity_row_holds_its_latest_update(session: Session) -> None:
             )
         ).one()
         assert activity.first_reported == earliest
+        started = session.exec(
+            select(func.min(m.ProgressUpdate.date)).where(
+                m.ProgressUpdate.activity_id == activity.id,
+                (col(m.ProgressUpdate.status).in_(m.WORK_STARTED_STATUSES))
+                | (col(m.ProgressUpdate.progress_pct) > 0),
+            )
+        ).one()
+        assert activity.first_started == started
+        flags = session.exec(
+            select(m.ProgressUpdate.demo).where(m.ProgressUpdate.activity_id == activity.id)
+        ).all()
+        assert set(flags) == {activity.demo}
 
 
 def test_each_title_and_name_holds_its_sort_key(session: Session) -> None:

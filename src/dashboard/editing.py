@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, func, insert, update
+from sqlalchemy import case, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from dashboard import audit
@@ -199,21 +199,25 @@ class FundingDraft:
 
     funder: str
     activity_id: str
-    amount: Decimal
-    currency: str
-    year: int
+    # None: a documented funding relationship whose amount is not published (then no
+    # currency either); the year may be unknown too.
+    amount: Decimal | None
+    currency: str | None
+    year: int | None
     note: str = ""
     source: str = ""
     demo: bool = False
 
     @property
-    def key(self) -> tuple[str, str, int, str]:
+    def key(self) -> tuple[str, str, int | None, str | None]:
         return (self.funder, self.activity_id, self.year, self.currency)
 
     def record(self) -> dict[str, Any]:
         return {
             "funder": self.funder,
-            "amount": str(Decimal(self.amount).quantize(Decimal("0.01"))),
+            "amount": None
+            if self.amount is None
+            else str(Decimal(self.amount).quantize(Decimal("0.01"))),
             "currency": self.currency,
             "year": self.year,
             "note": self.note,
@@ -468,15 +472,23 @@ def check_funding(draft: FundingDraft, reference: Reference) -> list[Problem]:
         problems.append(Problem("funder", f"unknown organisation {draft.funder!r}"))
     if draft.activity_id not in reference.activities:
         problems.append(Problem("activity_id", f"unknown activity {draft.activity_id!r}"))
-    if not draft.amount.is_finite() or draft.amount <= 0:
-        problems.append(Problem("amount", "an amount is a positive number"))
-    elif draft.amount.adjusted() >= 12:
-        problems.append(Problem("amount", "an amount must be below 1,000,000,000,000"))
-    elif draft.amount != draft.amount.quantize(Decimal("0.01")):
-        problems.append(Problem("amount", "at most two decimals"))
-    if not (len(draft.currency) == 3 and draft.currency.isascii() and draft.currency.isalpha()):
-        problems.append(Problem("currency", f"{draft.currency!r} is not an ISO 4217 code"))
-    if not 1900 <= draft.year <= dt.date.today().year + 10:
+    if draft.amount is None:
+        # Amount not published: a currency would suggest an amount that is not there.
+        if draft.currency:
+            problems.append(
+                Problem("currency", "no currency without an amount (amount not published)")
+            )
+    else:
+        if not draft.amount.is_finite() or draft.amount <= 0:
+            problems.append(Problem("amount", "an amount is a positive number"))
+        elif draft.amount.adjusted() >= 12:
+            problems.append(Problem("amount", "an amount must be below 1,000,000,000,000"))
+        elif draft.amount != draft.amount.quantize(Decimal("0.01")):
+            problems.append(Problem("amount", "at most two decimals"))
+        currency = draft.currency or ""
+        if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+            problems.append(Problem("currency", f"{currency!r} is not an ISO 4217 code"))
+    if draft.year is not None and not 1900 <= draft.year <= dt.date.today().year + 10:
         problems.append(Problem("year", f"{draft.year} is not a plausible year"))
     return problems
 
@@ -712,6 +724,8 @@ def save_activity(
         for table in LINK_TABLES:
             session.exec(delete(table).where(table.activity_id == pk))
         session.add_all(link_rows(pk, draft, reference))
+    if "demo" in changes:
+        sync_reported_dates(session, [pk])
     audit.record_update(
         session=session,
         actor=actor,
@@ -761,18 +775,48 @@ def _create_activity(
     return dataclasses.replace(result, warnings=tuple(warnings))
 
 
-def sync_first_reported(session: Session, pks: Sequence[int] | None = None) -> None:
-    """Set Activity.first_reported to the date of each activity's earliest progress update
-    (of the activities `pks`, or of all): every path that adds updates ends here."""
+def work_started(status: str, progress_pct: float) -> bool:
+    """Whether a reported state says work is under way or done (in progress or completed,
+    or any progress above 0): from the first such report, the plan items the activity
+    serves count as started."""
+    return status in m.WORK_STARTED_STATUSES or progress_pct > 0
+
+
+def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> None:
+    """Set Activity.first_reported (the date of each activity's earliest progress update)
+    and first_started (of its earliest update reporting work under way), and give its
+    updates its demo flag (of the activities `pks`, or of all): every path that adds updates
+    or changes an activity's demo flag ends here."""
+    update_table = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
+    activity_table = m.Activity.__table__  # type: ignore[attr-defined]
     earliest = (
-        select(func.min(m.ProgressUpdate.date))
-        .where(col(m.ProgressUpdate.activity_id) == col(m.Activity.id))
+        select(func.min(update_table.c.date))
+        .where(update_table.c.activity_id == activity_table.c.id)
         .scalar_subquery()
     )
-    statement = update(m.Activity).values(first_reported=earliest)
+    started = (
+        select(func.min(update_table.c.date))
+        .where(
+            update_table.c.activity_id == activity_table.c.id,
+            or_(
+                update_table.c.status.in_(m.WORK_STARTED_STATUSES),
+                update_table.c.progress_pct > 0,
+            ),
+        )
+        .scalar_subquery()
+    )
+    dates = update(activity_table).values(first_reported=earliest, first_started=started)
+    demo = (
+        select(activity_table.c.demo)
+        .where(activity_table.c.id == update_table.c.activity_id)
+        .scalar_subquery()
+    )
+    flags = update(update_table).values(demo=demo)
     if pks is not None:
-        statement = statement.where(col(m.Activity.id).in_(list(pks)))
-    session.exec(statement.execution_options(synchronize_session=False))
+        dates = dates.where(activity_table.c.id.in_(list(pks)))
+        flags = flags.where(update_table.c.activity_id.in_(list(pks)))
+    session.execute(dates)
+    session.execute(flags)
 
 
 def counted_value(status: str, progress_pct: float) -> tuple[float, int]:
@@ -849,6 +893,9 @@ def create_activities(
                 **activity_row_values(draft, reference),
                 # The first progress update, written below, is dated so.
                 "first_reported": first_state_date(draft, today),
+                "first_started": first_state_date(draft, today)
+                if work_started(draft.status, draft.progress_pct)
+                else None,
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,
@@ -885,6 +932,7 @@ def create_activities(
                 "note": first.note,
                 "source": first.source,
                 "recorded_at": now,
+                "demo": draft.demo,
                 # The activity's first update: its change is the whole of its state.
                 **dict(
                     zip(
@@ -894,7 +942,7 @@ def create_activities(
                     )
                 ),
             }
-            for pk, first in zip(ids, progress, strict=True)
+            for pk, first, draft in zip(ids, progress, drafts, strict=True)
         ],
     )
     entries = []
@@ -944,7 +992,7 @@ def _add_update(session: Session, actor: Actor, pk: int, draft: ProgressDraft) -
     )
     session.add(update_row)
     session.flush()
-    sync_first_reported(session, [pk])
+    sync_reported_dates(session, [pk])
     sync_progress_changes(session, [pk])
     audit.record(
         session=session,
@@ -1060,7 +1108,7 @@ def record_funding(
     Without `replace`, an existing entry with other values is refused rather than overwritten.
     """
     reference = reference or load_reference(session=session)
-    draft = dataclasses.replace(draft, currency=draft.currency.upper())
+    draft = dataclasses.replace(draft, currency=(draft.currency or "").upper() or None)
     problems = _errors(check_funding(draft, reference))
     if problems:
         raise EditError(problems)
@@ -1072,8 +1120,11 @@ def record_funding(
         select(m.Funding).where(
             m.Funding.funder_id == funder_id,
             m.Funding.activity_id == activity_pk,
-            m.Funding.year == draft.year,
-            m.Funding.currency == draft.currency,
+            # An unknown year or currency (amount not published) matches an unknown one.
+            col(m.Funding.year).is_(None) if draft.year is None else m.Funding.year == draft.year,
+            col(m.Funding.currency).is_(None)
+            if draft.currency is None
+            else m.Funding.currency == draft.currency,
         )
     ).first()
     values: dict[str, Any] = {
@@ -1124,7 +1175,7 @@ def _funding_draft(row: m.Funding, funder: str, activity_id: str) -> FundingDraf
     return FundingDraft(
         funder=funder,
         activity_id=activity_id,
-        amount=Decimal(row.amount),
+        amount=None if row.amount is None else Decimal(row.amount),
         currency=row.currency,
         year=row.year,
         note=row.note,

@@ -281,8 +281,12 @@ def parse_progress(line: int, row: Mapping[str, str]) -> tuple[ProgressDraft, li
     return draft, cells.errors
 
 
-def _amount(line: int, row: Mapping[str, str], column: str) -> Decimal:
-    value = READER.text(line, row, column)
+def _amount(line: int, row: Mapping[str, str], column: str) -> Decimal | None:
+    """An amount, or None when the cell is empty (a funding relationship whose amount is
+    not published)."""
+    value = READER.text(line, row, column, required=False)
+    if not value:
+        return None
     try:
         amount = Decimal(value)
     except InvalidOperation as error:
@@ -297,9 +301,9 @@ def parse_funding(line: int, row: Mapping[str, str]) -> tuple[FundingDraft, list
     draft = FundingDraft(
         funder=cells(READER.text, "funder", ""),
         activity_id=cells(READER.text, "activity_id", ""),
-        amount=cells(_amount, "amount", Decimal(1)),
-        currency=cells(READER.text, "currency", "XXX").upper(),
-        year=cells(READER.integer, "year", None) or 0,
+        amount=cells(_amount, "amount", None),
+        currency=cells(READER.text, "currency", "XXX", required=False).upper() or None,
+        year=cells(READER.integer, "year", None, required=False),
         note=cells(READER.text, "note", "", required=False),
         source=cells(READER.text, "source", ""),
         demo=cells(READER.boolean, "demo", False),

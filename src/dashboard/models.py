@@ -35,6 +35,18 @@ ORGANISATION_KINDS: tuple[str, ...] = (
 )
 ORGANISATION_ROLES: tuple[str, ...] = ("partner", "funder")
 REGION_STATUSES: tuple[str, ...] = ("target", "pending")
+# How far a plan item (a goal, objective, action or section) is implemented, as a partner
+# assesses it (a CMS national report's answer per action). In order: each is further along
+# than the one before; not_applicable leaves the item out of the plan's count.
+ITEM_STATUSES: tuple[str, ...] = (
+    "not_started",
+    "started",
+    "well_advanced",
+    "completed",
+    "not_applicable",
+)
+# The progress update statuses that mean work is under way (or done).
+WORK_STARTED_STATUSES: tuple[str, ...] = ("in_progress", "completed")
 
 
 def sort_key(text: str) -> str:
@@ -127,6 +139,8 @@ class Organisation(SQLModel, table=True):
     country_iso3: str | None = Field(default=None, foreign_key="country.iso3", index=True)
     url: str = ""
     source: str = ""
+    # An invented organisation of the demo data ("[Demo] Example Zoo"), never a real one.
+    demo: bool = Field(default=False, index=True)
 
 
 class Activity(SQLModel, table=True):
@@ -145,6 +159,10 @@ class Activity(SQLModel, table=True):
     # out an activity not reported yet without reading the update history. Not indexed: it is
     # only compared with today, which nearly every row passes (a scan is faster).
     first_reported: dt.date | None = None
+    # The date of its earliest update reporting work under way (in progress or completed, or
+    # any progress above 0); None while none does. Kept as first_reported is: a plan item
+    # counts as started from the first such date of an activity linked to it.
+    first_started: dt.date | None = None
     start_date: dt.date | None = Field(default=None, index=True)
     end_date: dt.date | None = Field(default=None, index=True)
     lead_organisation_id: int | None = Field(
@@ -218,17 +236,24 @@ class ProgressUpdate(SQLModel, table=True):
     # changes per date, with no window over the whole history.
     value_change: float = 0.0
     counted_change: int = 0
+    # The activity's demo flag, kept on its updates so that an invented update is never
+    # shown as a fact (kept by every write; tests/test_store.py checks they agree).
+    demo: bool = False
 
 
 class Funding(SQLModel, table=True):
-    """Money a funder gave an activity, in its own currency (never summed across currencies)."""
+    """Money a funder gave an activity, in its own currency (never summed across currencies).
+
+    A documented funding relationship whose amount is not published has no amount, currency
+    (and often no year): it is shown as "amount not published", never as 0.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     funder_id: int = Field(foreign_key="organisation.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
-    amount: Decimal = Field(max_digits=14, decimal_places=2)
-    currency: str = Field(max_length=3, index=True)
-    year: int = Field(index=True)
+    amount: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    currency: str | None = Field(default=None, max_length=3, index=True)
+    year: int | None = Field(default=None, index=True)
     note: str = ""
     source: str = ""
     demo: bool = Field(default=False, index=True)
@@ -247,6 +272,25 @@ class Output(SQLModel, table=True):
     note: str = ""
     source: str = ""
     demo: bool = Field(default=False, index=True)
+
+
+class ItemAssessment(SQLModel, table=True):
+    """A partner's dated assessment of how far a plan item is implemented, with its evidence:
+    history, never overwritten. An item's status on a date is its latest assessment on or
+    before that date; before its first one, the status is derived from the activities."""
+
+    __table_args__ = (Index("ix_itemassessment_item_date", "item_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="frameworkitem.id", index=True)
+    date: dt.date = Field(index=True)
+    status: str = Field(max_length=20)
+    note: str = ""
+    source: str = ""
+    demo: bool = Field(default=False, index=True)
+    # Who recorded it (a user name, `cli:<login>`, or `seed`) and when.
+    recorded_by: str = Field(default="", max_length=80)
+    recorded_at: dt.datetime = Field(default_factory=_now)
 
 
 USER_ROLES: tuple[str, ...] = ("editor", "admin")

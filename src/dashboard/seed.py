@@ -20,8 +20,8 @@ from dashboard.editing import (
     check_output,
     check_progress,
     link_rows,
-    sync_first_reported,
     sync_progress_changes,
+    sync_reported_dates,
 )
 from dashboard.importer import (
     Reader,
@@ -94,7 +94,7 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     activities = _load_activities(session, data_dir / "activities.csv", reference)
     _load_progress(session, data_dir / "progress_updates.csv", activities)
     session.flush()
-    sync_first_reported(session)
+    sync_reported_dates(session)
     sync_progress_changes(session)
     reference = _reference(items, frameworks, countries, regions, organisations, activities)
     _load_funding(session, data_dir / "funding.csv", reference)
