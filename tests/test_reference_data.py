@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard import models as m
 from dashboard.seed import read_rows
@@ -332,3 +333,38 @@ def test_progress_and_assessment_rows_name_their_source() -> None:
     for name in ("progress_updates", "item_assessments"):
         for row in _rows(name):
             assert row["source"], f"{name}.csv: a row without a source: {row}"
+
+
+def test_the_store_keeps_unpublished_amounts_empty(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        rows = session.exec(
+            select(m.Organisation.slug, m.Funding)
+            .join(m.Funding, col(m.Funding.funder_id) == m.Organisation.id)
+            .where(col(m.Funding.amount).is_(None))
+        ).all()
+    assert {slug for slug, _ in rows} == {
+        "hellabrunn-zoo", "tierpark-berlin", "la-torbiera", "tallinn-zoo", "dakota-zoo",
+    }  # fmt: skip
+    assert all(f.currency is None and f.year is None and not f.demo for _, f in rows)
+
+
+def test_the_store_flags_every_demo_update(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        pairs = session.exec(
+            select(m.Activity.demo, m.ProgressUpdate.demo, m.ProgressUpdate.note).join(
+                m.ProgressUpdate, col(m.ProgressUpdate.activity_id) == m.Activity.id
+            )
+        ).all()
+    assert pairs
+    for activity_demo, update_demo, note in pairs:
+        assert update_demo == activity_demo
+        assert note.startswith("[Demo] ") == activity_demo
+
+
+def test_the_store_holds_the_bhutan_project_as_its_page_gives_it(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        bhutan = session.exec(
+            select(m.Activity).where(m.Activity.activity_id == "MP-2021-BTN-STATUS-ASSESSMENT")
+        ).one()
+    assert (bhutan.start_date, bhutan.end_date) == (dt.date(2021, 8, 1), dt.date(2022, 4, 30))
+    assert (bhutan.status, bhutan.progress_pct) == ("in_progress", 0)
