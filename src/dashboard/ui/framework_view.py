@@ -1,4 +1,5 @@
-"""One framework's page body: completion per item, the tree, drill-down and history."""
+"""One framework's page body: its figures, its items' statuses, the tree, drill-down and
+pace."""
 
 from __future__ import annotations
 
