@@ -130,13 +130,16 @@ def same_figures(ours: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
         for column in COMPARED[1:]:
             a: Any = mine.at[code, column]
             b: Any = theirs.at[code, column]
-            if column == "activity_progress_pct":
+            if column in ("status", "basis"):
+                equal = str(a) == str(b)
+            else:
+                # Numbers may come as Decimal (PostgreSQL's sums), numpy or Python values.
                 a_missing, b_missing = pd.isna(a), pd.isna(b)
                 equal = (a_missing and b_missing) or (
-                    not a_missing and not b_missing and math.isclose(a, b, abs_tol=1e-6)
+                    not a_missing
+                    and not b_missing
+                    and math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-6)
                 )
-            else:
-                equal = a == b
             if not equal:
                 differences.append(f"{code}.{column}: ours {a!r}, pandas {b!r}")
     return differences

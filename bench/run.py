@@ -346,38 +346,7 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scales", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--postgres", help="a PostgreSQL server URL to benchmark as well")
-    parser.add_argument("--no-pages", action="store_true", help="skip the AppTest page runs")
-    parser.add_argument("--rebuild", action="store_true", help="regenerate the stores")
-    args = parser.parse_args()
-    backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
-    results = []
-    for backend in backends:
-        for scale in args.scales:
-            print(f"[{backend} {scale:,}] building or opening the store…", flush=True)
-            url = store_url(backend, scale, args.postgres, args.rebuild)
-            engine = make_engine(url)
-            queries = measure_queries(engine)
-            pandas = measure_pandas(engine, queries)
-            engine.dispose()
-            pages = {"pages": [], "peak_mb": float("nan")} if args.no_pages else measure_pages(url)
-            imported = measure_import(url, scale) if scale == 10_000 else None
-            results.append(
-                {
-                    "backend": backend,
-                    "scale": scale,
-                    "queries": queries,
-                    "pandas": pandas,
-                    "pages": pages,
-                    "import": imported,
-                }
-            )
-            print(f"[{backend} {scale:,}] done", flush=True)
+def write_results(results: list[dict[str, Any]]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(report(results), encoding="utf-8")
     with (RESULTS / "latest.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -436,6 +405,42 @@ def main() -> None:
                     "same" if r["pandas"].get("same") else "differs",
                 ]
             )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--postgres", help="a PostgreSQL server URL to benchmark as well")
+    parser.add_argument("--no-pages", action="store_true", help="skip the AppTest page runs")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the stores")
+    args = parser.parse_args()
+    backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    results = []
+    for backend in backends:
+        for scale in args.scales:
+            print(f"[{backend} {scale:,}] building or opening the store…", flush=True)
+            url = store_url(backend, scale, args.postgres, args.rebuild)
+            engine = make_engine(url)
+            queries = measure_queries(engine)
+            pandas = measure_pandas(engine, queries)
+            engine.dispose()
+            pages = {"pages": [], "peak_mb": float("nan")} if args.no_pages else measure_pages(url)
+            imported = measure_import(url, scale) if scale == 10_000 else None
+            results.append(
+                {
+                    "backend": backend,
+                    "scale": scale,
+                    "queries": queries,
+                    "pandas": pandas,
+                    "pages": pages,
+                    "import": imported,
+                }
+            )
+            print(f"[{backend} {scale:,}] done", flush=True)
+            # Written after every store, so that a failure later keeps what was measured.
+            write_results(results)
     print((RESULTS / "latest.md").read_text(encoding="utf-8"))
 
 
