@@ -316,6 +316,7 @@ def test_import_a_file_on_the_edit_page(engine: Engine) -> None:
         "progress_updates.csv template",
         "funding.csv template",
         "outputs.csv template",
+        "item_assessments.csv template",
     ]
     bad = b"activity_id,date,progress_pct,status,note,source\nA5,2025-02-01,140,in_progress,,\n"
     at.get("file_uploader")[0].set_value(("progress.csv", bad, "text/csv"))
