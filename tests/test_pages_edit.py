@@ -450,7 +450,7 @@ def test_record_funding_whose_amount_is_not_published(engine: Engine) -> None:
     at.text_input(key="fund_source").input("annual report 2024")
     # Without an amount and without the box ticked: the amount is asked for.
     click(at, "Record funding")
-    assert messages(at)["error"] == ["give the amount, or tick “amount not published”"]
+    assert messages(at)["error"] == ["give the amount, or tick “Amount not published”"]
     at.text_input(key="fund_amount").input("500")
     at.checkbox(key="fund_unpublished").check().run()
     assert at.text_input(key="fund_amount").value == ""

@@ -581,7 +581,7 @@ def funding_form(user: Actor) -> None:
         except InvalidOperation:
             amount_value = Decimal("NaN")
     elif not unpublished:
-        problems.append(Problem("amount", "give the amount, or tick “amount not published”"))
+        problems.append(Problem("amount", "give the amount, or tick “Amount not published”"))
     draft = FundingDraft(
         funder=state["fund_funder"],
         activity_id=selected,
