@@ -492,8 +492,7 @@ def test_every_write_keeps_the_activity_row_on_its_latest_update(engine: Engine)
             assert (activity.status, activity.progress_pct) == (latest.status, latest.progress_pct)
 
 
-# Assessments of plan items. The fixture holds two (tests/fixtures/data/item_assessments.csv):
-# S1.2 completed on 2022-06-01 and S2.2 not applicable on 2019-03-01.
+# Assessments of plan items (the fixture store has none).
 
 
 def assessments(engine: Engine, item: str) -> list[tuple[str, str, str, str, str, bool]]:
@@ -513,18 +512,12 @@ def test_an_assessment_adds_history_and_is_audited(engine: Engine) -> None:
     advanced = editing.AssessmentDraft(
         "S1.1", dt.date(2024, 5, 1), "well_advanced", source="report 2024"
     )
+    completed = editing.AssessmentDraft("S1.1", TODAY, "completed", "all range states", "review")
     with Session(engine) as session:
-        for draft in (advanced, started):  # back-dated: history, in date order
-            assert editing.record_assessment(session=session, draft=draft, actor=ALICE) == ("added")
-        session.commit()
-    assert assessments(engine, "S1.1") == [
-        ("2024-05-01", "well_advanced", "", "report 2024", "alice", False),
-        ("2021-05-01", "started", "first surveys", "report 2021", "alice", False),
-    ]
-    # The seeded one, then a later one: never overwritten.
-    later = editing.AssessmentDraft("S1.2", TODAY, "well_advanced", "reopened", "review")
-    with Session(engine) as session:
-        editing.record_assessment(session=session, draft=later, actor=ALICE)
+        # Back-dated ones too: history, shown by date, none overwritten.
+        for draft in (advanced, started, completed):
+            outcome = editing.record_assessment(session=session, draft=draft, actor=ALICE)
+            assert outcome == "added"
         session.commit()
         entries = session.exec(
             select(m.AuditEntry)
@@ -532,22 +525,21 @@ def test_an_assessment_adds_history_and_is_audited(engine: Engine) -> None:
             .order_by(col(m.AuditEntry.id))
         ).all()
         ids = session.exec(select(m.ItemAssessment.id).order_by(col(m.ItemAssessment.id))).all()
-    assert assessments(engine, "S1.2") == [
-        (TODAY.isoformat(), "well_advanced", "reopened", "review", "alice", False),
-        ("2022-06-01", "completed", "monitoring scheme in place", "fixture", "seed", False),
+    assert assessments(engine, "S1.1") == [
+        (TODAY.isoformat(), "completed", "all range states", "review", "alice", False),
+        ("2024-05-01", "well_advanced", "", "report 2024", "alice", False),
+        ("2021-05-01", "started", "first surveys", "report 2021", "alice", False),
     ]
     assert [(e.actor, e.via, e.action, e.row_key, e.activity_key) for e in entries] == [
-        ("alice", "form", "insert", str(ids[-3]), None),
-        ("alice", "form", "insert", str(ids[-2]), None),
-        ("alice", "form", "insert", str(ids[-1]), None),
+        ("alice", "form", "insert", str(pk), None) for pk in ids
     ]
     assert audit.before_after(entries[-1]) == (
         {},
         {
-            "item": "S1.2",
+            "item": "S1.1",
             "date": TODAY.isoformat(),
-            "status": "well_advanced",
-            "note": "reopened",
+            "status": "completed",
+            "note": "all range states",
             "source": "review",
             "demo": False,
         },
@@ -555,21 +547,23 @@ def test_an_assessment_adds_history_and_is_audited(engine: Engine) -> None:
 
 
 def test_an_identical_assessment_is_left_alone(engine: Engine) -> None:
-    seeded = editing.AssessmentDraft(
-        "S1.2", dt.date(2022, 6, 1), "completed", "monitoring scheme in place", "fixture"
+    first = editing.AssessmentDraft(
+        "S1.2", dt.date(2022, 6, 1), "completed", "monitoring scheme in place", "report"
     )
     with Session(engine) as session:
-        assert editing.record_assessment(session=session, draft=seeded, actor=ALICE) == (
-            "unchanged"
-        )
+        assert editing.record_assessment(session=session, draft=first, actor=ALICE) == "added"
+        session.commit()
+        again = editing.record_assessment(session=session, draft=first, actor=ALICE)
+        assert again == "unchanged"
         # Another note on the same date is another assessment (history, never overwritten).
-        other = dataclasses.replace(seeded, note="confirmed by the range state")
+        other = dataclasses.replace(first, note="confirmed by the range state")
         assert editing.record_assessment(session=session, draft=other, actor=ALICE) == "added"
         session.commit()
     assert [row[2] for row in assessments(engine, "S1.2")] == [
         "confirmed by the range state",
         "monitoring scheme in place",
     ]
+    assert count(engine, m.AuditEntry) == 2
 
 
 @pytest.mark.parametrize(
@@ -609,7 +603,7 @@ def test_a_bad_assessment_is_refused_field_by_field(
             session=session, draft=dataclasses.replace(draft, **changes), actor=ALICE
         )
     assert [str(problem) for problem in refused.value.problems] == messages
-    assert count(unchanged, m.ItemAssessment) == 2
+    assert count(unchanged, m.ItemAssessment) == 0
     assert count(unchanged, m.AuditEntry) == 0
 
 

@@ -377,6 +377,8 @@ def test_the_templates_are_the_data_files_columns() -> None:
             # The data files may also have a kind's optional columns (progress updates' demo).
             optional = importer.OPTIONAL_COLUMNS.get(kind, ())
             assert [name for name in shipped if name not in optional] == list(columns), path
+    example = (FIXTURE_DATA.parent / "item_assessments.csv").read_text(encoding="utf-8")
+    assert example.splitlines()[0] == ",".join(importer.TEMPLATES["item_assessments"])
 
 
 # Property-based: random malformed files never raise anything but ImportFileError, and a
@@ -468,8 +470,7 @@ ASSESSMENTS = (
     "item,date,status,note,source,demo\n"
     "S1.1,2024-05-01,well_advanced,surveys in four range states,report 2024,false\n"
     "CAMI-11,2026-03-01,not_applicable,covered by another plan,,false\n"
-    # The seeded assessment, as the fixture file has it: left alone.
-    "S1.2,2022-06-01,completed,monitoring scheme in place,fixture,false\n"
+    "S1.2,2022-06-01,completed,monitoring scheme in place,report 2022,false\n"
 )
 
 
@@ -477,9 +478,13 @@ def test_an_assessments_file_is_added_once(engine: Engine) -> None:
     report = run_import(engine, ASSESSMENTS)
     assert report.kind == "item_assessments"
     assert (report.added, report.changed, report.unchanged) == (
-        ["S1.1 2024-05-01 well_advanced", "CAMI-11 2026-03-01 not_applicable"],
+        [
+            "S1.1 2024-05-01 well_advanced",
+            "CAMI-11 2026-03-01 not_applicable",
+            "S1.2 2022-06-01 completed",
+        ],
         [],
-        ["S1.2 2022-06-01 completed"],
+        [],
     )
     with Session(engine) as session:
         rows = session.exec(
@@ -491,27 +496,26 @@ def test_an_assessments_file_is_added_once(engine: Engine) -> None:
             select(m.AuditEntry.actor, m.AuditEntry.table_name, m.AuditEntry.activity_key)
         ).all()
     assert [tuple(row) for row in rows] == [
-        ("S1.2", "completed", "seed"),
-        ("S2.2", "not_applicable", "seed"),
         ("S1.1", "well_advanced", "cli:tester"),
         ("CAMI-11", "not_applicable", "cli:tester"),
+        ("S1.2", "completed", "cli:tester"),
     ]
-    assert [tuple(row) for row in audited] == [("cli:tester", "itemassessment", None)] * 2
+    assert [tuple(row) for row in audited] == [("cli:tester", "itemassessment", None)] * 3
     before = snapshot(engine)
     again = run_import(engine, ASSESSMENTS)
     assert (again.added, again.changed, len(again.unchanged)) == ([], [], 3)
     assert snapshot(engine) == before
 
 
-def test_the_seeded_assessments_reimport_unchanged(engine: Engine) -> None:
-    before = snapshot(engine)
-    report = run_import(engine, (FIXTURE_DATA / "item_assessments.csv").read_bytes())
-    assert (report.kind, report.added, report.unchanged) == (
+def test_the_example_assessments_file_imports_as_the_seed_reads_it(engine: Engine) -> None:
+    """tests/fixtures/item_assessments.csv, as a data directory's item_assessments.csv."""
+    example = (FIXTURE_DATA.parent / "item_assessments.csv").read_bytes()
+    report = run_import(engine, example)
+    assert (report.kind, report.added) == (
         "item_assessments",
-        [],
         ["S1.2 2022-06-01 completed", "S2.2 2019-03-01 not_applicable"],
     )
-    assert snapshot(engine) == before
+    assert run_import(engine, example).unchanged == report.added
 
 
 def test_one_bad_assessment_rejects_the_whole_file(unchanged: Engine) -> None:
