@@ -299,7 +299,7 @@ def test_recording_progress_refreshes_every_figure(engine: Engine) -> None:
             actor=ALICE,
         )
         session.commit()
-        summary = queries.framework_summary(session=session, filters=Filters())
+        summary = queries.framework_summary(session=session, filters=Filters(include_demo=True))
     stored = draft_of(engine, "A5")
     assert (stored.status, stored.progress_pct, stored.version) == ("in_progress", 70.0, 2)
     # Strategy: (A1 100×1 + A2 50×2 + A2 50×1 + A5 70×1) / 5 = 320/5 = 64 (was 275/5 = 55).

@@ -53,7 +53,7 @@ def test_views_folder_has_the_pages_the_navigation_lists() -> None:
 
 
 def test_overview_shows_the_stores_figures() -> None:
-    at = run_app()
+    at = run_app(demo="true")
     assert metrics(at) == {
         "Activities": "5",
         "Range states with activity": "3 of 4",
@@ -65,7 +65,8 @@ def test_overview_shows_the_stores_figures() -> None:
 
 
 def test_overview_hides_demo_data_on_request() -> None:
-    at = run_app()
+    at = run_app(demo="true")
+    assert at.toggle(key="demo").value is True
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Activities"] == "3"
     assert metrics(at)["CAMI WP completion"] == "62 %"
@@ -90,7 +91,7 @@ def test_overview_says_why_it_is_empty() -> None:
 
 
 def test_overview_charts_carry_titles_and_units() -> None:
-    at = run_app()
+    at = run_app(demo="true")
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert [spec["layout"]["title"]["text"] for spec in specs] == [
         "Activities by status",
@@ -124,7 +125,7 @@ def test_the_sidebar_is_drawn_on_every_run_not_only_the_first() -> None:
     assert not (ROOT / "pages").exists(), "a pages/ folder turns on legacy multipage mode"
     at = run_app("views/strategy_page.py")
     at.run()
-    assert at.toggle(key="demo").value is True
+    assert at.toggle(key="demo").value is False
     assert at.sidebar.children, "the shared filters vanished on a rerun"
 
 

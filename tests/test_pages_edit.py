@@ -188,6 +188,7 @@ def test_the_form_shows_each_problem_next_to_its_field_and_saves_nothing(engine:
 def test_a_save_refreshes_the_figures_on_every_page(engine: Engine) -> None:
     at = sign_in("alice")
     at.switch_page("views/overview_page.py").run()
+    at.toggle(key="demo").set_value(True).run()
     assert {metric.label: metric.value for metric in at.metric}["CAMI WP completion"] == "42 %"
     choose_activity(open_edit_page(at), "A5")
     at.selectbox(key="act_status").select("in_progress")

@@ -17,7 +17,7 @@ def table_with(at, column: str):  # type: ignore[no-untyped-def]
 
 
 def test_strategy_page_shows_completion_coverage_and_provisional_status() -> None:
-    at = run_app("views/strategy_page.py")
+    at = run_app("views/strategy_page.py", demo="true")
     assert not at.exception
     assert metrics(at) == {
         "Completion": "55 %",
@@ -41,14 +41,14 @@ def test_strategy_drill_down_lists_the_activities_behind_an_item() -> None:
 
 
 def test_strategy_drill_down_comes_from_the_url() -> None:
-    at = run_app("views/strategy_page.py", strategy_item="S2 Threats")
+    at = run_app("views/strategy_page.py", strategy_item="S2 Threats", demo="true")
     behind = table_with(at, "activity_id")
     assert behind["activity_id"].tolist() == ["A3"]
     assert behind["counted"].tolist() == [False]
 
 
 def test_cami_page_shows_sections_and_ptcrs() -> None:
-    at = run_app("views/cami_page.py")
+    at = run_app("views/cami_page.py", demo="true")
     assert not at.exception
     assert metrics(at)["Completion"] == "42 %"
     assert metrics(at)["Items covered"] == "2 of 3"

@@ -19,7 +19,9 @@ def by_code(frame):  # type: ignore[no-untyped-def]
 
 def test_completion_rolls_up_with_link_weights(session: Session) -> None:
     items = by_code(
-        queries.completion_by_item(session=session, filters=Filters(), framework="strategy")
+        queries.completion_by_item(
+            session=session, filters=Filters(include_demo=True), framework="strategy"
+        )
     )
     assert list(items.index) == ["S1", "S1.1", "S1.2", "S2", "S2.1", "S2.2"]
     assert list(items["depth"]) == [0, 1, 1, 0, 1, 1]
@@ -35,7 +37,9 @@ def test_completion_rolls_up_with_link_weights(session: Session) -> None:
 
 def test_cancelled_activities_are_listed_not_counted(session: Session) -> None:
     items = by_code(
-        queries.completion_by_item(session=session, filters=Filters(), framework="strategy")
+        queries.completion_by_item(
+            session=session, filters=Filters(include_demo=True), framework="strategy"
+        )
     )
     assert items.loc["S2.1", "activities"] == 1
     assert items.loc["S2.1", "counted"] == 0
@@ -45,7 +49,9 @@ def test_cancelled_activities_are_listed_not_counted(session: Session) -> None:
 
 def test_items_with_no_activity_have_no_completion(session: Session) -> None:
     items = by_code(
-        queries.completion_by_item(session=session, filters=Filters(), framework="cami")
+        queries.completion_by_item(
+            session=session, filters=Filters(include_demo=True), framework="cami"
+        )
     )
     assert math.isnan(items.loc["CAMI-11", "completion_pct"])
     assert bool(items.loc["CAMI-11", "covered"]) is False
@@ -55,7 +61,7 @@ def test_items_with_no_activity_have_no_completion(session: Session) -> None:
 
 
 def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) -> None:
-    filters = Filters(as_of=dt.date(2020, 1, 1))
+    filters = Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
     items = by_code(queries.completion_by_item(session=session, filters=filters, framework="cami"))
     # Only A1 had reported by then, at 40 %.
     assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(40.0)
@@ -71,7 +77,9 @@ def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) ->
 
 
 def test_framework_summary(session: Session) -> None:
-    summary = by_code(queries.framework_summary(session=session, filters=Filters()))
+    summary = by_code(
+        queries.framework_summary(session=session, filters=Filters(include_demo=True))
+    )
     assert summary.loc["strategy", "items"] == 6
     assert summary.loc["strategy", "covered"] == 5
     assert summary.loc["strategy", "activities"] == 4
@@ -100,17 +108,20 @@ def test_hiding_demo_data(session: Session) -> None:
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        (Filters(), ["A1", "A2", "A3", "A4", "A5"]),
-        (Filters(countries=("KAZ",)), ["A1", "A4", "A5"]),
-        (Filters(regions=(9,)), ["A1", "A4"]),
-        (Filters(organisations=("hellabrunn-zoo",)), ["A1", "A2", "A3"]),  # funder
-        (Filters(organisations=("acbk",)), ["A2", "A4"]),  # lead or partner
-        (Filters(statuses=("in_progress", "on_hold")), ["A2", "A5"]),
-        (Filters(items=("S1",)), ["A1", "A2", "A5"]),  # subtree
-        (Filters(items=("CAMI-4",)), ["A3"]),
-        (Filters(start=dt.date(2023, 1, 1)), ["A2", "A4", "A5"]),
-        (Filters(end=dt.date(2019, 12, 31)), ["A1"]),
-        (Filters(as_of=dt.date(2021, 6, 1)), ["A1", "A2", "A3"]),
+        (Filters(include_demo=True), ["A1", "A2", "A3", "A4", "A5"]),
+        (Filters(countries=("KAZ",), include_demo=True), ["A1", "A4", "A5"]),
+        (Filters(regions=(9,), include_demo=True), ["A1", "A4"]),
+        (
+            Filters(organisations=("hellabrunn-zoo",), include_demo=True),
+            ["A1", "A2", "A3"],
+        ),  # funder
+        (Filters(organisations=("acbk",), include_demo=True), ["A2", "A4"]),  # lead or partner
+        (Filters(statuses=("in_progress", "on_hold"), include_demo=True), ["A2", "A5"]),
+        (Filters(items=("S1",), include_demo=True), ["A1", "A2", "A5"]),  # subtree
+        (Filters(items=("CAMI-4",), include_demo=True), ["A3"]),
+        (Filters(start=dt.date(2023, 1, 1), include_demo=True), ["A2", "A4", "A5"]),
+        (Filters(end=dt.date(2019, 12, 31), include_demo=True), ["A1"]),
+        (Filters(as_of=dt.date(2021, 6, 1), include_demo=True), ["A1", "A2", "A3"]),
     ],
 )
 def test_filters_select_the_right_activities(
@@ -121,7 +132,7 @@ def test_filters_select_the_right_activities(
 
 
 def test_headline(session: Session) -> None:
-    assert queries.headline(session=session, filters=Filters()) == {
+    assert queries.headline(session=session, filters=Filters(include_demo=True)) == {
         "activities": 5,
         "demo_activities": 2,
         "countries": 3,
@@ -136,7 +147,7 @@ def test_headline_counts_the_demo_activities_in_scope_on_the_date(
     session: Session, as_of: dt.date | None
 ) -> None:
     # The demo flag travels with each activity's state, today's or a past date's.
-    filters = Filters(as_of=as_of)
+    filters = Filters(as_of=as_of, include_demo=True)
     in_scope = set(
         queries.latest_updates(session=session, filters=filters, limit=100)["activity_id"]
     )
@@ -148,7 +159,7 @@ def test_headline_counts_the_demo_activities_in_scope_on_the_date(
 
 
 def test_funding_is_never_summed_across_currencies(session: Session) -> None:
-    funding = queries.funding_by_currency(session=session, filters=Filters())
+    funding = queries.funding_by_currency(session=session, filters=Filters(include_demo=True))
     assert funding.to_dict("records") == [
         {"currency": "EUR", "amount": 16000.0, "grants": 3, "activities": 3, "funders": 1},
         {"currency": "USD", "amount": 2000.0, "grants": 1, "activities": 1, "funders": 1},
@@ -158,7 +169,7 @@ def test_funding_is_never_summed_across_currencies(session: Session) -> None:
 
 
 def test_latest_updates_are_newest_first(session: Session) -> None:
-    updates = queries.latest_updates(session=session, filters=Filters(), limit=3)
+    updates = queries.latest_updates(session=session, filters=Filters(include_demo=True), limit=3)
     assert updates["activity_id"].tolist() == ["A4", "A2", "A5"]
     assert updates["date"].tolist() == [
         dt.date(2026, 1, 1),
@@ -184,21 +195,25 @@ def test_filter_options_come_from_reference_data(session: Session) -> None:
 def test_todays_state_from_the_activity_row_equals_the_latest_update(
     session: Session, framework: str
 ) -> None:
-    # Filters() reads the state the store keeps on the activity; an explicit as_of walks the
-    # update history. Both must agree.
+    # Without as_of, the state the store keeps on the activity is read; an explicit as_of
+    # walks the update history. Both must agree.
     today = dt.date.today()
-    current = queries.completion_by_item(session=session, filters=Filters(), framework=framework)
+    current = queries.completion_by_item(
+        session=session, filters=Filters(include_demo=True), framework=framework
+    )
     walked = queries.completion_by_item(
-        session=session, filters=Filters(as_of=today), framework=framework
+        session=session, filters=Filters(as_of=today, include_demo=True), framework=framework
     )
     assert current.equals(walked)
-    assert queries.headline(session=session, filters=Filters()) == queries.headline(
-        session=session, filters=Filters(as_of=today)
-    )
+    assert queries.headline(
+        session=session, filters=Filters(include_demo=True)
+    ) == queries.headline(session=session, filters=Filters(as_of=today, include_demo=True))
 
 
 def test_completion_history_steps_through_every_update(session: Session) -> None:
-    history = queries.completion_history(session=session, filters=Filters(), framework="strategy")
+    history = queries.completion_history(
+        session=session, filters=Filters(include_demo=True), framework="strategy"
+    )
     # Link weights for the Strategy: A1 1, A2 3 (S1.1 ×2 + S1.2), A3 1, A5 1.
     assert history["date"].tolist() == [
         dt.date(2019, 6, 1),  # A1 40             -> 40
@@ -213,7 +228,9 @@ def test_completion_history_steps_through_every_update(session: Session) -> None
     assert history["completion_pct"].tolist() == pytest.approx([40, 35, 65, 38, 40, 34, 37, 55])
     assert history["activities"].tolist() == [1, 2, 2, 3, 2, 3, 3, 3]
     # The last point equals today's completion.
-    summary = by_code(queries.framework_summary(session=session, filters=Filters()))
+    summary = by_code(
+        queries.framework_summary(session=session, filters=Filters(include_demo=True))
+    )
     assert history["completion_pct"].iloc[-1] == pytest.approx(
         summary.loc["strategy", "completion_pct"]
     )
@@ -221,7 +238,10 @@ def test_completion_history_steps_through_every_update(session: Session) -> None
 
 def test_completion_history_per_top_level_item_and_as_of(session: Session) -> None:
     history = queries.completion_history(
-        session=session, filters=Filters(as_of=dt.date(2021, 1, 1)), framework="cami", by="top"
+        session=session,
+        filters=Filters(as_of=dt.date(2021, 1, 1), include_demo=True),
+        framework="cami",
+        by="top",
     )
     assert sorted(set(history["series"])) == ["CAMI-10", "CAMI-4"]
     cami10 = history[history["series"] == "CAMI-10"]
@@ -235,7 +255,9 @@ def test_completion_history_per_top_level_item_and_as_of(session: Session) -> No
 
 
 @pytest.mark.parametrize("framework", ["strategy", "cami"])
-@pytest.mark.parametrize("filters", [Filters(), Filters(as_of=dt.date(2021, 1, 1))])
+@pytest.mark.parametrize(
+    "filters", [Filters(include_demo=True), Filters(as_of=dt.date(2021, 1, 1), include_demo=True)]
+)
 def test_completion_history_of_both_is_the_framework_and_its_top_items(
     session: Session, framework: str, filters: Filters
 ) -> None:
@@ -262,11 +284,13 @@ def test_completion_history_of_both_counts_an_activity_of_two_goals_once(
 ) -> None:
     # Many activities serve two of S1.1, S1.2 and S2.1, so some serve goals S1 and S2 both.
     both = queries.completion_history(
-        session=many, filters=Filters(), framework="strategy", by="both"
+        session=many, filters=Filters(include_demo=True), framework="strategy", by="both"
     )
     apart = pd.concat(
         [
-            queries.completion_history(session=many, filters=Filters(), framework="strategy", by=by)
+            queries.completion_history(
+                session=many, filters=Filters(include_demo=True), framework="strategy", by=by
+            )
             for by in ("framework", "top")
         ]
     )
@@ -281,7 +305,7 @@ def test_completion_history_of_both_counts_an_activity_of_two_goals_once(
 
 @pytest.mark.parametrize("framework", ["strategy", "cami"])
 @pytest.mark.parametrize(
-    "filters", [Filters(), Filters(include_demo=False, as_of=dt.date(2021, 1, 1))]
+    "filters", [Filters(include_demo=True), Filters(include_demo=False, as_of=dt.date(2021, 1, 1))]
 )
 def test_one_frameworks_summary_is_its_row_of_the_whole(
     session: Session, framework: str, filters: Filters
@@ -295,34 +319,46 @@ def test_one_frameworks_summary_is_its_row_of_the_whole(
 def test_completion_history_refuses_an_unknown_grouping(session: Session) -> None:
     with pytest.raises(ValueError, match="by must be"):
         queries.completion_history(
-            session=session, filters=Filters(), framework="strategy", by="goal"
+            session=session, filters=Filters(include_demo=True), framework="strategy", by="goal"
         )
 
 
 def test_activities_for_item_lists_the_subtree(session: Session) -> None:
-    behind = queries.activities_for_item(session=session, filters=Filters(), code="S1")
+    behind = queries.activities_for_item(
+        session=session, filters=Filters(include_demo=True), code="S1"
+    )
     assert behind["activity_id"].tolist() == ["A1", "A2", "A5"]
     assert behind["weight"].tolist() == [1.0, 3.0, 1.0]
     assert behind["links"].tolist() == [1, 2, 1]
-    cancelled = queries.activities_for_item(session=session, filters=Filters(), code="S2.1")
+    cancelled = queries.activities_for_item(
+        session=session, filters=Filters(include_demo=True), code="S2.1"
+    )
     assert cancelled["counted"].tolist() == [False]
-    assert queries.activities_for_item(session=session, filters=Filters(), code="S2.2").empty
+    assert queries.activities_for_item(
+        session=session, filters=Filters(include_demo=True), code="S2.2"
+    ).empty
 
 
 @pytest.mark.parametrize("code", ["S1", "S2.1", "S2.2"])
 def test_activities_for_item_pages_are_slices_of_the_whole(session: Session, code: str) -> None:
-    whole = queries.activities_for_item(session=session, filters=Filters(), code=code)
-    count = queries.activities_for_item_count(session=session, filters=Filters(), code=code)
+    whole = queries.activities_for_item(
+        session=session, filters=Filters(include_demo=True), code=code
+    )
+    count = queries.activities_for_item_count(
+        session=session, filters=Filters(include_demo=True), code=code
+    )
     assert count == len(whole)
     for offset in range(0, count + 2):
         page = queries.activities_for_item(
-            session=session, filters=Filters(), code=code, offset=offset, limit=2
+            session=session, filters=Filters(include_demo=True), code=code, offset=offset, limit=2
         )
         assert page.to_dict("records") == whole.iloc[offset : offset + 2].to_dict("records")
 
 
 def test_ptcr_listing(session: Session) -> None:
-    listing = queries.ptcr_listing(session=session, filters=Filters()).set_index("ptcr")
+    listing = queries.ptcr_listing(session=session, filters=Filters(include_demo=True)).set_index(
+        "ptcr"
+    )
     assert listing["activities"].to_dict() == {9: 2, 10: 0, 11: 1}
     assert listing["documented"].to_dict() == {9: 1, 10: 0, 11: 1}
     # Altai: A1 100 and A4 0 (planned) -> 50.
