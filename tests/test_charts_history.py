@@ -16,14 +16,12 @@ def test_a_long_history_is_drawn_weekly_and_ends_where_the_data_ends() -> None:
         {
             "series": "strategy",
             "date": days,
-            "completion_pct": [i / 30 for i in range(3000)],
+            "activity_progress_pct": [i / 30 for i in range(3000)],
             "activities": list(range(3000)),
         }
     )
     as_of = dt.date(2026, 11, 21)
-    figure = charts.completion_history_lines(
-        history, title="t", labels={}, horizons={}, as_of=as_of
-    )
+    figure = charts.activity_progress_lines(history, title="t", labels={}, horizons={}, as_of=as_of)
     (line,) = figure.data
     assert len(line.x) <= MAX_POINTS + 1
     # The last change and the "as of" date keep their values.
@@ -37,11 +35,11 @@ def test_a_short_history_keeps_every_change() -> None:
         {
             "series": ["cami", "cami"],
             "date": [dt.date(2026, 1, 1), dt.date(2026, 1, 2)],
-            "completion_pct": [10.0, 20.0],
+            "activity_progress_pct": [10.0, 20.0],
             "activities": [1, 2],
         }
     )
-    figure = charts.completion_history_lines(
+    figure = charts.activity_progress_lines(
         history, title="t", labels={}, horizons={}, as_of=dt.date(2026, 2, 1)
     )
     assert list(figure.data[0].y) == [10.0, 20.0, 20.0]

@@ -299,13 +299,13 @@ def test_recording_progress_refreshes_every_figure(engine: Engine) -> None:
             actor=ALICE,
         )
         session.commit()
-        summary = queries.framework_summary(session=session, filters=Filters(include_demo=True))
+        summary = queries.plan_progress(session=session, filters=Filters(include_demo=True))
     stored = draft_of(engine, "A5")
     assert (stored.status, stored.progress_pct, stored.version) == ("in_progress", 70.0, 2)
     # Strategy: (A1 100×1 + A2 50×2 + A2 50×1 + A5 70×1) / 5 = 320/5 = 64 (was 275/5 = 55).
-    # CAMI: A1 100, A4 0, A5 70 on CAMI-10 (A3 cancelled) = 170/3 = 56.7 (was 125/3 = 41.7).
-    completion = dict(zip(summary["code"], summary["completion_pct"].round(1), strict=True))
-    assert completion == {"strategy": 64.0, "cami": 56.7}
+    # CAMI: A4 0, A5 70 on CAMI-10 = 35 (was 12.5); A1 and A3 ended before 2026.
+    progress = dict(zip(summary["code"], summary["activity_progress_pct"].round(1), strict=True))
+    assert progress == {"strategy": 64.0, "cami": 35.0}
     rows = audit_rows(engine, "A5")
     assert rows == [
         (

@@ -116,7 +116,7 @@ def test_tooltips_say_what_is_there(frames: dict[str, pd.DataFrame]) -> None:
     assert kazakhstan["place"] == "country:KAZ"
     assert (kazakhstan["line1"], kazakhstan["line2"], kazakhstan["line3"]) == (
         "3 activities (3 counted)",
-        "mean completion 42 %",
+        "mean activity progress 42 %",
         "funding: EUR 10,000 · USD 2,000",
     )
     sites = deck["by_id"]["sites"]["data"]

@@ -52,34 +52,55 @@ def test_views_folder_has_the_pages_the_navigation_lists() -> None:
         assert Path(page).name in source, f"{page} is not in the navigation"
 
 
+def all_metrics(at: AppTest) -> list[tuple[str, str]]:
+    return [(metric.label, metric.value) for metric in at.metric]
+
+
 def test_overview_shows_the_stores_figures() -> None:
-    at = run_app(demo="true")
-    assert metrics(at) == {
-        "Activities": "5",
-        "Range states with activity": "3 of 4",
-        "Strategy completion": "55 %",
-        "CAMI WP completion": "42 %",
-    }
+    at = run_app(demo="true", as_of="2026-06-30")
+    assert all_metrics(at) == [
+        ("Activities", "5"),
+        ("Range states with activity", "3 of 4"),
+        ("PTCRs with activity", "2 of 3"),
+        # Strategy 2018–2028.
+        ("Items started", "3 of 4"),
+        ("Items completed", "0 of 4"),
+        ("Time elapsed", "year 9 of 11"),
+        ("Activity progress", "55 %"),
+        # Work Programme 2026–2032: A1 and A3 ended before it began.
+        ("Items started", "1 of 3"),
+        ("Items completed", "0 of 3"),
+        ("Time elapsed", "year 1 of 7"),
+        ("Activity progress", "12 %"),
+    ]
     assert "2 of the activities in the store are invented" in at.warning[0].value
-    assert any("PTCRs with activity: 2 of the 3" in caption.value for caption in at.caption)
+    assert any(
+        "2 linked activities ended before the plan began (2026)" in caption.value
+        for caption in at.caption
+    )
 
 
 def test_overview_hides_demo_data_on_request() -> None:
-    at = run_app(demo="true")
+    at = run_app(demo="true", as_of="2026-06-30")
     assert at.toggle(key="demo").value is True
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Activities"] == "3"
-    assert metrics(at)["CAMI WP completion"] == "62 %"
+    # Work Programme: only A5 (25 %) counts; A1 ended in 2020.
+    assert all_metrics(at)[-1] == ("Activity progress", "25 %")
     assert not at.warning
     assert any("Demo data hidden (2 demo activities" in caption.value for caption in at.caption)
 
 
 def test_overview_reads_its_filters_from_the_url() -> None:
-    at = run_app(country="Kazakhstan (KAZ)", as_of="2020-01-01")
+    at = run_app(country="Kazakhstan (KAZ)", as_of="2020-01-01", demo="true")
     assert at.multiselect(key="country").value == ["KAZ"]
     assert at.date_input(key="as_of").value == dt.date(2020, 1, 1)
     assert metrics(at)["Activities"] == "1"
-    assert metrics(at)["CAMI WP completion"] == "40 %"
+    # The Work Programme had not begun in 2020: nothing counts toward it.
+    assert all_metrics(at)[-2:] == [
+        ("Time elapsed", "not started"),
+        ("Activity progress", "no activity"),
+    ]
     assert "as of 2020-01-01" in at.info[0].value
 
 
@@ -95,20 +116,23 @@ def test_overview_charts_carry_titles_and_units() -> None:
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert [spec["layout"]["title"]["text"] for spec in specs] == [
         "Activities by status",
-        "Completion by top-level item: Fixture Strategy 2018–2028",
-        "Completion by top-level item: Fixture Work Programme 2026–2032",
+        "Status and activity progress by goal: Fixture Strategy 2018–2028",
+        "Status and activity progress by section: Fixture Work Programme 2026–2032",
     ]
-    assert specs[1]["layout"]["xaxis"]["title"]["text"] == "Completion (%, link-weighted mean)"
+    assert specs[1]["layout"]["xaxis"]["title"]["text"] == (
+        "Activity progress (%, link-weighted mean of the plan period's activities)"
+    )
     assert specs[0]["layout"]["xaxis"]["title"]["text"] == "Activities (count)"
     # Goals only; S2's one activity is cancelled: no bar, and the reason instead of 0 %.
     bars, gaps = specs[1]["data"]
-    assert bars["y"] == ["S1 Knowledge"]
-    assert gaps["y"] == ["S2 Threats"]
-    assert gaps["text"] == ["no counted activity (1 cancelled)"]
+    assert bars["y"] == ["S1 Knowledge (provisional)"]
+    assert bars["text"] == ["55 % · 3 act. · started"]
+    assert gaps["y"] == ["S2 Threats (provisional)"]
+    assert gaps["text"] == ["no counted activity (1 cancelled) · started"]
     # CAMI-11 has no activity at all; sections show how much of them applies.
     cami_gaps = specs[2]["data"][1]
     assert "CAMI-11 Education, Community and Communication (selected actions)" in cami_gaps["y"]
-    assert "no activity" in cami_gaps["text"]
+    assert "no activity · not started" in cami_gaps["text"]
 
 
 def test_a_failing_query_shows_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

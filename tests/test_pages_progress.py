@@ -16,20 +16,28 @@ def table_with(at, column: str):  # type: ignore[no-untyped-def]
     return [frame.value for frame in at.dataframe if column in frame.value.columns][-1]
 
 
-def test_strategy_page_shows_completion_coverage_and_provisional_status() -> None:
-    at = run_app("views/strategy_page.py", demo="true")
+def test_strategy_page_shows_items_time_and_activity_progress() -> None:
+    at = run_app("views/strategy_page.py", demo="true", as_of="2026-06-30")
     assert not at.exception
     assert metrics(at) == {
-        "Completion": "55 %",
-        "Items covered": "5 of 6",
-        "Activities counted": "3 of 4",
-        "Items with no activity": "1",
+        # S1.1, S1.2 and S2.1 (A3 reported work before it was cancelled); S2.2 not.
+        "Items started": "3 of 4",
+        "Items completed": "0 of 4",
+        "Time elapsed": "year 9 of 11",
+        "Activity progress": "55 %",
     }
     assert any("6 of 6 items are a provisional" in warning.value for warning in at.warning)
-    tree = table_with(at, "coverage")
-    assert tree["code"].tolist() == ["S1", "S1.1", "S1.2", "S2", "S2.1", "S2.2"]
-    assert tree.set_index("code").loc["S2.2", "coverage"] == "no activity"
-    assert tree.set_index("code").loc["S1.1", "completion_pct"] == pytest.approx(66.7)
+    assert any(
+        "work has started on 3 of its 4 items and none is completed" in text.value
+        for text in at.markdown
+    )
+    tree = table_with(at, "Status rests on").set_index("Code")
+    assert tree.index.tolist() == ["S1", "S1.1", "S1.2", "S2", "S2.1", "S2.2"]
+    assert tree.loc["S2.2", "Status"] == "not started"
+    assert tree.loc["S1.1", "Status"] == "started"
+    assert tree.loc["S1.1", "Status rests on"] == "derived from activities"
+    assert tree.loc["S1.1", "Activity progress (%)"] == pytest.approx(66.7)
+    assert tree.loc["S1.1", "Item"].endswith("(provisional)")
 
 
 def test_strategy_drill_down_lists_the_activities_behind_an_item() -> None:
@@ -48,13 +56,24 @@ def test_strategy_drill_down_comes_from_the_url() -> None:
 
 
 def test_cami_page_shows_sections_and_ptcrs() -> None:
-    at = run_app("views/cami_page.py", demo="true")
+    at = run_app("views/cami_page.py", demo="true", as_of="2026-06-30")
     assert not at.exception
-    assert metrics(at)["Completion"] == "42 %"
-    assert metrics(at)["Items covered"] == "2 of 3"
-    tree = table_with(at, "coverage").set_index("code")
-    assert tree.loc["CAMI-10", "applies"] == "all actions"
-    assert tree.loc["CAMI-4", "applies"] == "selected actions"
+    # A1 (completed 2020) and A3 (2020–2022) ended before 2026: earlier work, not counted.
+    # CAMI-10: A4 0 % and A5 25 % -> 12.5 %.
+    assert metrics(at) == {
+        "Items started": "1 of 3",
+        "Items completed": "0 of 3",
+        "Time elapsed": "year 1 of 7",
+        "Activity progress": "12 %",
+    }
+    assert any("2 linked activities ended before the plan began" in c.value for c in at.caption)
+    earlier = table_with(at, "end_date")
+    assert sorted(earlier["activity_id"]) == ["A1", "A3"]
+    tree = table_with(at, "Status rests on").set_index("Code")
+    assert tree.loc["CAMI-10", "Applies"] == "all actions"
+    assert tree.loc["CAMI-4", "Applies"] == "selected actions"
+    assert tree.loc["CAMI-4", "Status"] == "not started"
+    assert not tree["Item"].str.contains("provisional").any()
     ptcrs = table_with(at, "ptcr").set_index("ptcr")
     assert ptcrs.loc[9, "activities"] == 2
     assert ptcrs.loc[10, "pallas_status"] == "pending"
@@ -62,15 +81,32 @@ def test_cami_page_shows_sections_and_ptcrs() -> None:
     assert ptcrs.loc[9, "countries"] == "KAZ;MNG;RUS"
 
 
-def test_history_page_marks_both_horizons_and_the_as_of_date() -> None:
-    at = run_app("views/history_page.py", as_of="2026-03-23")
+def test_cami_page_before_the_plan_starts_says_so() -> None:
+    at = run_app("views/cami_page.py", demo="true", as_of="2025-06-30")
     assert not at.exception
-    (spec,) = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    annotations = [note["text"] for note in spec["layout"]["annotations"]]
-    assert annotations == ["Strategy ends (2028)", "CAMI WP ends (2032)", "as of 2026-03-23"]
-    strategy = next(
-        trace for trace in spec["data"] if trace["name"] == "Fixture Strategy 2018–2028"
+    assert metrics(at)["Items started"] == "0 of 3"
+    assert metrics(at)["Time elapsed"] == "not started"
+    assert metrics(at)["Activity progress"] == "no activity"
+    assert any("has not started" in text.value for text in at.markdown)
+    assert not at.get("plotly_chart") or all(
+        json.loads(chart.proto.spec)["layout"]["title"]["text"].startswith("Status")
+        for chart in at.get("plotly_chart")
     )
-    # The last change (A2 to 50 % on 2025-06-01: 55 %) is carried on to the "as of" date.
-    assert strategy["x"][-2:] == ["2025-06-01", "2026-03-23"]
-    assert "customdata" in strategy
+
+
+def test_history_page_draws_each_plan_from_its_start_against_time() -> None:
+    at = run_app("views/history_page.py", demo="true", as_of="2026-03-23")
+    assert not at.exception
+    strategy, cami = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    for spec in (strategy, cami):
+        assert [note["text"] for note in spec["layout"]["annotations"]] == ["as of 2026-03-23"]
+        names = [trace["name"] for trace in spec["data"]]
+        assert names[:3] == ["Time elapsed", "Items started", "Items completed"]
+    # Nothing before a plan's start: CAMI's axis and lines begin in 2026.
+    assert cami["layout"]["xaxis"]["range"][0] >= "2025-10"
+    started = next(trace for trace in cami["data"] if trace["name"] == "Items started")
+    assert started["x"][0] == "2026-01-01"
+    assert started["x"][-1] == "2026-03-23"
+    # Time elapsed runs from 0 % at the start to 100 % at the end of each plan.
+    elapsed = strategy["data"][0]
+    assert elapsed["x"] == ["2018-01-01", "2028-12-31"]

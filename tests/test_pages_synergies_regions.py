@@ -248,16 +248,18 @@ def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:
 
 
 def test_a_place_and_the_shading_in_the_url() -> None:
-    at = open_page(REGIONS, demo="true", map_place="PTCR 9 Altai", map_shade="Mean completion (%)")
+    at = open_page(
+        REGIONS, demo="true", map_place="PTCR 9 Altai", map_shade="Mean activity progress (%)"
+    )
     assert at.selectbox(key="map_place").value == "ptcr:9"
     assert at.radio(key="map_shade").value == "completion"
     assert at.subheader[0].value == "Activities in PTCR 9 Altai"
     assert ["A1", "A4"] in table_with(at, "activity_id")
     parsed = deck(at)
-    # KAZ 41.7 % mean completion: the 40–60 % class.
+    # KAZ 41.7 % mean activity progress: the 40–60 % class.
     assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[2])
     assert parsed["initialViewState"]["longitude"] == 88.5
-    assert "Mean completion (%):" in at.get("html")[0].proto.body
+    assert "Mean activity progress (%):" in at.get("html")[0].proto.body
 
 
 def test_regions_follow_the_shared_filters() -> None:

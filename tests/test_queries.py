@@ -19,53 +19,52 @@ def by_code(frame):  # type: ignore[no-untyped-def]
 
 def test_completion_rolls_up_with_link_weights(session: Session) -> None:
     items = by_code(
-        queries.completion_by_item(
+        queries.item_progress(
             session=session, filters=Filters(include_demo=True), framework="strategy"
         )
     )
     assert list(items.index) == ["S1", "S1.1", "S1.2", "S2", "S2.1", "S2.2"]
     assert list(items["depth"]) == [0, 1, 1, 0, 1, 1]
     # S1.1: A1 100 % (weight 1), A2 50 % (weight 2) -> 200 / 3.
-    assert items.loc["S1.1", "completion_pct"] == pytest.approx(200 / 3)
+    assert items.loc["S1.1", "activity_progress_pct"] == pytest.approx(200 / 3)
     # S1.2: A2 50 %, A5 25 % (on hold) -> 37.5.
-    assert items.loc["S1.2", "completion_pct"] == pytest.approx(37.5)
+    assert items.loc["S1.2", "activity_progress_pct"] == pytest.approx(37.5)
     # S1 rolls up every link below it: (100 + 2*50 + 50 + 25) / 5.
-    assert items.loc["S1", "completion_pct"] == pytest.approx(55.0)
+    assert items.loc["S1", "activity_progress_pct"] == pytest.approx(55.0)
     assert items.loc["S1", "activities"] == 3
     assert items.loc["S1", "links"] == 4
 
 
 def test_cancelled_activities_are_listed_not_counted(session: Session) -> None:
     items = by_code(
-        queries.completion_by_item(
+        queries.item_progress(
             session=session, filters=Filters(include_demo=True), framework="strategy"
         )
     )
     assert items.loc["S2.1", "activities"] == 1
     assert items.loc["S2.1", "counted"] == 0
-    assert math.isnan(items.loc["S2.1", "completion_pct"])
+    assert math.isnan(items.loc["S2.1", "activity_progress_pct"])
     assert bool(items.loc["S2.1", "covered"]) is True
 
 
 def test_items_with_no_activity_have_no_completion(session: Session) -> None:
     items = by_code(
-        queries.completion_by_item(
-            session=session, filters=Filters(include_demo=True), framework="cami"
-        )
+        queries.item_progress(session=session, filters=Filters(include_demo=True), framework="cami")
     )
-    assert math.isnan(items.loc["CAMI-11", "completion_pct"])
+    assert math.isnan(items.loc["CAMI-11", "activity_progress_pct"])
     assert bool(items.loc["CAMI-11", "covered"]) is False
     assert items.loc["CAMI-11", "applies"] == "selected actions"
-    # CAMI-10: A1 100, A4 0 (planned), A5 25.
-    assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(125 / 3)
+    # CAMI-10: A4 0 (planned), A5 25; A1 (completed in 2020) ended before the plan began.
+    assert items.loc["CAMI-10", "activity_progress_pct"] == pytest.approx(12.5)
+    assert items.loc["CAMI-10", "activities"] == 2
 
 
 def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) -> None:
-    filters = Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
-    items = by_code(queries.completion_by_item(session=session, filters=filters, framework="cami"))
+    filters = Filters(include_demo=True, as_of=dt.date(2020, 1, 1))
+    items = by_code(queries.item_progress(session=session, filters=filters, framework="strategy"))
     # Only A1 had reported by then, at 40 %.
-    assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(40.0)
-    assert items.loc["CAMI-10", "activities"] == 1
+    assert items.loc["S1.1", "activity_progress_pct"] == pytest.approx(40.0)
+    assert items.loc["S1.1", "activities"] == 1
     counts = queries.status_counts(session=session, filters=filters).set_index("status")
     assert counts["activities"].to_dict() == {
         "planned": 0,
@@ -76,25 +75,90 @@ def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) ->
     }
 
 
-def test_framework_summary(session: Session) -> None:
-    summary = by_code(
-        queries.framework_summary(session=session, filters=Filters(include_demo=True))
+def test_plan_progress_on_the_fixture(session: Session) -> None:
+    filters = Filters(include_demo=True, as_of=dt.date(2026, 6, 30))
+    summary = by_code(queries.plan_progress(session=session, filters=filters))
+    strategy = summary.loc["strategy"]
+    # Tracked items: S1.1, S1.2, S2.1, S2.2 (the goals have objectives below them).
+    assert (strategy["items_total"], strategy["items_started"], strategy["items_completed"]) == (
+        4,
+        3,
+        0,
     )
-    assert summary.loc["strategy", "items"] == 6
-    assert summary.loc["strategy", "covered"] == 5
-    assert summary.loc["strategy", "activities"] == 4
-    assert summary.loc["strategy", "counted"] == 3
-    assert summary.loc["strategy", "completion_pct"] == pytest.approx(55.0)
-    assert summary.loc["cami", "items"] == 3
-    assert summary.loc["cami", "covered"] == 2
-    assert summary.loc["cami", "completion_pct"] == pytest.approx(125 / 3)
+    assert (strategy["plan_year"], strategy["plan_years"]) == (9, 11)
+    # 2018-01-01 .. 2026-06-30 is 3103 days of 4018.
+    assert strategy["time_elapsed_pct"] == pytest.approx(100 * 3103 / 4018)
+    assert strategy["activity_progress_pct"] == pytest.approx(55.0)
+    assert (strategy["activities_counted"], strategy["activities"]) == (3, 4)
+    assert strategy["earlier_activities"] == 0
+    assert bool(strategy["provisional"]) is True
+    cami = summary.loc["cami"]
+    assert (cami["items_total"], cami["items_started"], cami["items_completed"]) == (3, 1, 0)
+    assert (cami["plan_year"], cami["plan_years"]) == (1, 7)
+    # A4 0 % and A5 25 %; A1 (2019–2020) and A3 (2020–2022) are earlier work.
+    assert cami["activity_progress_pct"] == pytest.approx(12.5)
+    assert (cami["activities_counted"], cami["earlier_activities"]) == (2, 2)
+    assert bool(cami["provisional"]) is False
+
+
+def test_a_plan_before_its_start_has_not_started(session: Session) -> None:
+    filters = Filters(include_demo=True, as_of=dt.date(2025, 12, 31))
+    cami = by_code(queries.plan_progress(session=session, filters=filters)).loc["cami"]
+    assert (cami["items_started"], cami["plan_year"], cami["time_elapsed_pct"]) == (0, 0, 0.0)
+    assert math.isnan(cami["activity_progress_pct"])
+    assert cami["activities_counted"] == 0
+    items = queries.item_progress(session=session, filters=filters, framework="cami")
+    assert set(items["status"]) == {"not_started"}
+    assert queries.items_history(session=session, filters=filters, framework="cami").empty
+    assert queries.activity_progress_history(
+        session=session, filters=filters, framework="cami"
+    ).empty
+
+
+def test_earlier_work_is_listed_apart(session: Session) -> None:
+    earlier = queries.earlier_work(
+        session=session, filters=Filters(include_demo=True), framework="cami"
+    )
+    assert earlier["activity_id"].tolist() == ["A3", "A1"]
+    assert queries.earlier_work(
+        session=session, filters=Filters(include_demo=True), framework="strategy"
+    ).empty
+
+
+def test_items_history_counts_the_tracked_items_from_the_plans_start(session: Session) -> None:
+    history = queries.items_history(
+        session=session,
+        filters=Filters(include_demo=True, as_of=dt.date(2026, 6, 30)),
+        framework="strategy",
+    )
+    assert history.to_dict("list") == {
+        "date": [
+            dt.date(2018, 1, 1),
+            dt.date(2019, 6, 1),
+            dt.date(2020, 5, 1),
+            dt.date(2021, 3, 1),
+        ],
+        "items_total": [4, 4, 4, 4],
+        # A1 starts S1.1, A3 S2.1 (later cancelled: work had begun), A2 S1.2.
+        "items_started": [0, 1, 2, 3],
+        "items_well_advanced": [0, 0, 0, 0],
+        "items_completed": [0, 0, 0, 0],
+    }
+    # Work begun before a plan's start counts from the start: A5 (2023) starts CAMI-10.
+    cami = queries.items_history(
+        session=session,
+        filters=Filters(include_demo=True, as_of=dt.date(2026, 6, 30)),
+        framework="cami",
+    )
+    assert cami.to_dict("list")["date"] == [dt.date(2026, 1, 1)]
+    assert cami.to_dict("list")["items_started"] == [1]
 
 
 def test_hiding_demo_data(session: Session) -> None:
     filters = Filters(include_demo=False)
-    items = by_code(queries.completion_by_item(session=session, filters=filters, framework="cami"))
-    # A4 (demo, 0 %) gone: A1 100, A5 25.
-    assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(62.5)
+    items = by_code(queries.item_progress(session=session, filters=filters, framework="cami"))
+    # A4 (demo, 0 %) gone: A5 25 (A1 ended before the plan).
+    assert items.loc["CAMI-10", "activity_progress_pct"] == pytest.approx(25.0)
     assert queries.headline(session=session, filters=filters) == {
         "activities": 3,
         "demo_activities": 0,
@@ -121,7 +185,7 @@ def test_hiding_demo_data(session: Session) -> None:
         (Filters(items=("CAMI-4",), include_demo=True), ["A3"]),
         (Filters(start=dt.date(2023, 1, 1), include_demo=True), ["A2", "A4", "A5"]),
         (Filters(end=dt.date(2019, 12, 31), include_demo=True), ["A1"]),
-        (Filters(as_of=dt.date(2021, 6, 1), include_demo=True), ["A1", "A2", "A3"]),
+        (Filters(include_demo=True, as_of=dt.date(2021, 6, 1)), ["A1", "A2", "A3"]),
     ],
 )
 def test_filters_select_the_right_activities(
@@ -147,7 +211,7 @@ def test_headline_counts_the_demo_activities_in_scope_on_the_date(
     session: Session, as_of: dt.date | None
 ) -> None:
     # The demo flag travels with each activity's state, today's or a past date's.
-    filters = Filters(as_of=as_of, include_demo=True)
+    filters = Filters(include_demo=True, as_of=as_of)
     in_scope = set(
         queries.latest_updates(session=session, filters=filters, limit=100)["activity_id"]
     )
@@ -195,23 +259,23 @@ def test_filter_options_come_from_reference_data(session: Session) -> None:
 def test_todays_state_from_the_activity_row_equals_the_latest_update(
     session: Session, framework: str
 ) -> None:
-    # Without as_of, the state the store keeps on the activity is read; an explicit as_of
-    # walks the update history. Both must agree.
+    # Filters without as_of read the state the store keeps on the activity; an explicit
+    # as_of walks the update history. Both must agree.
     today = dt.date.today()
-    current = queries.completion_by_item(
+    current = queries.item_progress(
         session=session, filters=Filters(include_demo=True), framework=framework
     )
-    walked = queries.completion_by_item(
-        session=session, filters=Filters(as_of=today, include_demo=True), framework=framework
+    walked = queries.item_progress(
+        session=session, filters=Filters(include_demo=True, as_of=today), framework=framework
     )
     assert current.equals(walked)
     assert queries.headline(
         session=session, filters=Filters(include_demo=True)
-    ) == queries.headline(session=session, filters=Filters(as_of=today, include_demo=True))
+    ) == queries.headline(session=session, filters=Filters(include_demo=True, as_of=today))
 
 
 def test_completion_history_steps_through_every_update(session: Session) -> None:
-    history = queries.completion_history(
+    history = queries.activity_progress_history(
         session=session, filters=Filters(include_demo=True), framework="strategy"
     )
     # Link weights for the Strategy: A1 1, A2 3 (S1.1 ×2 + S1.2), A3 1, A5 1.
@@ -225,48 +289,45 @@ def test_completion_history_steps_through_every_update(session: Session) -> None
         dt.date(2024, 1, 1),  # A5 25             -> (100 + 60 + 25) / 5
         dt.date(2025, 6, 1),  # A2 50 ×3          -> (100 + 150 + 25) / 5
     ]
-    assert history["completion_pct"].tolist() == pytest.approx([40, 35, 65, 38, 40, 34, 37, 55])
+    assert history["activity_progress_pct"].tolist() == pytest.approx(
+        [40, 35, 65, 38, 40, 34, 37, 55]
+    )
     assert history["activities"].tolist() == [1, 2, 2, 3, 2, 3, 3, 3]
-    # The last point equals today's completion.
-    summary = by_code(
-        queries.framework_summary(session=session, filters=Filters(include_demo=True))
-    )
-    assert history["completion_pct"].iloc[-1] == pytest.approx(
-        summary.loc["strategy", "completion_pct"]
+    # The last point equals today's activity progress.
+    summary = by_code(queries.plan_progress(session=session, filters=Filters(include_demo=True)))
+    assert history["activity_progress_pct"].iloc[-1] == pytest.approx(
+        summary.loc["strategy", "activity_progress_pct"]
     )
 
 
-def test_completion_history_per_top_level_item_and_as_of(session: Session) -> None:
-    history = queries.completion_history(
-        session=session,
-        filters=Filters(as_of=dt.date(2021, 1, 1), include_demo=True),
-        framework="cami",
-        by="top",
+def test_activity_progress_history_starts_at_the_plans_start(session: Session) -> None:
+    history = queries.activity_progress_history(
+        session=session, filters=Filters(include_demo=True), framework="cami", by="top"
     )
-    assert sorted(set(history["series"])) == ["CAMI-10", "CAMI-4"]
+    # CAMI-4's only activity (A3) ended in 2022: earlier work, no line. CAMI-10: on the plan's
+    # first day A5 stood at 25 % (since 2024) and A4 was planned at 0 %.
+    assert sorted(set(history["series"])) == ["CAMI-10"]
     cami10 = history[history["series"] == "CAMI-10"]
-    assert cami10["completion_pct"].tolist() == pytest.approx([40.0, 100.0])
-    cami4 = history[history["series"] == "CAMI-4"]
-    assert cami4["completion_pct"].tolist() == pytest.approx([30.0])
-    hidden = queries.completion_history(
-        session=session, filters=Filters(include_demo=False), framework="cami", by="top"
-    )
-    assert "CAMI-4" not in set(hidden["series"])  # A3 (the only CAMI-4 activity) is demo
+    assert cami10["date"].tolist() == [dt.date(2026, 1, 1)]
+    assert cami10["activity_progress_pct"].tolist() == pytest.approx([12.5])
+    assert cami10["activities"].tolist() == [2]
 
 
 @pytest.mark.parametrize("framework", ["strategy", "cami"])
 @pytest.mark.parametrize(
-    "filters", [Filters(include_demo=True), Filters(as_of=dt.date(2021, 1, 1), include_demo=True)]
+    "filters", [Filters(include_demo=True), Filters(include_demo=True, as_of=dt.date(2026, 6, 30))]
 )
 def test_completion_history_of_both_is_the_framework_and_its_top_items(
     session: Session, framework: str, filters: Filters
 ) -> None:
-    both = queries.completion_history(
+    both = queries.activity_progress_history(
         session=session, filters=filters, framework=framework, by="both"
     )
     apart = pd.concat(
         [
-            queries.completion_history(session=session, filters=filters, framework=framework, by=by)
+            queries.activity_progress_history(
+                session=session, filters=filters, framework=framework, by=by
+            )
             for by in ("framework", "top")
         ]
     )
@@ -283,12 +344,12 @@ def test_completion_history_of_both_counts_an_activity_of_two_goals_once(
     many: Session,  # noqa: F811
 ) -> None:
     # Many activities serve two of S1.1, S1.2 and S2.1, so some serve goals S1 and S2 both.
-    both = queries.completion_history(
+    both = queries.activity_progress_history(
         session=many, filters=Filters(include_demo=True), framework="strategy", by="both"
     )
     apart = pd.concat(
         [
-            queries.completion_history(
+            queries.activity_progress_history(
                 session=many, filters=Filters(include_demo=True), framework="strategy", by=by
             )
             for by in ("framework", "top")
@@ -310,15 +371,15 @@ def test_completion_history_of_both_counts_an_activity_of_two_goals_once(
 def test_one_frameworks_summary_is_its_row_of_the_whole(
     session: Session, framework: str, filters: Filters
 ) -> None:
-    whole = queries.framework_summary(session=session, filters=filters)
-    one = queries.framework_summary(session=session, filters=filters, framework=framework)
+    whole = queries.plan_progress(session=session, filters=filters)
+    one = queries.plan_progress(session=session, filters=filters, framework=framework)
     pd.testing.assert_frame_equal(one, whole[whole["code"] == framework].reset_index(drop=True))
-    assert queries.framework_summary(session=session, filters=filters, framework="nothing").empty
+    assert queries.plan_progress(session=session, filters=filters, framework="nothing").empty
 
 
 def test_completion_history_refuses_an_unknown_grouping(session: Session) -> None:
     with pytest.raises(ValueError, match="by must be"):
-        queries.completion_history(
+        queries.activity_progress_history(
             session=session, filters=Filters(include_demo=True), framework="strategy", by="goal"
         )
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from dashboard import models as m
 from dashboard.seed import read_rows
@@ -126,3 +127,244 @@ def test_range_state_polygons_ship_with_the_app() -> None:
     geo = json.loads((DATA / "geo" / "range_states.geojson").read_text(encoding="utf-8"))
     countries = {row["iso3"] for row in read_rows(DATA / "countries.csv")}
     assert {feature["properties"]["iso3"] for feature in geo["features"]} == countries
+
+
+# --- What the corrected rows say (checked on the files, so they hold whatever the store does) ---
+
+ASSESSMENT_STATUSES = {"not_started", "started", "well_advanced", "completed", "not_applicable"}
+DEMO_SOURCE = "demo data (invented for illustration)"
+ZOO_PAGE = "pallascats.org/capacity-building-strategic-planning/"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    return read_rows(DATA / f"{name}.csv")
+
+
+def _activities() -> dict[str, dict[str, str]]:
+    return {row["activity_id"]: row for row in _rows("activities")}
+
+
+def _listed(cell: str) -> list[str]:
+    return [part for part in cell.split(";") if part]
+
+
+def test_every_activity_ends_on_its_latest_update() -> None:
+    updates: dict[str, list[dict[str, str]]] = {}
+    for row in _rows("progress_updates"):
+        updates.setdefault(row["activity_id"], []).append(row)
+    for key, activity in _activities().items():
+        assert key in updates, f"{key}: no progress update"
+        latest = max(updates[key], key=lambda row: row["date"])
+        assert (latest["status"], float(latest["progress_pct"])) == (
+            activity["status"],
+            float(activity["progress_pct"]),
+        ), key
+
+
+def test_the_2021_small_grants_take_their_periods_from_their_project_pages() -> None:
+    activities = _activities()
+    bhutan = activities["MP-2021-BTN-STATUS-ASSESSMENT"]
+    assert (bhutan["start_date"], bhutan["end_date"]) == ("2021-08-01", "2022-04-30")
+    assert "pallascats.org/pf/bhutan/" in bhutan["source_url"]
+    nepal = activities["MP-2021-NPL-SGP-DENSITY"]
+    assert (nepal["start_date"], nepal["end_date"]) == ("2021-01-01", "2022-12-31")
+    assert "Manaslu" in nepal["description"]
+    assert "pallascats.org/pf/nepal-project-2/" in nepal["source_url"]
+    turkmenistan = activities["MP-2021-TKM-FINDING-MANUL"]
+    assert (turkmenistan["start_date"], turkmenistan["end_date"]) == ("", "")
+    # No source reports any of the three completed.
+    for row in (bhutan, nepal, turkmenistan):
+        assert (row["status"], row["progress_pct"]) == ("in_progress", "0"), row["activity_id"]
+
+
+def test_work_began_where_a_source_gives_the_start() -> None:
+    began = {
+        (row["activity_id"], row["date"])
+        for row in _rows("progress_updates")
+        if row["note"].startswith("work began (per source:")
+    }
+    assert ("MP-2021-BTN-STATUS-ASSESSMENT", "2021-08-01") in began
+    assert ("MP-2017-KGZ-WEST-SURVEY", "2017-07-01") in began
+    assert ("MP-2009-KAZ-INTERVIEW-SURVEY", "2009-05-01") in began
+    for key, date in began:
+        assert _activities()[key]["start_date"] == date, key
+
+
+def test_survey_periods_as_their_reports_give_them() -> None:
+    activities = _activities()
+    kyrgyzstan = activities["MP-2017-KGZ-WEST-SURVEY"]
+    assert (kyrgyzstan["start_date"], kyrgyzstan["end_date"]) == ("2017-07-01", "2018-12-31")
+    kazakhstan = activities["MP-2009-KAZ-INTERVIEW-SURVEY"]
+    assert (kazakhstan["start_date"], kazakhstan["end_date"]) == ("2009-05-01", "2010-05-31")
+
+
+def test_an_award_date_is_neither_a_start_nor_an_end() -> None:
+    manang = _activities()["MP-2015-NPL-MANANG-EDUCATION"]
+    assert (manang["start_date"], manang["end_date"]) == ("", "")
+    assert manang["status"] != "completed"
+    (award,) = [
+        row for row in _rows("progress_updates") if row["activity_id"] == manang["activity_id"]
+    ]
+    assert award["date"] == "2015-10-31"
+
+
+def test_no_real_record_is_completed_by_convention() -> None:
+    for row in _rows("progress_updates"):
+        if row["demo"] == "false":
+            assert "convention" not in row["note"], row
+            assert row["note"] != "completed (per source)", row
+
+
+def test_agreed_cami_activities_are_planned_without_an_invented_start() -> None:
+    updates = _rows("progress_updates")
+    agreed = [
+        row for row in _activities().values() if row["activity_id"].startswith("MP-2026-CAMI-")
+    ]
+    assert len(agreed) == 2
+    for activity in agreed:
+        assert (activity["status"], activity["start_date"]) == ("planned", "")
+        assert "agreed" in activity["description"]
+        dates = [row["date"] for row in updates if row["activity_id"] == activity["activity_id"]]
+        assert dates == ["2025-10-23"]  # the CMS report's date
+
+
+def test_ptcr_tags_of_real_activities_say_they_are_editorial() -> None:
+    from_the_cms_report = {"MP-2025-CAMI-INCLUSION", "MP-2026-CAMI-ALTAI-MONITORING",
+                           "MP-2026-CAMI-DAURIAN-MONITORING"}  # fmt: skip
+    for key, row in _activities().items():
+        if row["demo"] == "false" and row["ptcrs"] and key not in from_the_cms_report:
+            assert "editorial" in row["description"], key
+    kyrgyzstan = _activities()["MP-2017-KGZ-WEST-SURVEY"]["description"]
+    assert "PTCR 7" in kyrgyzstan
+    assert "editorial" in kyrgyzstan
+
+
+def test_demo_organisations_are_invented_and_marked() -> None:
+    organisations = _rows("organisations")
+    assert all(row["demo"] in {"true", "false"} for row in organisations)
+    demo = [row for row in organisations if row["demo"] == "true"]
+    assert len(demo) >= 4
+    for row in demo:
+        assert row["slug"].startswith("demo-"), row
+        assert row["name"].startswith("[Demo] "), row
+        assert (row["country"], row["url"], row["source"]) == ("", "", DEMO_SOURCE), row
+    for row in organisations:
+        if row["demo"] == "false":
+            assert not row["slug"].startswith("demo-"), row
+            assert "[Demo]" not in row["name"], row
+
+
+def test_demo_records_never_name_a_real_organisation() -> None:
+    demo = {row["slug"] for row in _rows("organisations") if row["demo"] == "true"}
+    for key, row in _activities().items():
+        named = [row["lead_organisation"], *_listed(row["partners"]), *_listed(row["funders"])]
+        named = [slug for slug in named if slug]
+        if row["demo"] == "true":
+            assert set(named) <= demo, key
+        else:
+            assert not set(named) & demo, key
+    for row in _rows("funding"):
+        assert (row["funder"] in demo) == (row["demo"] == "true"), row
+        assert row["activity_id"].startswith("DEMO-") == (row["demo"] == "true"), row
+
+
+def test_demo_funders_still_give_in_several_currencies() -> None:
+    demo = [row for row in _rows("funding") if row["demo"] == "true"]
+    by_currency: dict[str, set[str]] = {}
+    for row in demo:
+        by_currency.setdefault(row["currency"], set()).add(row["funder"])
+        assert row["note"].startswith("[Demo] "), row
+    assert len(by_currency.get("EUR", ())) >= 3
+    assert len(by_currency.get("USD", ())) >= 2
+
+
+def test_every_demo_update_is_flagged_and_reads_as_invented() -> None:
+    demo_activities = {key for key, row in _activities().items() if row["demo"] == "true"}
+    for row in _rows("progress_updates"):
+        is_demo = row["activity_id"] in demo_activities
+        assert row["demo"] == ("true" if is_demo else "false"), row
+        assert row["note"].startswith("[Demo] ") == is_demo, row
+        if is_demo:
+            assert "invented" in row["note"], row
+            assert row["source"] == DEMO_SOURCE, row
+
+
+def test_zoo_partners_fund_pica_with_the_amount_not_published() -> None:
+    zoos = {"hellabrunn-zoo", "tierpark-berlin", "la-torbiera", "tallinn-zoo", "dakota-zoo"}
+    rows = [row for row in _rows("funding") if row["funder"] in zoos]
+    assert {row["funder"] for row in rows} == zoos
+    for row in rows:
+        assert (row["amount"], row["currency"], row["year"], row["demo"]) == ("", "", "", "false")
+        assert row["source"] == ZOO_PAGE
+        assert "not published" in row["note"]
+        assert "editorial" in row["note"]
+        assert row["funder"] in _listed(_activities()[row["activity_id"]]["funders"])
+
+
+def test_funding_amounts_are_given_whole_or_not_at_all() -> None:
+    for row in _rows("funding"):
+        given = [bool(row[column]) for column in ("amount", "currency", "year")]
+        assert all(given) or not any(given), row
+        if not any(given):
+            assert row["demo"] == "false", row
+            assert "not published" in row["note"], row
+
+
+def test_item_assessments_rest_on_their_sources() -> None:
+    rows = _rows("item_assessments")
+    items = {row["code"] for row in _rows("framework_items")}
+    for row in rows:
+        assert row["item"] in items, row
+        assert row["status"] in ASSESSMENT_STATUSES, row
+        assert row["source"], row
+        assert row["note"].startswith("[Demo] ") == (row["demo"] == "true"), row
+    real = {(row["item"], row["date"], row["status"]) for row in rows if row["demo"] == "false"}
+    assert real == {("S6.2", "2024-02-17", "completed"), ("S6.3", "2025-06-26", "completed")}
+    for row in rows:
+        if row["demo"] == "false":
+            assert "editorial assessment of a provisional item" in row["note"].lower(), row
+    demo = [row for row in rows if row["demo"] == "true"]
+    assert 4 <= len(demo) <= 8
+    assert len({row["status"] for row in demo}) >= 3
+    assert {row["item"][:4] == "CAMI" for row in demo} == {True, False}
+
+
+def test_progress_and_assessment_rows_name_their_source() -> None:
+    for name in ("progress_updates", "item_assessments"):
+        for row in _rows(name):
+            assert row["source"], f"{name}.csv: a row without a source: {row}"
+
+
+def test_the_store_keeps_unpublished_amounts_empty(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        rows = session.exec(
+            select(m.Organisation.slug, m.Funding)
+            .join(m.Funding, col(m.Funding.funder_id) == m.Organisation.id)
+            .where(col(m.Funding.amount).is_(None))
+        ).all()
+    assert {slug for slug, _ in rows} == {
+        "hellabrunn-zoo", "tierpark-berlin", "la-torbiera", "tallinn-zoo", "dakota-zoo",
+    }  # fmt: skip
+    assert all(f.currency is None and f.year is None and not f.demo for _, f in rows)
+
+
+def test_the_store_flags_every_demo_update(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        pairs = session.exec(
+            select(m.Activity.demo, m.ProgressUpdate.demo, m.ProgressUpdate.note).join(
+                m.ProgressUpdate, col(m.ProgressUpdate.activity_id) == m.Activity.id
+            )
+        ).all()
+    assert pairs
+    for activity_demo, update_demo, note in pairs:
+        assert update_demo == activity_demo
+        assert note.startswith("[Demo] ") == activity_demo
+
+
+def test_the_store_holds_the_bhutan_project_as_its_page_gives_it(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        bhutan = session.exec(
+            select(m.Activity).where(m.Activity.activity_id == "MP-2021-BTN-STATUS-ASSESSMENT")
+        ).one()
+    assert (bhutan.start_date, bhutan.end_date) == (dt.date(2021, 8, 1), dt.date(2022, 4, 30))
+    assert (bhutan.status, bhutan.progress_pct) == ("in_progress", 0)

@@ -1,4 +1,4 @@
-"""CAMI Work Programme 2026–2032: completion and coverage per section, and the PTCRs."""
+"""CAMI Work Programme 2026–2032: how far it has come, per section, and the PTCRs."""
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ layout.header(
     "for the Pallas's cat: section 10 applies in full, the others through selected actions.",
 )
 
-with layout.guard("The CAMI page"), st.spinner("Computing completion…"):
+with layout.guard("The CAMI page"), st.spinner("Computing progress…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)

@@ -1,9 +1,10 @@
-"""Overview: how far both plans have come, where work happens, and what changed lately."""
+"""Overview: how far each plan has come, where work happens, and what changed lately."""
 
 import streamlit as st
 
 from dashboard import charts
 from dashboard.ui import data, layout
+from dashboard.ui.framework_view import plan_figures
 from dashboard.ui.sidebar import shared_filters
 
 layout.header(
@@ -19,7 +20,7 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
     # Independent queries run at the same time; a first start at scale is then much shorter.
     got = data.gather(
         counts=lambda: data.headline(filters=filters),
-        summary=lambda: data.framework_summary(filters=filters),
+        summary=lambda: data.plan_progress(filters=filters),
         statuses=lambda: data.status_counts(filters=filters),
         funding=lambda: data.funding_by_currency(filters=filters),
         latest=lambda: data.latest_updates(filters=filters),
@@ -33,7 +34,7 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
         )
         st.stop()
 
-    columns = st.columns(2 + len(summary))
+    columns = st.columns(3)
     columns[0].metric(
         "Activities",
         counts["activities"],
@@ -43,18 +44,17 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
         "Range states with activity",
         f"{counts['countries']} of {counts['range_states']}",
     )
-    for column, row in zip(columns[2:], summary.itertuples(), strict=True):
-        column.metric(
-            f"{row.short_name} completion",
-            "no activity"
-            if row.completion_pct != row.completion_pct
-            else f"{row.completion_pct:.0f} %",
-            help=f"{row.counted} counted activities; {row.covered} of {row.items} items covered",
-        )
-    st.caption(
-        f"PTCRs with activity: {counts['regions']} of the {counts['all_regions']} that list "
-        "the Pallas's cat."
+    columns[2].metric(
+        "PTCRs with activity",
+        f"{counts['regions']} of {counts['all_regions']}",
+        help="CAMI Priority Transboundary Conservation Regions that list the Pallas's cat.",
     )
+
+    for row in summary.to_dict("records"):
+        plan = {str(key): value for key, value in row.items()}
+        with st.container(border=True):
+            st.subheader(str(plan["name"]))
+            plan_figures(plan)
 
     left, right = st.columns(2)
     with left:
@@ -77,21 +77,25 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
                 "Amounts stay in their own currency; they are never added across currencies."
             )
 
-    completion = data.gather(
+    progress = data.gather(
         **{
-            code: lambda code=code: data.completion_by_item(filters=filters, framework=code)
+            code: lambda code=code: data.item_progress(filters=filters, framework=code)
             for code in summary["code"]
         }
     )
     for framework in summary.itertuples():
-        items = completion[framework.code]
+        items = progress[framework.code]
+        top_level = str(items.loc[items["depth"] == 0, "level"].iloc[0]) if len(items) else "item"
         layout.chart_with_data(
-            charts.completion_bars(
-                items, title=f"Completion by top-level item: {framework.name}", max_depth=0
+            charts.activity_progress_bars(
+                items,
+                title=f"Status and activity progress by {top_level}: {framework.name}",
+                max_depth=0,
             ),
             charts.item_tree_table(items),
             name=str(framework.name),
-            key=f"completion-{framework.code}",
+            key=f"progress-{framework.code}",
+            empty=f"The {framework.short_name} has no items.",
         )
 
     st.subheader("Latest progress updates")

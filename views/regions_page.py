@@ -11,12 +11,13 @@ HOW_COMPUTED = """
 
 - An activity counts in every **range state** and every **PTCR** it is recorded in, with all
   its funding: the rows do not add up to a total.
-- **Completion** is the mean progress of the activities there that are not cancelled: an
+- **Activity progress** is the mean progress of the activities there that are not cancelled: an
   activity's progress is its latest update on or before the *progress as of* date, and a
   completed activity counts as 100 %. *Activities* includes cancelled ones; *counted* does not.
 - **Funding** is shown per currency (one column each) and never added across currencies;
   with *progress as of*, only grants of that year or earlier.
-- The map shades each range state by its activity count or mean completion (see the legend).
+- The map shades each range state by its activity count or mean activity progress (see the
+  legend). Activity progress says how far those activities have come, not how far a plan has.
   PTCR markers sit at a centre point derived from geography, as are their member countries
   (no source names them). Sites are the points recorded for activities; when there are more
   than the map can draw one by one, each dot groups the sites in a square of the grid (the
@@ -39,7 +40,8 @@ PROGRESS = {
 layout.header(
     "Regional coverage",
     "Where in the Pallas's cat range the work happens: range states and CAMI Priority "
-    "Transboundary Conservation Regions (PTCRs), their completion and funding, and the gaps.",
+    "Transboundary Conservation Regions (PTCRs), the progress of the activities there, their "
+    "funding, and the gaps.",
 )
 
 
@@ -148,7 +150,9 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         for column in countries.columns
         if column.startswith("funding_")
     }
-    completion = {"completion_pct": st.column_config.NumberColumn("completion %", format="%.0f")}
+    completion = {
+        "completion_pct": st.column_config.NumberColumn("activity progress %", format="%.0f")
+    }
 
     st.subheader("Coverage by range state")
     if gaps["countries"]:

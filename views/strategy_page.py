@@ -1,4 +1,4 @@
-"""Conservation Strategy 2018–2028: completion and coverage per goal and objective."""
+"""Conservation Strategy 2018–2028: how far it has come, per goal and objective."""
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ layout.header(
     "which activities stand behind it.",
 )
 
-with layout.guard("The Strategy page"), st.spinner("Computing completion…"):
+with layout.guard("The Strategy page"), st.spinner("Computing progress…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)

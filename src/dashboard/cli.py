@@ -95,6 +95,65 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# What `dashboard progress` prints per framework, in this order (JSON keys, CSV columns).
+PROGRESS_FIELDS = (
+    "framework", "name", "provisional", "period_start", "period_end", "as_of",
+    "items_total", "items_started", "items_well_advanced", "items_completed",
+    "items_not_applicable", "items_assessed", "time_elapsed_pct", "plan_year", "plan_years",
+    "activity_progress_pct", "activities_counted", "activities", "earlier_activities",
+)  # fmt: skip
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Print how far each plan has come: exactly the figures the Overview shows."""
+    import datetime as dt
+    import json
+
+    from dashboard.charts import plan_sentence
+    from dashboard.export import frame_to_csv
+    from dashboard.filters import Filters
+    from dashboard.queries import plan_progress
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        print(f"error: --as-of must be a date YYYY-MM-DD, not {args.as_of!r}", file=sys.stderr)
+        return 2
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    filters = Filters(include_demo=args.include_demo, as_of=as_of)
+    with Session(engine) as session:
+        frame = plan_progress(session=session, filters=filters)
+    frame = frame.rename(columns={"code": "framework"})
+    records = [
+        {
+            field: (
+                row[field].isoformat()
+                if isinstance(row[field], dt.date)
+                else None
+                if row[field] != row[field]  # NaN: nothing counts
+                else row[field]
+            )
+            for field in PROGRESS_FIELDS
+        }
+        for row in frame.to_dict("records")
+    ]
+    if args.format == "json":
+        print(json.dumps(records, indent=2, ensure_ascii=False, default=_plain))
+    elif args.format == "csv":
+        sys.stdout.buffer.write(frame_to_csv(frame[list(PROGRESS_FIELDS)]))
+    else:
+        for record, row in zip(records, frame.to_dict("records"), strict=True):
+            print(f"{record['name']} ({record['framework']})")
+            print(f"  {plan_sentence({str(key): value for key, value in row.items()})}")
+    return 0
+
+
+def _plain(value: object) -> object:
+    """numpy numbers as JSON numbers."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def _operator() -> Actor:
     """Who runs the command: changes from the command line are audited under `cli:<login>`."""
     import getpass
@@ -263,6 +322,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--descending", action="store_true")
     export.set_defaults(handler=cmd_export)
+    progress = commands.add_parser(
+        "progress",
+        help="print how far each plan has come (the Overview's figures)",
+        description=f"{cmd_progress.__doc__} Items started and completed (of the items each "
+        "plan tracks), time elapsed of its period and the activity progress of its period's "
+        "activities, as of today or --as-of.",
+    )
+    progress.add_argument("--as-of", metavar="YYYY-MM-DD", help="the figures as of this date")
+    progress.add_argument(
+        "--include-demo",
+        action="store_true",
+        default=False,
+        help="count the invented demo data too (left out by default)",
+    )
+    progress.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    progress.set_defaults(handler=cmd_progress)
     importing = commands.add_parser(
         "import",
         help="import a template file (activities, progress updates, funding, outputs)",

@@ -15,7 +15,7 @@ PAGES = [
     ("", "Manul Progress"),
     ("strategy", "Conservation Strategy 2018–2028"),
     ("cami", "CAMI Work Programme 2026–2032"),
-    ("history", "Completion over time"),
+    ("history", "Items started and completed against time"),
     ("synergies", "Strategy × CAMI matrix"),
     ("regions", "Coverage by PTCR"),
     ("funder?funder=hellabrunn-zoo", "Since 2019 your support"),

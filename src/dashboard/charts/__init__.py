@@ -8,7 +8,7 @@ from dashboard.charts.funders import (
     plain_summary,
     status_legend_html,
 )
-from dashboard.charts.history import completion_history_lines
+from dashboard.charts.history import activity_progress_lines, plan_pace
 from dashboard.charts.maps import (
     SHADINGS,
     coverage_map,
@@ -19,7 +19,17 @@ from dashboard.charts.maps import (
     sites_note,
 )
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS
-from dashboard.charts.progress import NO_ACTIVITY, completion_bars, item_tree_table, status_bar
+from dashboard.charts.progress import (
+    ITEM_STATUS_LABELS,
+    NO_ACTIVITY,
+    PROVISIONAL,
+    activity_progress_bars,
+    item_label,
+    item_tree_table,
+    plan_sentence,
+    status_bar,
+    status_label,
+)
 from dashboard.charts.synergies import (
     cell_activities,
     matrix_cells,
@@ -30,16 +40,19 @@ from dashboard.charts.synergies import (
 )
 
 __all__ = [
+    "ITEM_STATUS_LABELS",
     "NO_ACTIVITY",
     "OKABE_ITO",
+    "PROVISIONAL",
     "SHADINGS",
     "STATUS_COLOURS",
+    "activity_progress_bars",
+    "activity_progress_lines",
     "cell_activities",
-    "completion_bars",
-    "completion_history_lines",
     "coverage_map",
     "funder_sites_deck",
     "funding_by_year",
+    "item_label",
     "item_tree_table",
     "items_advanced",
     "legend",
@@ -49,10 +62,13 @@ __all__ = [
     "matrix_table",
     "outputs_against_targets",
     "plain_summary",
+    "plan_pace",
+    "plan_sentence",
     "row_labels",
     "selected_place",
     "sites_note",
     "status_bar",
+    "status_label",
     "status_legend_html",
     "synergy_heatmap",
     "synergy_sankey",

@@ -1,4 +1,5 @@
-"""Completion over time: stepped lines with the plans' horizons marked."""
+"""How far a plan has come over time: its items' statuses against the time elapsed, and
+stepped lines of activity progress."""
 
 from __future__ import annotations
 
@@ -21,7 +22,89 @@ SERIES_COLOURS = [
 MAX_POINTS = 800
 
 
-def completion_history_lines(
+def plan_pace(
+    items: pd.DataFrame,
+    activity: pd.DataFrame,
+    *,
+    title: str,
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+) -> go.Figure:
+    """A plan from its start to its end: the share of its items started and completed
+    (`queries.items_history`) as stepped lines carried on to `as_of`, against the time
+    elapsed (a dashed diagonal from 0 % at the start to 100 % at the end), and the activity
+    progress of its period's activities (`queries.activity_progress_history`, one series)
+    as a thin line. Nothing is drawn before the plan's start.
+    """
+    figure = go.Figure()
+    last = min(as_of, end)
+    figure.add_trace(
+        go.Scatter(
+            x=[start, end],
+            y=[0, 100],
+            mode="lines",
+            line={"dash": "dash", "color": OKABE_ITO["grey"], "width": 2},
+            name="Time elapsed",
+            hovertemplate="time elapsed<extra></extra>",
+        )
+    )
+    if not items.empty:
+        points = items.sort_values("date", kind="stable")
+        dates = [*points["date"], last]
+        total = np.append(points["items_total"].to_numpy(), points["items_total"].iloc[-1])
+        for column, name, colour in (
+            ("items_started", "Items started", OKABE_ITO["blue"]),
+            ("items_completed", "Items completed", OKABE_ITO["green"]),
+        ):
+            counts = np.append(points[column].to_numpy(), points[column].iloc[-1])
+            share = np.where(total > 0, 100.0 * counts / np.maximum(total, 1), 0.0)
+            figure.add_trace(
+                go.Scatter(
+                    x=dates,
+                    y=share,
+                    customdata=np.stack([counts, total], axis=-1),
+                    mode="lines",
+                    line={"shape": "hv", "width": 3.5, "color": colour},
+                    name=name,
+                    hovertemplate="%{x|%Y-%m-%d}: %{customdata[0]} of %{customdata[1]} items "
+                    f"({name.split()[-1]})<extra></extra>",
+                )
+            )
+    if not activity.empty:
+        points = activity.sort_values("date", kind="stable")
+        values = points["activity_progress_pct"].to_numpy(dtype=float)
+        counted = points["activities"].to_numpy()
+        figure.add_trace(
+            go.Scatter(
+                x=[*points["date"], last],
+                y=np.append(values, values[-1]),
+                customdata=np.append(counted, counted[-1]),
+                mode="lines",
+                line={"shape": "hv", "width": 1.5, "color": OKABE_ITO["vermillion"], "dash": "dot"},
+                name="Activity progress (mean of its activities)",
+                hovertemplate="%{x|%Y-%m-%d}: activity progress %{y:.1f} % "
+                "(%{customdata} activities)<extra></extra>",
+            )
+        )
+    if start <= as_of <= end:
+        figure.add_vline(
+            x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
+            line={"dash": "dot", "color": OKABE_ITO["black"]},
+            annotation_text=f"as of {as_of.isoformat()}",
+            annotation_position="top left",
+        )
+    padding = dt.timedelta(days=max(30, (end - start).days // 40))
+    figure.update_xaxes(range=[start - padding, end + padding])
+    figure.update_yaxes(range=[0, 105], ticksuffix=" %", title="Share of the plan's items")
+    apply_layout(figure, title=title, x_title="Plan period", height=420)
+    figure.update_layout(
+        showlegend=True, legend={"orientation": "h", "y": -0.25, "x": 0, "xanchor": "left"}
+    )
+    return figure
+
+
+def activity_progress_lines(
     history: pd.DataFrame,
     *,
     title: str,
@@ -30,7 +113,8 @@ def completion_history_lines(
     as_of: dt.date,
     emphasise: Collection[str] = (),
 ) -> go.Figure:
-    """One stepped line per series (completion after each change), carried on to `as_of`.
+    """One stepped line per series (activity progress after each change), carried on to
+    `as_of`.
 
     `horizons` maps a label ("Strategy ends") to the year its plan ends; each is drawn as a
     dashed line at the end of that year, with the "as of" date as a dotted line. A series named
@@ -48,7 +132,8 @@ def completion_history_lines(
         # Completion holds until the next change: extend the last value to the "as of" date.
         dates = [*points["date"], as_of]
         values = np.append(
-            points["completion_pct"].to_numpy(dtype=float), points["completion_pct"].iloc[-1]
+            points["activity_progress_pct"].to_numpy(dtype=float),
+            points["activity_progress_pct"].iloc[-1],
         )
         counts = np.append(points["activities"].to_numpy(), points["activities"].iloc[-1])
         figure.add_trace(
@@ -85,7 +170,7 @@ def completion_history_lines(
     last_year = max([as_of.year, *horizons.values()])
     first_year = min(history["date"]).year if not history.empty else as_of.year
     figure.update_xaxes(range=[dt.date(first_year - 1, 7, 1), dt.date(last_year + 1, 6, 30)])
-    figure.update_yaxes(range=[0, 105], ticksuffix=" %", title="Completion (%)")
+    figure.update_yaxes(range=[0, 105], ticksuffix=" %", title="Activity progress (%)")
     apply_layout(figure, title=title, x_title="Date of progress update", height=420)
     figure.update_layout(
         showlegend=True, legend={"orientation": "h", "y": -0.2, "x": 0, "xanchor": "left"}

@@ -24,7 +24,7 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboard.charts.palette import OKABE_ITO
 from dashboard.queries.coverage import parse_place
 
-SHADINGS = {"activities": "Activities (count)", "completion": "Mean completion (%)"}
+SHADINGS = {"activities": "Activities (count)", "completion": "Mean activity progress (%)"}
 # Central Asia and the whole range, Caucasus to Transbaikalia, in a 520 px high map.
 HOME_VIEW = {"latitude": 42.0, "longitude": 85.0, "zoom": 2.3}
 MAP_HEIGHT = 520
@@ -212,7 +212,11 @@ def _work_lines(row: pd.Series) -> tuple[str, str]:
         return "no activity", ""
     first = f"{activities} activit{'y' if activities == 1 else 'ies'} ({counted} counted)"
     completion = row["completion_pct"]
-    second = "no counted activity" if pd.isna(completion) else f"mean completion {completion:.0f} %"
+    second = (
+        "no counted activity"
+        if pd.isna(completion)
+        else f"mean activity progress {completion:.0f} %"
+    )
     return first, second
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -31,51 +34,91 @@ def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> 
     return apply_layout(figure, title=title, x_title="Activities (count)", height=300)
 
 
-def completion_bars(items: pd.DataFrame, *, title: str, max_depth: int | None = None) -> go.Figure:
-    """Completion per framework item, sorted, with the counts beside each bar.
+ITEM_STATUS_LABELS = {
+    "not_started": "not started",
+    "started": "started",
+    "well_advanced": "well advanced",
+    "completed": "completed",
+    "not_applicable": "not applicable",
+}
+PROVISIONAL = "(provisional)"
 
-    `items` has code, title, depth, applies, completion_pct, counted and activities; only items
-    down to `max_depth` are drawn (0: goals or sections). Items with no counted activity get no
-    bar and the words "no activity" (never a 0 % bar).
+
+def status_label(status: str, basis: str, assessed_on: object = None) -> str:
+    """An item's status as a reader sees it: "completed (assessed 2024-02-17)",
+    "started (derived)"."""
+    label = ITEM_STATUS_LABELS.get(status, status)
+    if basis == "assessed":
+        return f"{label} (assessed {assessed_on})" if assessed_on else f"{label} (assessed)"
+    return f"{label} (derived)"
+
+
+def item_label(code: str, title: str, provisional: bool, *, width: int = 44) -> str:
+    """An item as charts name it: its code, its title cut to `width`, and "(provisional)"
+    when it belongs to a provisional working structure."""
+    cut = title if len(title) <= width else title[: width - 1].rstrip() + "…"
+    return f"{code} {cut}" + (f" {PROVISIONAL}" if provisional else "")
+
+
+def activity_progress_bars(
+    items: pd.DataFrame, *, title: str, max_depth: int | None = None
+) -> go.Figure:
+    """Activity progress per plan item, sorted, with its status and counts beside each bar.
+
+    `items` is `queries.item_progress`; only items down to `max_depth` are drawn (0: the top
+    level). Items with no counted activity get no bar and the words "no activity" (never a
+    0 % bar).
     """
     frame = items if max_depth is None else items[items["depth"] <= max_depth]
     frame = frame.copy()
-    frame["label"] = (
-        frame["code"]
-        + " "
-        + frame["title"].str.slice(0, 44)
-        + [f" ({applies})" if applies else "" for applies in frame["applies"]]
-    )
-    has_value = frame["completion_pct"].notna()
+    frame["label"] = [
+        item_label(code, item_title, bool(provisional)) + (f" ({applies})" if applies else "")
+        for code, item_title, provisional, applies in zip(
+            frame["code"], frame["title"], frame["provisional"], frame["applies"], strict=True
+        )
+    ]
+    has_value = frame["activity_progress_pct"].notna()
     # Sorted bars, the gaps ("no activity") kept together at the bottom.
     frame = pd.concat(
         [
             frame[~has_value].sort_values("code", ascending=False),
-            frame[has_value].sort_values("completion_pct"),
+            frame[has_value].sort_values("activity_progress_pct"),
         ]
     )
-    has_value = frame["completion_pct"].notna()
+    has_value = frame["activity_progress_pct"].notna()
+    status = [
+        ITEM_STATUS_LABELS.get(value, value) + (" (assessed)" if basis == "assessed" else "")
+        for value, basis in zip(frame["status"], frame["basis"], strict=True)
+    ]
     text = [
-        f"{pct:.0f} % · {counted} of {total} act."
+        f"{pct:.0f} % · {counted} act. · {state}"
         if pd.notna(pct)
-        else (f"no counted activity ({total} cancelled)" if total else NO_ACTIVITY)
-        for pct, counted, total in zip(
-            frame["completion_pct"], frame["counted"], frame["activities"], strict=True
+        else (
+            f"no counted activity ({total} cancelled) · {state}"
+            if total
+            else f"{NO_ACTIVITY} · {state}"
+        )
+        for pct, counted, total, state in zip(
+            frame["activity_progress_pct"],
+            frame["counted"],
+            frame["activities"],
+            status,
+            strict=True,
         )
     ]
     figure = go.Figure()
     valued = frame[has_value]
     figure.add_trace(
         go.Bar(
-            x=valued["completion_pct"],
+            x=valued["activity_progress_pct"],
             y=valued["label"],
             orientation="h",
             marker_color=OKABE_ITO["blue"],
             text=[t for t, v in zip(text, has_value, strict=True) if v],
             textposition="outside",
             cliponaxis=False,
-            name="completion",
-            hovertemplate="%{y}<br>%{x:.1f} % complete<extra></extra>",
+            name="activity progress",
+            hovertemplate="%{y}<br>activity progress %{x:.1f} %<extra></extra>",
         )
     )
     if (~has_value).any():
@@ -92,29 +135,96 @@ def completion_bars(items: pd.DataFrame, *, title: str, max_depth: int | None = 
                 hovertemplate="%{y}<br>" + NO_ACTIVITY + "<extra></extra>",
             )
         )
-    figure.update_xaxes(range=[0, 130], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
+    figure.update_xaxes(range=[0, 150], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
     figure.update_yaxes(categoryorder="array", categoryarray=list(frame["label"]))
     height = max(260, 34 * len(frame) + 110)
     return apply_layout(
-        figure, title=title, x_title="Completion (%, link-weighted mean)", height=height
+        figure,
+        title=title,
+        x_title="Activity progress (%, link-weighted mean of the plan period's activities)",
+        height=height,
     )
 
 
 def item_tree_table(items: pd.DataFrame) -> pd.DataFrame:
-    """The framework tree as a readable table: indented titles, completion or "no activity"."""
+    """The plan's tree as a readable table (`queries.item_progress` in): indented titles,
+    each item's status and what it rests on, activity progress or "no activity"."""
     return pd.DataFrame(
         {
-            "code": items["code"],
-            "item": [
-                "\u2003" * int(depth) + title
-                for depth, title in zip(items["depth"], items["title"], strict=True)
+            "Code": items["code"],
+            "Item": [
+                "\u2003" * int(depth) + title + (f" {PROVISIONAL}" if provisional else "")
+                for depth, title, provisional in zip(
+                    items["depth"], items["title"], items["provisional"], strict=True
+                )
             ],
-            "level": items["level"],
-            "completion_pct": items["completion_pct"].round(1),
-            "counted_activities": items["counted"],
-            "all_activities": items["activities"],
-            "coverage": ["covered" if covered else NO_ACTIVITY for covered in items["covered"]],
-            "applies": items["applies"],
-            "provisional": items["provisional"],
+            "Level": items["level"],
+            "Counted in items under way": [
+                "yes" if t else "no (has sub-items)" for t in items["tracked"]
+            ],
+            "Status": [ITEM_STATUS_LABELS.get(s, s) for s in items["status"]],
+            "Status rests on": [
+                f"assessment of {on}" + (f": {note}" if note else "")
+                if basis == "assessed"
+                else "derived from activities"
+                for basis, on, note in zip(
+                    items["basis"], items["assessed_on"], items["assessment_note"], strict=True
+                )
+            ],
+            "Assessment source": [s or "" for s in items["assessment_source"].fillna("")],
+            "Activity progress (%)": items["activity_progress_pct"].round(1),
+            "Activities counted": items["counted"],
+            "Activities (all, cancelled included)": items["activities"],
+            "Applies": items["applies"],
+            "Provisional structure": ["yes" if p else "no" for p in items["provisional"]],
         }
     )
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
+def plan_sentence(plan: Mapping[str, Any]) -> str:
+    """How far a plan has come, in plain words with every count (a `queries.plan_progress`
+    row): true as a sentence on a printed page, never a bare percentage."""
+    as_of = plan["as_of"]
+    name = plan["short_name"]
+    if plan["plan_year"] == 0:
+        return (
+            f"As of {as_of}, the {name} has not started: its period runs from "
+            f"{plan['period_start']} to {plan['period_end']}, and nothing counts toward it yet."
+        )
+    total, started, completed = plan["items_total"], plan["items_started"], plan["items_completed"]
+    time = (
+        f"in year {plan['plan_year']} of {plan['plan_years']} of the {name} "
+        f"({plan['time_elapsed_pct']:.0f} % of its time elapsed)"
+        if plan["time_elapsed_pct"] < 100
+        else f"after the end of the {name} ({plan['period_start']}–{plan['period_end']})"
+    )
+    assessed = plan["items_assessed"]
+    basis = (
+        "all derived from activities, none assessed by partners yet"
+        if not assessed
+        else f"{_count(assessed, 'status', 'statuses')} assessed by partners, "
+        "the others derived from activities"
+    )
+    done = (
+        "none is completed"
+        if completed == 0
+        else f"{completed:,} {'is' if completed == 1 else 'are'} completed"
+    )
+    items = (
+        f"work has started on {started:,} of its {_count(total, 'item', 'items')} "
+        f"and {done} ({basis})"
+    )
+    counted = plan["activities_counted"]
+    progress = plan["activity_progress_pct"]
+    activity = (
+        "no activity of its period has reported progress"
+        if counted == 0 or progress != progress
+        else f"the {_count(counted, 'activity', 'activities')} of its period "
+        f"{'is' if counted == 1 else 'are'} on average {progress:.0f} % of the way through "
+        f"{'its' if counted == 1 else 'their'} own work"
+    )
+    return f"As of {as_of}, {time}, {items}; {activity}."

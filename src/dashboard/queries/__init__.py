@@ -26,21 +26,23 @@ from dashboard.queries.funders import (
     funder_outputs,
     funder_sites,
 )
-from dashboard.queries.history import completion_history
+from dashboard.queries.history import activity_progress_history, items_history
 from dashboard.queries.items import activities_for_item, activities_for_item_count
 from dashboard.queries.progress import (
-    completion_by_item,
     data_period,
     demo_activity_count,
+    earlier_work,
     filter_options,
-    framework_summary,
     funding_by_currency,
     headline,
+    item_progress,
     latest_updates,
+    plan_progress,
     status_counts,
+    time_elapsed,
 )
 from dashboard.queries.regions import ptcr_listing
-from dashboard.queries.scope import activity_scope, item_closure, progress_at
+from dashboard.queries.scope import Plan, activity_scope, item_closure, plans, progress_at
 from dashboard.queries.synergies import (
     activities_serving,
     activity_plans,
@@ -55,6 +57,7 @@ from dashboard.queries.synergies import (
 __all__ = [
     "FunderFigures",
     "ListingSize",
+    "Plan",
     "activities_for_item",
     "activities_for_item_count",
     "activities_in_place",
@@ -62,16 +65,15 @@ __all__ = [
     "activities_serving",
     "activity_listing",
     "activity_plans",
+    "activity_progress_history",
     "activity_scope",
-    "completion_by_item",
-    "completion_history",
     "coverage_by_country",
     "coverage_by_region",
     "coverage_gaps",
     "data_period",
     "demo_activity_count",
+    "earlier_work",
     "filter_options",
-    "framework_summary",
     "funder_activities",
     "funder_figures",
     "funder_funding",
@@ -83,12 +85,16 @@ __all__ = [
     "funding_currencies",
     "headline",
     "item_closure",
+    "item_progress",
+    "items_history",
     "latest_updates",
     "listing_order",
     "listing_rows",
     "listing_size",
     "place_options",
     "plan_overlap",
+    "plan_progress",
+    "plans",
     "progress_at",
     "ptcr_listing",
     "site_points",
@@ -96,5 +102,6 @@ __all__ = [
     "synergy_flows",
     "synergy_matrix",
     "synergy_share",
+    "time_elapsed",
     "unshared_items",
 ]

@@ -1,7 +1,13 @@
-"""Completion over time, computed from the progress updates alone (history, never overwritten).
+"""How far a plan has come over time, from its start: its items' statuses and its activity
+progress, computed from the progress updates and assessments (history, never overwritten).
 
-A framework's completion on a date is the link-weighted mean progress of its activities as
-they stood on that date. Rather than recomputing that for every date, each progress update
+Items over time (`items_history`): each item the plan tracks is started from the first date an
+activity of the plan's period linked to it reported work under way (never before the plan's
+start), until its first assessment; from then on its latest assessment says its status.
+
+A framework's activity progress on a date (`activity_progress_history`) is the link-weighted
+mean progress of its activities as they stood on that date, among those whose work overlaps
+its period. Rather than recomputing that for every date, each progress update
 contributes the *change* it makes (its progress minus the activity's previous progress, times
 the activity's link weight; the store keeps each update's change on its row); summing those
 changes per date and accumulating them in date order gives the whole history in one pass over
@@ -10,35 +16,154 @@ the updates, in SQL.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pandas as pd
-from sqlalchemy import FromClause, case, func, literal, select, union_all
+from sqlalchemy import FromClause, case, exists, false, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from dashboard.filters import Filters
 from dashboard.queries.scope import (
+    Activity,
     ActivityItem,
     Framework,
     FrameworkItem,
+    ItemAssessment,
     ProgressUpdate,
     activity_scope,
+    in_period,
     item_closure,
+    plans,
     to_frame,
 )
 
+ITEMS_HISTORY_COLUMNS = [
+    "date", "items_total", "items_started", "items_well_advanced", "items_completed",
+]  # fmt: skip
+STARTED = ("started", "well_advanced", "completed")
 
-def completion_history(
+
+def items_history(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
+    """The items `framework` tracks (those with nothing below them), counted by status on
+    every date their count changed, from the plan's start to the filters' date.
+
+    Columns: date, items_total (not applicable ones left out), items_started (started, well
+    advanced or completed), items_well_advanced, items_completed. Empty before the plan
+    starts. The status filter does not apply: history spans every status.
+    """
+    found = plans(session, framework)
+    as_of = filters.as_of_date()
+    if not found or as_of < found[0].start:
+        return pd.DataFrame(columns=ITEMS_HISTORY_COLUMNS)
+    plan = found[0]
+    child = aliased(FrameworkItem)
+    tracked = (
+        select(FrameworkItem.c.id)
+        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+        .where(
+            Framework.c.code == plan.code,
+            ~exists().where(child.c.parent_id == FrameworkItem.c.id),
+        )
+    )
+    leaves = [int(row[0]) for row in session.execute(tracked).all()]
+    # The day each item started by its activities: the earliest first report of work under
+    # way among the activities of the plan's period linked to it, never before the plan.
+    scope = activity_scope(filters).where(in_period(plan))
+    started_on = session.execute(
+        select(ActivityItem.c.item_id, func.min(Activity.c.first_started))
+        .join(Activity, Activity.c.id == ActivityItem.c.activity_id)
+        .where(
+            ActivityItem.c.item_id.in_(leaves),
+            Activity.c.id.in_(scope),
+            Activity.c.first_started <= as_of,
+        )
+        .group_by(ActivityItem.c.item_id)
+    ).all()
+    derived = {int(item): max(day, plan.start) for item, day in started_on}
+    conditions = [ItemAssessment.c.item_id.in_(leaves), ItemAssessment.c.date <= as_of]
+    if not filters.include_demo:
+        conditions.append(ItemAssessment.c.demo == false())
+    assessed: dict[int, list[tuple[dt.date, str]]] = {}
+    for item, day, status in session.execute(
+        select(ItemAssessment.c.item_id, ItemAssessment.c.date, ItemAssessment.c.status)
+        .where(*conditions)
+        .order_by(ItemAssessment.c.date, ItemAssessment.c.id)
+    ).all():
+        assessed.setdefault(int(item), []).append((max(day, plan.start), status))
+    # A few dozen items and their few events: each date's count is taken in Python.
+    days = sorted(
+        {plan.start, *derived.values(), *(day for rows in assessed.values() for day, _ in rows)}
+    )
+    rows = []
+    for day in days:
+        statuses = [_status_on(day, derived.get(item), assessed.get(item, [])) for item in leaves]
+        applicable = [status for status in statuses if status != "not_applicable"]
+        rows.append(
+            (
+                day,
+                len(applicable),
+                sum(status in STARTED for status in applicable),
+                applicable.count("well_advanced"),
+                applicable.count("completed"),
+            )
+        )
+    return pd.DataFrame(rows, columns=ITEMS_HISTORY_COLUMNS)
+
+
+def _status_on(day: dt.date, started: dt.date | None, assessed: list[tuple[dt.date, str]]) -> str:
+    """An item's status on `day`: its latest assessment by then, else derived."""
+    latest = [status for when, status in assessed if when <= day]
+    if latest:
+        return latest[-1]
+    return "started" if started is not None and started <= day else "not_started"
+
+
+def activity_progress_history(
     *, session: Session, filters: Filters, framework: str, by: str = "framework"
 ) -> pd.DataFrame:
-    """Completion after every date on which it changed, up to the filters' date.
+    """Activity progress after every date on which it changed, from the plan's start (the
+    state of its activities then) to the filters' date; only activities whose work overlaps
+    the plan's period count. Empty before the plan starts.
 
     `by="framework"` gives one series for the framework; `by="top"` one per top-level item
-    (Strategy goal, CAMI section); `by="both"` all of those from one pass over the updates.
-    Columns: series, date, completion_pct, activities (counted activities on that date).
-    The status filter does not apply: history spans every status.
+    (a goal, a section); `by="both"` all of those from one pass over the updates.
+    Columns: series, date, activity_progress_pct, activities (counted activities on that
+    date). The status filter does not apply: history spans every status.
     """
     if by not in ("framework", "top", "both"):
         raise ValueError(f"by must be 'framework', 'top' or 'both', not {by!r}")
-    scope = activity_scope(filters)
+    found = plans(session, framework)
+    columns = ["series", "date", "activity_progress_pct", "activities"]
+    if not found or filters.as_of_date() < found[0].start:
+        return pd.DataFrame(columns=columns)
+    plan = found[0]
+    frame = _cumulative(session, filters, framework, by, in_period(plan))
+    return _from_start(frame, plan.start).rename(columns={"completion_pct": columns[2]})
+
+
+def _from_start(frame: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """Each series from `start` on: its last state before then is carried to `start`."""
+    parts = []
+    for _, points in frame.groupby("series", sort=True):
+        before, after = points[points["date"] < start], points[points["date"] >= start]
+        if not before.empty and (after.empty or after["date"].iloc[0] != start):
+            carried = before.iloc[[-1]].copy()
+            carried["date"] = start
+            after = pd.concat([carried, after])
+        parts.append(after)
+    if not parts:
+        return frame.iloc[0:0]
+    return pd.concat(parts).reset_index(drop=True)
+
+
+def _cumulative(
+    session: Session, filters: Filters, framework: str, by: str, within: Any
+) -> pd.DataFrame:
+    """Completion of the activities `within` (a condition on Activity) after every date it
+    changed."""
+    scope = activity_scope(filters).where(within)
     # One row per (activity, series) with the sum of its link weights in that series. A series
     # is keyed by an integer (the top item's id, or 0 for the framework) and named at the end:
     # grouping and sorting hundreds of thousands of rows by text is what made this slow.

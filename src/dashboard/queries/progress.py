@@ -1,9 +1,14 @@
-"""Progress queries: completion, status counts, funding totals, latest updates.
+"""Progress queries: how far each plan has come, status counts, funding, latest updates.
 
-Completion, as every page states it: an activity's progress at a date is its latest progress
-update on or before that date (completed counts as 100 %); cancelled activities are listed but
-not counted. An item's completion is the link-weighted mean progress of the activities linked to
-it or to any item below it; an item with no counted activity has no completion (not 0 %).
+How far a plan has come is three figures, each named for what it is (see `plan_progress`):
+items under way (its items' statuses, assessed by partners or derived from its activities),
+time elapsed (of its period), and activity progress. Only activities whose work overlaps a
+plan's period count toward it; work that ended before it began is earlier work.
+
+Activity progress, as every page states it: an activity's progress at a date is its latest
+progress update on or before that date (completed counts as 100 %); cancelled activities are
+listed but not counted. An item's activity progress is the link-weighted mean progress of the
+activities linked to it or to any item below it; an item with none shows *no activity*.
 """
 
 from __future__ import annotations
@@ -12,7 +17,20 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import distinct, exists, false, func, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -27,11 +45,15 @@ from dashboard.queries.scope import (
     Framework,
     FrameworkItem,
     Funding,
+    ItemAssessment,
     Organisation,
+    Plan,
     ProgressUpdate,
     Region,
+    before_period,
     counted_activities,
-    item_closure,
+    in_period,
+    plans,
     progress_at,
     rolled_up,
     to_frame,
@@ -52,56 +74,152 @@ def status_counts(*, session: Session, filters: Filters) -> pd.DataFrame:
     )
 
 
-def completion_by_item(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
-    """Every item of `framework` with its rolled-up completion and the counts behind it.
+def time_elapsed(plan: Plan, as_of: dt.date) -> tuple[float, int, int]:
+    """How much of `plan`'s period has passed on `as_of`: (percent of its days, the year of
+    the plan it is in (0 before it starts), the plan's number of years)."""
+    years = plan.end.year - plan.start.year + 1
+    if as_of < plan.start:
+        return 0.0, 0, years
+    if as_of > plan.end:
+        return 100.0, years, years
+    days = (plan.end - plan.start).days + 1
+    return 100.0 * ((as_of - plan.start).days + 1) / days, as_of.year - plan.start.year + 1, years
 
-    Columns: code, title, level, parent_code, depth, provisional, applies, sort_order,
-    activities (distinct, cancelled included), counted (not cancelled), links (counted links),
-    completion_pct (None when no counted activity), covered (any activity at all).
-    """
-    state = progress_at(filters)
-    rolled = rolled_up(state, framework)
-    parent = aliased(FrameworkItem)
-    statement = (
+
+ITEM_COLUMNS = [
+    "id", "code", "title", "level", "parent_code", "provisional", "applies", "sort_order",
+    "tracked", "activities", "counted", "started_activities", "links", "activity_progress_pct",
+    "assessed_status", "assessed_on", "assessment_note", "assessment_source",
+]  # fmt: skip
+
+
+def _latest_assessments(filters: Filters, plan: Plan) -> Subquery:
+    """Per item of `plan`: its latest assessment on or before the filters' date (demo ones
+    only when demo data is shown): item_id, status, date, note, source."""
+    conditions = [
+        ItemAssessment.c.date <= filters.as_of_date(),
+        ItemAssessment.c.item_id.in_(_plan_items(plan)),
+    ]
+    if not filters.include_demo:
+        conditions.append(ItemAssessment.c.demo == false())
+    ranked = (
         select(
-            FrameworkItem.c.id,
-            FrameworkItem.c.code,
-            FrameworkItem.c.title,
-            FrameworkItem.c.level,
-            parent.c.code,
-            FrameworkItem.c.provisional,
-            FrameworkItem.c.applies,
-            FrameworkItem.c.sort_order,
-            func.coalesce(rolled.c.activities, 0),
-            func.coalesce(rolled.c.counted, 0),
-            func.coalesce(rolled.c.links, 0),
-            rolled.c.completion_pct,
+            ItemAssessment.c.item_id,
+            ItemAssessment.c.status,
+            ItemAssessment.c.date,
+            ItemAssessment.c.note,
+            ItemAssessment.c.source,
+            func.row_number()
+            .over(
+                partition_by=ItemAssessment.c.item_id,
+                order_by=(ItemAssessment.c.date.desc(), ItemAssessment.c.id.desc()),
+            )
+            .label("rank"),
         )
+        .where(*conditions)
+        .subquery("ranked_assessments")
+    )
+    return (
+        select(ranked.c.item_id, ranked.c.status, ranked.c.date, ranked.c.note, ranked.c.source)
+        .where(ranked.c.rank == 1)
+        .subquery("latest_assessments")
+    )
+
+
+def _plan_items(plan: Plan) -> Select[Any]:
+    return (
+        select(FrameworkItem.c.id)
+        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+        .where(Framework.c.code == plan.code)
+    )
+
+
+def _counted_in(filters: Filters, plan: Plan) -> ColumnElement[bool]:
+    """Which activities count toward `plan` on the filters' date: those whose work overlaps
+    its period, and none before the plan has begun."""
+    return in_period(plan) if plan.started_by(filters.as_of_date()) else false()
+
+
+def _item_rows(filters: Filters, plan: Plan) -> Select[Any]:
+    """One row per item of `plan` (ITEM_COLUMNS): its activities of the plan's period rolled
+    up the tree, and its latest assessment."""
+    state = progress_at(filters, where=_counted_in(filters, plan))
+    rolled = rolled_up(state, plan.code)
+    latest = _latest_assessments(filters, plan)
+    parent = aliased(FrameworkItem)
+    child = aliased(FrameworkItem)
+    begun = plan.started_by(filters.as_of_date())
+    columns = (
+        FrameworkItem.c.id,
+        FrameworkItem.c.code,
+        FrameworkItem.c.title,
+        FrameworkItem.c.level,
+        parent.c.code,
+        FrameworkItem.c.provisional,
+        FrameworkItem.c.applies,
+        FrameworkItem.c.sort_order,
+        # The level the plan tracks: items with nothing below them.
+        ~exists().where(child.c.parent_id == FrameworkItem.c.id),
+        func.coalesce(rolled.c.activities, 0),
+        func.coalesce(rolled.c.counted, 0),
+        func.coalesce(rolled.c.started, 0),
+        func.coalesce(rolled.c.links, 0),
+        rolled.c.completion_pct,
+        # Before the plan begins, nothing is assessed (nor started) yet.
+        latest.c.status if begun else null(),
+        latest.c.date if begun else null(),
+        latest.c.note if begun else null(),
+        latest.c.source if begun else null(),
+    )
+    return (
+        select(*(column.label(name) for column, name in zip(columns, ITEM_COLUMNS, strict=True)))
+        .select_from(FrameworkItem)
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
         .outerjoin(parent, parent.c.id == FrameworkItem.c.parent_id)
         .outerjoin(rolled, rolled.c.item_id == FrameworkItem.c.id)
-        .where(Framework.c.code == framework)
+        .outerjoin(latest, latest.c.item_id == FrameworkItem.c.id)
+        .where(Framework.c.code == plan.code)
     )
-    frame = to_frame(
-        session,
-        statement,
-        [
-            "id",
-            "code",
-            "title",
-            "level",
-            "parent_code",
-            "provisional",
-            "applies",
-            "sort_order",
-            "activities",
-            "counted",
-            "links",
-            "completion_pct",
-        ],
-    )
+
+
+def item_status(assessed: Any, started_activities: Any) -> tuple[str, str]:
+    """An item's status and its basis: its latest assessment ("assessed"), else derived from
+    the activities of the plan's period ("derived": started once one of them has reported
+    work under way, else not started; only an assessment can say an item is completed)."""
+    if isinstance(assessed, str) and assessed:
+        return assessed, "assessed"
+    return ("started" if started_activities else "not_started"), "derived"
+
+
+def item_progress(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
+    """Every item of `framework`, in tree order, with its status and activity progress.
+
+    Columns: code, title, level, parent_code, depth, provisional, applies, sort_order,
+    tracked (an item with nothing below it: the plan counts these), activities (of the
+    plan's period, linked to it or below, cancelled included), counted (not cancelled),
+    started_activities, links (counted links), activity_progress_pct (link-weighted mean
+    progress of the counted ones; None when none), covered (any activity), status (one of
+    models.ITEM_STATUSES), basis ("assessed" or "derived"), assessed_on, assessment_note,
+    assessment_source.
+    """
+    found = plans(session, framework)
+    if not found:
+        return pd.DataFrame(columns=[c for c in ITEM_COLUMNS if c != "id"])
+    frame = to_frame(session, _item_rows(filters, found[0]), ITEM_COLUMNS)
+    frame["tracked"] = frame["tracked"].astype(bool)
     frame["covered"] = frame["activities"] > 0
-    frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
+    frame["activity_progress_pct"] = pd.to_numeric(
+        frame["activity_progress_pct"], errors="coerce"
+    ).astype(float)
+    status = [
+        item_status(assessed, started)
+        for assessed, started in zip(
+            frame["assessed_status"], frame["started_activities"], strict=True
+        )
+    ]
+    frame["status"] = [value for value, _ in status]
+    frame["basis"] = [basis for _, basis in status]
+    frame = frame.drop(columns=["assessed_status"])
     return _in_tree_order(frame).drop(columns=["id"]).reset_index(drop=True)
 
 
@@ -132,98 +250,146 @@ def _in_tree_order(frame: pd.DataFrame) -> pd.DataFrame:
     return ordered
 
 
-def framework_summary(
+PLAN_COLUMNS = [
+    "code", "name", "short_name", "description", "source", "period_start", "period_end",
+    "as_of", "provisional", "items_total", "items_not_applicable", "items_started",
+    "items_well_advanced", "items_completed", "items_assessed", "time_elapsed_pct",
+    "plan_year", "plan_years", "activity_progress_pct", "activities_counted", "activities",
+    "earlier_activities",
+]  # fmt: skip
+
+
+def plan_progress(
     *, session: Session, filters: Filters, framework: str | None = None
 ) -> pd.DataFrame:
-    """Per framework (or for `framework` only): items, items covered, activities, and
-    completion over all its links."""
-    state = progress_at(filters)
-    # The frameworks' items: a framework page asks about its own only, half the links.
-    items = select(FrameworkItem.c.id)
-    if framework is not None:
-        items = items.join(Framework, Framework.c.id == FrameworkItem.c.framework_id).where(
-            Framework.c.code == framework
-        )
-    # count(DISTINCT) over two groups: cheaper here than the two steps of `rolled_up`.
+    """Per framework (or for `framework` only), the three figures of how far it has come on
+    the filters' date, with the counts behind them (PLAN_COLUMNS):
+
+    - items under way: of the items it tracks (items_total, not applicable ones left out),
+      how many have started (started, well advanced or completed), are well advanced, are
+      completed, and how many of those statuses rest on an assessment;
+    - time elapsed: time_elapsed_pct of its period, in plan_year of plan_years;
+    - activity progress: the link-weighted mean progress (activity_progress_pct, None when
+      nothing counts) of the activities_counted activities of its period (activities:
+      cancelled included); earlier_activities ended before it began and are not counted.
+    """
+    rows = [_plan_row(session, filters, plan) for plan in plans(session, framework)]
+    frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    frame["activity_progress_pct"] = pd.to_numeric(
+        frame["activity_progress_pct"], errors="coerce"
+    ).astype(float)
+    return frame
+
+
+def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
+    as_of = filters.as_of_date()
+    items = _item_rows(filters, plan).subquery("plan_items")
+    derived = case((items.c.started_activities > 0, "started"), else_="not_started")
+    status = func.coalesce(items.c.assessed_status, derived)
+    tracked = items.c.tracked
+
+    def how_many(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((and_(tracked, condition), 1), else_=0)), 0)
+
+    counts = select(
+        how_many(status != "not_applicable"),
+        how_many(status == "not_applicable"),
+        how_many(status.in_(("started", "well_advanced", "completed"))),
+        how_many(status == "well_advanced"),
+        how_many(status == "completed"),
+        how_many(items.c.assessed_status.is_not(None) & (status != "not_applicable")),
+    )
+    # Activity progress over all the plan's links (each link once, not per item above it).
+    state = progress_at(filters, where=_counted_in(filters, plan))
     linked = (
         select(
-            FrameworkItem.c.framework_id,
-            func.count(distinct(ActivityItem.c.activity_id)).label("activities"),
-            counted_activities(state).label("counted"),
-            weighted_completion(state).label("completion_pct"),
+            func.count(distinct(ActivityItem.c.activity_id)),
+            counted_activities(state),
+            weighted_completion(state),
         )
-        .join(ActivityItem, ActivityItem.c.item_id == FrameworkItem.c.id)
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)
-        .where(FrameworkItem.c.id.in_(items))
-        .group_by(FrameworkItem.c.framework_id)
-        .subquery("linked")
+        .where(ActivityItem.c.item_id.in_(_plan_items(plan)))
     )
-    # An item is covered when an activity serves it or anything below it: the few items
-    # linked by any activity in scope, then everything above them.
-    closure = item_closure()
-    covered_items = (
-        select(closure.c.ancestor_id.label("item_id"))
-        .distinct()
-        .where(
-            closure.c.ancestor_id.in_(items),
-            exists().where(
-                ActivityItem.c.item_id == closure.c.descendant_id,
-                ActivityItem.c.activity_id.in_(select(state.c.activity_id)),
-            ),
-        )
-        .subquery("covered_items")
+    earlier_state = progress_at(filters, where=before_period(plan))
+    earlier = select(func.count(distinct(ActivityItem.c.activity_id))).where(
+        ActivityItem.c.item_id.in_(_plan_items(plan)),
+        ActivityItem.c.activity_id.in_(select(earlier_state.c.activity_id)),
     )
-    item_counts = (
+    described = session.execute(
         select(
-            FrameworkItem.c.framework_id,
-            func.count().label("item_count"),
-            func.count(covered_items.c.item_id).label("covered"),
-        )
-        .outerjoin(covered_items, covered_items.c.item_id == FrameworkItem.c.id)
-        .where(FrameworkItem.c.id.in_(items))
-        .group_by(FrameworkItem.c.framework_id)
-        .subquery("item_counts")
-    )
-    statement = (
-        select(
-            Framework.c.code,
-            Framework.c.name,
-            Framework.c.short_name,
             Framework.c.description,
             Framework.c.source,
-            Framework.c.period_start,
-            Framework.c.period_end,
-            func.coalesce(item_counts.c.item_count, 0),
-            func.coalesce(item_counts.c.covered, 0),
-            func.coalesce(linked.c.activities, 0),
-            func.coalesce(linked.c.counted, 0),
-            linked.c.completion_pct,
+            exists().where(
+                FrameworkItem.c.framework_id == Framework.c.id, FrameworkItem.c.provisional
+            ),
+        ).where(Framework.c.code == plan.code)
+    ).one()
+    total, not_applicable, started, advanced, completed, assessed = (
+        int(value) for value in session.execute(counts).one()
+    )
+    activities, counted, progress = session.execute(linked).one()
+    earlier_count = int(session.execute(earlier).scalar_one() or 0)
+    elapsed, year, years = time_elapsed(plan, as_of)
+    return [
+        plan.code,
+        plan.name,
+        plan.short_name,
+        described[0],
+        described[1],
+        plan.start.year,
+        plan.end.year,
+        as_of,
+        bool(described[2]),
+        total,
+        not_applicable,
+        started,
+        advanced,
+        completed,
+        assessed,
+        elapsed,
+        year,
+        years,
+        None if progress is None else float(progress),
+        int(counted or 0),
+        int(activities or 0),
+        earlier_count,
+    ]
+
+
+def earlier_work(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
+    """The activities in scope linked to `framework` whose work ended before it began:
+    background to the plan, never counted in its figures. Columns: activity_id, title,
+    status, start_date, end_date, lead, source_url, demo; the latest first."""
+    found = plans(session, framework)
+    columns = [
+        "activity_id", "title", "status", "start_date", "end_date", "lead", "source_url", "demo",
+    ]  # fmt: skip
+    if not found:
+        return pd.DataFrame(columns=columns)
+    plan = found[0]
+    state = progress_at(filters, where=before_period(plan))
+    statement = (
+        select(
+            Activity.c.activity_id,
+            Activity.c.title,
+            state.c.status,
+            Activity.c.start_date,
+            Activity.c.end_date,
+            Organisation.c.name,
+            Activity.c.source_url,
+            Activity.c.demo,
         )
-        .outerjoin(item_counts, item_counts.c.framework_id == Framework.c.id)
-        .outerjoin(linked, linked.c.framework_id == Framework.c.id)
-        .where(true() if framework is None else Framework.c.code == framework)
-        .order_by(Framework.c.period_start)
+        .join(state, state.c.activity_id == Activity.c.id)
+        .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
+        .where(
+            exists().where(
+                ActivityItem.c.activity_id == Activity.c.id,
+                ActivityItem.c.item_id.in_(_plan_items(plan)),
+            )
+        )
+        .order_by(Activity.c.end_date.desc(), Activity.c.activity_id)
     )
-    frame = to_frame(
-        session,
-        statement,
-        [
-            "code",
-            "name",
-            "short_name",
-            "description",
-            "source",
-            "period_start",
-            "period_end",
-            "items",
-            "covered",
-            "activities",
-            "counted",
-            "completion_pct",
-        ],
-    )
-    frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
-    return frame
+    return to_frame(session, statement, columns)
 
 
 def headline(*, session: Session, filters: Filters) -> dict[str, int]:

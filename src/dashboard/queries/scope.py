@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -36,6 +38,7 @@ ActivityOrganisation = m.ActivityOrganisation.__table__  # type: ignore[attr-def
 Country = m.Country.__table__  # type: ignore[attr-defined]
 Framework = m.Framework.__table__  # type: ignore[attr-defined]
 FrameworkItem = m.FrameworkItem.__table__  # type: ignore[attr-defined]
+ItemAssessment = m.ItemAssessment.__table__  # type: ignore[attr-defined]
 Funding = m.Funding.__table__  # type: ignore[attr-defined]
 Organisation = m.Organisation.__table__  # type: ignore[attr-defined]
 ProgressUpdate = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
@@ -117,17 +120,29 @@ def activity_scope(filters: Filters) -> Select[Any]:
     return statement.where(and_(*conditions)) if conditions else statement
 
 
-def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
+def progress_at(
+    filters: Filters,
+    within: Select[Any] | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> CTE:
     """Per activity in scope: its status and progress as of `filters.as_of` (latest update).
 
     Activities with no update on or before that date did not exist yet and are left out;
     the status filter applies to the status on that date. `counted` is 0 for cancelled
-    activities; `progress` is 100 for completed ones; `demo` is the activity's demo flag.
+    activities; `progress` is 100 for completed ones; `demo` is the activity's demo flag;
+    `started` is 1 when the activity had reported work under way by that date
+    (Activity.first_started), else 0.
     Every figure is scoped through this.
     `within` (a select of Activity ids) narrows the scope before anything is computed: a
     page about a few activities (one funder's, one item's) then never touches the rest.
+    `where` (a condition on Activity, e.g. `in_period(plan)`) narrows it the same way.
     """
-    state = _current_state(filters, within) if filters.as_of is None else _state_on(filters, within)
+    scope = activity_scope(filters)
+    if within is not None:
+        scope = scope.where(Activity.c.id.in_(within))
+    if where is not None:
+        scope = scope.where(where)
+    state = _current_state(filters, scope) if filters.as_of is None else _state_on(filters, scope)
     return (
         select(
             state.c.activity_id,
@@ -137,6 +152,7 @@ def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
             ),
             case((state.c.status == "cancelled", 0), else_=1).label("counted"),
             state.c.demo,
+            case((state.c.first_started <= filters.as_of_date(), 1), else_=0).label("started"),
         )
         .where(state.c.status.in_(filters.statuses) if filters.statuses else true())
         .cte("progress_at")
@@ -145,7 +161,7 @@ def progress_at(filters: Filters, within: Select[Any] | None = None) -> CTE:
     )
 
 
-def _current_state(filters: Filters, within: Select[Any] | None = None) -> Subquery:
+def _current_state(filters: Filters, scope: Select[Any]) -> Subquery:
     """Today's state: the latest update, which the store keeps on the activity row itself.
 
     Every write that adds a progress update also sets Activity.status, progress_pct and
@@ -153,26 +169,21 @@ def _current_state(filters: Filters, within: Select[Any] | None = None) -> Subqu
     so the default view reads no update history at all.
     """
     reported = Activity.c.first_reported <= filters.as_of_date()
-    scope = activity_scope(filters)
-    if within is not None:
-        scope = scope.where(Activity.c.id.in_(within))
     return (
         scope.with_only_columns(
             Activity.c.id.label("activity_id"),
             Activity.c.status,
             Activity.c.progress_pct,
             Activity.c.demo,
+            Activity.c.first_started,
         )
         .where(reported)
         .subquery("current_state")
     )
 
 
-def _state_on(filters: Filters, within: Select[Any] | None = None) -> Subquery:
+def _state_on(filters: Filters, scope: Select[Any]) -> Subquery:
     """The state on a past date: each activity's latest update on or before it."""
-    scope = activity_scope(filters)
-    if within is not None:
-        scope = scope.where(Activity.c.id.in_(within))
     ranked = (
         select(
             ProgressUpdate.c.activity_id,
@@ -192,7 +203,13 @@ def _state_on(filters: Filters, within: Select[Any] | None = None) -> Subquery:
         .subquery("ranked")
     )
     return (
-        select(ranked.c.activity_id, ranked.c.status, ranked.c.progress_pct, Activity.c.demo)
+        select(
+            ranked.c.activity_id,
+            ranked.c.status,
+            ranked.c.progress_pct,
+            Activity.c.demo,
+            Activity.c.first_started,
+        )
         .join(Activity, Activity.c.id == ranked.c.activity_id)
         .where(ranked.c.rank == 1)
         .subquery("state_on")
@@ -232,6 +249,7 @@ def per_activity(
             group.label("group_id"),
             ActivityItem.c.activity_id,
             func.max(state.c.counted).label("counted"),
+            func.max(state.c.started).label("started"),
             func.sum(state.c.counted).label("links"),
             func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted).label("numerator"),
             func.sum(ActivityItem.c.weight * state.c.counted).label("denominator"),
@@ -244,14 +262,16 @@ def per_activity(
 
 def per_group(steps: Select[Any], name: str) -> Subquery:
     """The second step over `per_activity` rows: per group_id, activities (distinct,
-    cancelled included), counted (not cancelled), links (counted links) and completion_pct
-    (link-weighted mean progress of the counted ones; None when none is counted)."""
+    cancelled included), counted (not cancelled), started (activities that had reported work
+    under way), links (counted links) and completion_pct (link-weighted mean progress of the
+    counted ones; None when none is counted)."""
     rows = steps.subquery(f"{name}_by_activity")
     return (
         select(
             rows.c.group_id,
             func.count().label("activities"),
             func.sum(rows.c.counted).label("counted"),
+            func.sum(rows.c.started).label("started"),
             func.sum(rows.c.links).label("links"),
             (func.sum(rows.c.numerator) / func.nullif(func.sum(rows.c.denominator), 0)).label(
                 "completion_pct"
@@ -265,8 +285,8 @@ def per_group(steps: Select[Any], name: str) -> Subquery:
 def rolled_up(state: FromClause, framework: str | None = None, name: str = "rolled") -> Subquery:
     """Per framework item (of `framework` only, when given), over the activities in `state`
     linked to it or to anything below it: item_id, activities (distinct, cancelled
-    included), counted (not cancelled), links (counted links) and completion_pct
-    (link-weighted; None when none is counted)."""
+    included), counted (not cancelled), started (reported work under way), links (counted
+    links) and completion_pct (link-weighted mean progress; None when none is counted)."""
     closure = item_closure()
     steps = per_activity(
         closure.c.ancestor_id,
@@ -286,6 +306,53 @@ def rolled_up(state: FromClause, framework: str | None = None, name: str = "roll
         rolled.c.group_id.label("item_id"),
         rolled.c.activities,
         rolled.c.counted,
+        rolled.c.started,
         rolled.c.links,
         rolled.c.completion_pct,
     ).subquery(f"{name}_items")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A framework's identity and period: from the first day of its first year to the last
+    day of its last year (frameworks.csv gives years)."""
+
+    code: str
+    name: str
+    short_name: str
+    start: dt.date
+    end: dt.date
+
+    def started_by(self, day: dt.date) -> bool:
+        return day >= self.start
+
+
+def plans(session: Session, framework: str | None = None) -> list[Plan]:
+    """Every framework (or `framework` only) as a Plan, the earliest first."""
+    statement = select(
+        Framework.c.code,
+        Framework.c.name,
+        Framework.c.short_name,
+        Framework.c.period_start,
+        Framework.c.period_end,
+    ).order_by(Framework.c.period_start, Framework.c.code)
+    if framework is not None:
+        statement = statement.where(Framework.c.code == framework)
+    return [
+        Plan(code, name, short, dt.date(int(first), 1, 1), dt.date(int(last), 12, 31))
+        for code, name, short, first, last in session.execute(statement).all()
+    ]
+
+
+def in_period(plan: Plan) -> ColumnElement[bool]:
+    """Whether an activity's work overlaps `plan`'s period (an open end or an unknown start
+    overlaps): only these activities count toward the plan's figures."""
+    return and_(
+        or_(Activity.c.end_date.is_(None), Activity.c.end_date >= plan.start),
+        or_(Activity.c.start_date.is_(None), Activity.c.start_date <= plan.end),
+    )
+
+
+def before_period(plan: Plan) -> ColumnElement[bool]:
+    """Work that ended before `plan` began: earlier work, shown apart, never counted."""
+    return Activity.c.end_date < plan.start

@@ -357,7 +357,7 @@ def activity_editor(user: Actor) -> None:
             key="act_weights",
             placeholder="e.g. S1.1:2; CAMI-10:0.5",
             help="CODE:weight, separated by ;. A link's weight counts it more (or less) in "
-            "the item's completion.",
+            "the item's activity progress.",
         )
         _show(problems, "weights")
         st.markdown("**Sites** (the first is the primary site; the map shows them)")

@@ -1,8 +1,11 @@
-"""One framework's page body: completion per item, the tree, drill-down and history."""
+"""One framework's page body: its figures, its items' statuses, the tree, drill-down and
+pace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -28,6 +31,53 @@ def _choose_item(framework: str, labels: dict[str, str]) -> str | None:
     )
 
 
+def plan_figures(plan: Mapping[str, Any]) -> None:
+    """A plan's three figures, each named for what it is, with the counts behind them and
+    the sentence a printed page keeps (a `queries.plan_progress` row)."""
+    st.markdown(charts.plan_sentence(plan))
+    a, b, c, d = st.columns(4)
+    total = plan["items_total"]
+    a.metric(
+        "Items started",
+        f"{plan['items_started']} of {total}",
+        help="Items the plan tracks (those with nothing below them) whose status is started, "
+        f"well advanced or completed. {plan['items_assessed']} of them rest on a partner's "
+        "assessment, the others are derived from activities"
+        + (
+            f"; {plan['items_not_applicable']} not applicable, left out."
+            if plan["items_not_applicable"]
+            else "."
+        ),
+    )
+    b.metric(
+        "Items completed",
+        f"{plan['items_completed']} of {total}",
+        help=f"Completed by a partner's assessment ({plan['items_well_advanced']} more well "
+        "advanced). Activities alone never make an item completed.",
+    )
+    c.metric(
+        "Time elapsed",
+        "not started"
+        if plan["plan_year"] == 0
+        else f"year {plan['plan_year']} of {plan['plan_years']}",
+        help=f"{plan['time_elapsed_pct']:.0f} % of the period {plan['period_start']}–"
+        f"{plan['period_end']} had passed on {plan['as_of']}.",
+    )
+    d.metric(
+        "Activity progress",
+        _percent(plan["activity_progress_pct"]),
+        help=f"Link-weighted mean progress of the {plan['activities_counted']} counted "
+        "activities whose work overlaps the plan's period: how far those activities have come, "
+        "not how much of the plan is done.",
+    )
+    if plan["earlier_activities"]:
+        st.caption(
+            f"{plan['earlier_activities']} linked "
+            f"{'activity' if plan['earlier_activities'] == 1 else 'activities'} ended before "
+            f"the plan began ({plan['period_start']}): earlier work, not counted in its figures."
+        )
+
+
 def framework_body(
     code: str, filters: Filters, *, prefetch: Sequence[Callable[[], object]] = ()
 ) -> None:
@@ -38,50 +88,55 @@ def framework_body(
     """
     # Independent queries at the same time (see data.gather).
     got = data.gather(
-        summary=lambda: data.framework_summary(filters=filters, framework=code),
-        items=lambda: data.completion_by_item(filters=filters, framework=code),
+        summary=lambda: data.plan_progress(filters=filters, framework=code),
+        items=lambda: data.item_progress(filters=filters, framework=code),
+        items_history=lambda: data.items_history(filters=filters, framework=code),
         # The framework's line and each top-level item's, from one pass over the updates.
-        history=lambda: data.completion_history(filters=filters, framework=code, by="both"),
+        history=lambda: data.activity_progress_history(filters=filters, framework=code, by="both"),
         **{f"prefetch_{number}": call for number, call in enumerate(prefetch)},
     )
     summary = got["summary"].set_index("code")
     if code not in summary.index:
         st.error(f"The store holds no framework {code!r}. Run `dashboard init`.")
         return
-    framework = summary.loc[code].to_dict()
+    plan = {"code": code, **summary.loc[code].to_dict()}
     items = got["items"]
-    st.caption(f"{framework['description']} Source: {framework['source']}.")
+    st.caption(f"{plan['description']} Source: {plan['source']}.")
 
     provisional = int(items["provisional"].sum())
     if provisional:
         st.warning(
             f"**Provisional structure.** {provisional} of {len(items)} items are a provisional "
             "working structure, not the plan's own wording; each names the source it rests on "
-            "(see the table). Activities link to items by code, so the official text can "
-            "replace them without losing any link."
+            "and is marked *(provisional)* wherever it appears. Activities link to items by "
+            "code, so the official text can replace them without losing any link."
         )
 
-    a, b, c, d = st.columns(4)
-    a.metric(
-        "Completion",
-        _percent(framework["completion_pct"]),
-        help="Link-weighted mean progress of all activities linked to this framework.",
-    )
-    b.metric("Items covered", f"{framework['covered']} of {framework['items']}")
-    c.metric("Activities counted", f"{framework['counted']} of {framework['activities']}")
-    d.metric("Items with no activity", int((~items["covered"]).sum()))
+    plan_figures(plan)
+    if plan["earlier_activities"]:
+        with st.expander(
+            f"Earlier work: {plan['earlier_activities']} before {plan['period_start']}"
+        ):
+            earlier = data.earlier_work(filters=filters, framework=code)
+            st.dataframe(
+                earlier,
+                hide_index=True,
+                width="stretch",
+                column_config={"source_url": st.column_config.LinkColumn("source")},
+            )
+            layout.csv_download(earlier, key=f"{code}-earlier-work")
 
-    top_level = "goal" if code == "strategy" else "section"
+    top_level = str(items.loc[items["depth"] == 0, "level"].iloc[0]) if len(items) else "item"
     layout.chart_with_data(
         data.chart(
-            "completion_bars",
+            "activity_progress_bars",
             items,
-            title=f"Completion by {top_level}: {framework['name']}",
+            title=f"Status and activity progress by {top_level}: {plan['name']}",
             max_depth=0,
         ),
         charts.item_tree_table(items),
-        name=f"{framework['short_name']} by {top_level}",
-        key=f"{code}-completion",
+        name=f"{plan['short_name']} by {top_level}",
+        key=f"{code}-progress",
         empty="This framework has no items.",
     )
 
@@ -93,22 +148,23 @@ def framework_body(
         width="stretch",
         height=min(38 * len(tree) + 40, 900),
         column_config={
-            "completion_pct": st.column_config.ProgressColumn(
-                "completion", format="%.0f %%", min_value=0, max_value=100
+            "Activity progress (%)": st.column_config.ProgressColumn(
+                "Activity progress", format="%.0f %%", min_value=0, max_value=100
             ),
-            "counted_activities": st.column_config.NumberColumn("counted"),
-            "all_activities": st.column_config.NumberColumn("activities"),
         },
     )
     st.caption(
-        "An empty completion cell means *no activity* (or only cancelled ones): never 0 %. "
-        "*counted* excludes cancelled activities."
+        "An empty activity-progress cell means *no activity* of the plan's period (or only "
+        "cancelled ones): never 0 %. *Activities counted* leaves out cancelled activities."
     )
     layout.csv_download(tree, key=f"{code}-tree")
 
     st.subheader("What is behind an item")
+    # Labelled as links made before the items were kept in the URL by code named them.
     labels = dict(zip(items["code"], items["code"] + " " + items["title"], strict=True))
     chosen = _choose_item(code, labels)
+    if chosen and bool(items.set_index("code").loc[chosen, "provisional"]):
+        st.caption(f"{labels[chosen]} {charts.PROVISIONAL}: an item of the provisional structure.")
     if chosen:
         total = data.activities_for_item_count(filters=filters, code=chosen)
         if not total:
@@ -137,54 +193,84 @@ def framework_body(
                 " as CSV",
             )
 
-    st.subheader("Completion over time")
+    st.subheader("Pace: items under way against time")
+    plan_pace(plan, got["items_history"], got["history"], filters)
+
+    st.subheader(f"Activity progress by {top_level} over time")
     history = got["history"]
-    series_labels = {code: f"{framework['short_name']} (all items)"} | {
-        item: f"{item} {title[:40]}"
-        for item, title in zip(items["code"], items["title"], strict=True)
+    series_labels = {code: f"{plan['short_name']} (all items)"} | {
+        item: charts.item_label(item, title, bool(prov), width=40)
+        for item, title, prov in zip(
+            items["code"], items["title"], items["provisional"], strict=True
+        )
     }
     layout.chart_with_data(
         data.chart(
-            "completion_history_lines",
+            "activity_progress_lines",
             history,
-            title=f"Completion over time: {framework['name']}",
+            title=f"Activity progress over time: {plan['name']}",
             labels=series_labels,
-            horizons={f"{framework['short_name']} ends": int(framework["period_end"])},
+            horizons={f"{plan['short_name']} ends": int(plan["period_end"])},
             as_of=filters.as_of_date(),
             emphasise=(code,),
         ),
         history,
-        name="Completion over time",
+        name="Activity progress over time",
         key=f"{code}-history",
-        empty="No progress update falls within these filters.",
+        empty=_not_yet(plan) or "No progress update falls within these filters.",
     )
     layout.how_computed()
 
 
-def both_plans_history(filters: Filters) -> None:
-    """Both frameworks' completion over time on one chart, each with its horizon."""
-    summary = data.framework_summary(filters=filters)
-    histories = data.gather(
-        **{
-            code: lambda code=code: data.completion_history(filters=filters, framework=code)
-            for code in summary["code"]
-        }
-    )
-    history = pd.concat(list(histories.values()))
+def _not_yet(plan: Mapping[str, Any]) -> str | None:
+    """Why a plan shows no history yet: it had not started on the date asked for."""
+    if plan["plan_year"] == 0:
+        return (
+            f"The {plan['short_name']} starts in {plan['period_start']}: as of "
+            f"{plan['as_of']} there is nothing to show yet."
+        )
+    return None
+
+
+def plan_pace(
+    plan: Mapping[str, Any], items: pd.DataFrame, activity: pd.DataFrame, filters: Filters
+) -> None:
+    """A plan's items started and completed over its period, against the time elapsed."""
+    line = activity[activity["series"] == plan["code"]] if not activity.empty else activity
     layout.chart_with_data(
         data.chart(
-            "completion_history_lines",
-            history,
-            title="Completion over time, both plans",
-            labels=dict(zip(summary["code"], summary["name"], strict=True)),
-            horizons={
-                f"{short} ends": int(end)
-                for short, end in zip(summary["short_name"], summary["period_end"], strict=True)
-            },
+            "plan_pace",
+            items,
+            line,
+            title=f"Items started and completed against time: {plan['name']}",
+            start=dt.date(int(plan["period_start"]), 1, 1),
+            end=dt.date(int(plan["period_end"]), 12, 31),
             as_of=filters.as_of_date(),
         ),
-        history,
-        name="Completion over time",
-        key="history",
-        empty="No progress update falls within these filters.",
+        items,
+        name=f"{plan['short_name']}: items over time",
+        key=f"{plan['code']}-pace",
+        empty=_not_yet(plan) or "No item of this plan has a status to show.",
     )
+
+
+def every_plan_pace(filters: Filters) -> None:
+    """Each plan's pace, one chart each: each starts at its own plan's start."""
+    summary = data.plan_progress(filters=filters)
+    got = data.gather(
+        **{
+            f"{code}-items": lambda code=code: data.items_history(filters=filters, framework=code)
+            for code in summary["code"]
+        },
+        **{
+            f"{code}-activity": lambda code=code: data.activity_progress_history(
+                filters=filters, framework=code
+            )
+            for code in summary["code"]
+        },
+    )
+    for row in summary.to_dict("records"):
+        plan = {str(key): value for key, value in row.items()}
+        st.subheader(str(plan["name"]))
+        st.markdown(charts.plan_sentence(plan))
+        plan_pace(plan, got[f"{plan['code']}-items"], got[f"{plan['code']}-activity"], filters)

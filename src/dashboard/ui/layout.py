@@ -23,18 +23,38 @@ from dashboard.ui import data
 
 log = logging.getLogger(__name__)
 
-COMPLETION_NOTE = """
+PROGRESS_NOTE = """
 **How is this computed?**
 
-- An activity's **progress** on a date is its latest progress update on or before that date.
-  A completed activity counts as 100 %. Cancelled activities are listed but not counted.
-  Activities with no update yet on that date are left out.
-- An item's **completion** is the mean progress of the activities linked to it *or to any
-  item below it*, each link weighted by its weight (default 1). A framework's completion is
-  the same mean over all its links.
-- An item is **covered** when at least one activity serves it. An item with no counted
-  activity shows *no activity*, never 0 %.
-- The counts beside each percentage say how many activities it rests on.
+How far a plan has come is shown as three figures, each named for what it is. None of them
+is "the plan's completion".
+
+- **Only a plan's own period counts.** An activity counts toward a plan when its work
+  overlaps the plan's period (its first year's 1 January to its last year's 31 December).
+  Work that ended before a plan began is *earlier work*: listed apart, never in its figures.
+  Before a plan starts nothing counts toward it, and no chart draws it.
+- **Items started and completed.** A plan is counted by the items it tracks: those with
+  nothing below them (objectives, or a goal or section without sub-items). Each has a status:
+  *not started, started, well advanced, completed* or *not applicable*. A partner's dated
+  **assessment**, with its note and source, sets it: the latest one on or before the date
+  counts. Without one, the status is **derived**: *started* once an activity of the plan's
+  period linked to the item has reported work under way (in progress or completed, or any
+  progress above 0), else *not started*. Activities alone never make an item *completed*:
+  only an assessment does. Items *not applicable* are left out of the count.
+- **Time elapsed** is how much of the plan's period has passed on the date ("year 1 of 7").
+  Read the items started against it to see the pace.
+- **Activity progress** is the mean progress of the plan period's activities linked to an
+  item or to any item below it, each link weighted by its weight (default 1); a plan's is the
+  same mean over all its links. An activity's progress on a date is its latest progress update
+  on or before that date; a completed activity counts as 100 %; cancelled activities are
+  listed but not counted; activities with no update yet are left out. It says how far the
+  activities have come, not how much of the plan is done.
+- Counts stand beside every figure. An item with no counted activity shows *no activity*,
+  never 0 %.
+- Assessments are about an item as a whole, whatever the place or organisation filters;
+  derived statuses and activity progress follow every filter.
+- Items marked *(provisional)* belong to a provisional working structure, not the plan's
+  own wording (see the plan's page).
 """
 
 
@@ -142,7 +162,7 @@ def as_of_notice(filters: Filters) -> None:
 
 def how_computed() -> None:
     with st.expander("How is this computed?"):
-        st.markdown(COMPLETION_NOTE)
+        st.markdown(PROGRESS_NOTE)
 
 
 def chart_with_data(
