@@ -67,7 +67,8 @@ ROWS = {
 
 
 def csv_of(session: Session, filters: Filters | None = None, **options: object) -> str:
-    listing = activity_listing(session=session, filters=filters or Filters(), **options)  # type: ignore[arg-type]
+    chosen = filters or Filters(include_demo=True)
+    listing = activity_listing(session=session, filters=chosen, **options)  # type: ignore[arg-type]
     return frame_to_csv(listing).decode()
 
 
@@ -76,7 +77,9 @@ def test_every_activity_with_its_links_as_exact_csv(session: Session) -> None:
 
 
 def test_the_listing_holds_lists_and_typed_values(session: Session) -> None:
-    listing = activity_listing(session=session, filters=Filters()).set_index("activity_id")
+    listing = activity_listing(session=session, filters=Filters(include_demo=True)).set_index(
+        "activity_id"
+    )
     assert list(listing.columns) == [
         "title",
         "strategy",
@@ -104,38 +107,44 @@ def test_the_listing_holds_lists_and_typed_values(session: Session) -> None:
 def test_the_shared_filters_select_the_rows(session: Session) -> None:
     # KAZ: A1, A4, A5; without demo: A1, A5.
     assert (
-        csv_of(session, Filters(countries=("KAZ",)))
+        csv_of(session, Filters(countries=("KAZ",), include_demo=True))
         == HEADER + ROWS["A1"] + ROWS["A4"] + ROWS["A5"]
     )
     assert csv_of(session, Filters(countries=("KAZ",), include_demo=False)) == (
         HEADER + ROWS["A1"] + ROWS["A5"]
     )
     # S1 covers S1.1 and S1.2: A1, A2, A5. CAMI-4: A3 only.
-    assert csv_of(session, Filters(items=("S1",))).count("\r\n") == 4
-    assert csv_of(session, Filters(items=("CAMI-4",))) == HEADER + ROWS["A3"]
-    assert csv_of(session, Filters(regions=(11,))) == HEADER + ROWS["A2"]
-    assert csv_of(session, Filters(statuses=("on_hold", "planned"))) == (
+    assert csv_of(session, Filters(items=("S1",), include_demo=True)).count("\r\n") == 4
+    assert csv_of(session, Filters(items=("CAMI-4",), include_demo=True)) == HEADER + ROWS["A3"]
+    assert csv_of(session, Filters(regions=(11,), include_demo=True)) == HEADER + ROWS["A2"]
+    assert csv_of(session, Filters(statuses=("on_hold", "planned"), include_demo=True)) == (
         HEADER + ROWS["A4"] + ROWS["A5"]
     )
 
 
 def test_status_and_progress_are_as_of_the_filters_date(session: Session) -> None:
     # 2020-01-01: only A1 had reported (in progress, 40 %).
-    listing = activity_listing(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    listing = activity_listing(
+        session=session, filters=Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
+    )
     assert listing[["activity_id", "status", "progress_pct"]].values.tolist() == [
         ["A1", "in_progress", 40.0]
     ]
 
 
 def test_funded_by_counts_funding_records_and_funder_links(session: Session) -> None:
-    listing = activity_listing(session=session, filters=Filters(), funders=("hellabrunn-zoo",))
+    listing = activity_listing(
+        session=session, filters=Filters(include_demo=True), funders=("hellabrunn-zoo",)
+    )
     assert listing["activity_id"].tolist() == ["A1", "A2", "A3"]
     # Without demo data the demo funding record of A3 no longer counts (nor does A3).
     hidden = activity_listing(
         session=session, filters=Filters(include_demo=False), funders=("hellabrunn-zoo",)
     )
     assert hidden["activity_id"].tolist() == ["A1", "A2"]
-    segre = activity_listing(session=session, filters=Filters(), funders=("fondation-segre",))
+    segre = activity_listing(
+        session=session, filters=Filters(include_demo=True), funders=("fondation-segre",)
+    )
     # Fondation Segré leads A4 but funds only A1.
     assert segre["activity_id"].tolist() == ["A1"]
 
@@ -154,7 +163,7 @@ def test_funded_by_counts_funding_records_and_funder_links(session: Session) -> 
 def test_search_matches_id_and_title_without_wildcards(
     session: Session, search: str, expected: list[str]
 ) -> None:
-    listing = activity_listing(session=session, filters=Filters(), search=search)
+    listing = activity_listing(session=session, filters=Filters(include_demo=True), search=search)
     assert listing["activity_id"].tolist() == expected
 
 
@@ -176,7 +185,9 @@ def test_search_matches_id_and_title_without_wildcards(
 def test_rows_are_sorted_as_asked_ties_by_id(
     session: Session, sort: str, descending: bool, expected: list[str]
 ) -> None:
-    listing = activity_listing(session=session, filters=Filters(), sort=sort, descending=descending)
+    listing = activity_listing(
+        session=session, filters=Filters(include_demo=True), sort=sort, descending=descending
+    )
     assert listing["activity_id"].tolist() == expected
 
 
@@ -274,7 +285,7 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_in_the_export(
             reference=load_reference(session=session),
         )
         session.commit()
-        text = csv_of(session, Filters(countries=("NPL",)))
+        text = csv_of(session, Filters(countries=("NPL",), include_demo=True))
     engine.dispose()
     assert text == HEADER + (
         'A9,"\'=HYPERLINK(""http://example.org"",""click"")",,,NPL,,\'@SUM(1+1)*cmd,,,'
@@ -400,14 +411,18 @@ PAGED_SORTS = [
 def test_a_page_is_that_slice_of_the_whole_listing(
     many: Session, sort: str, descending: bool
 ) -> None:
-    whole = activity_listing(session=many, filters=Filters(), sort=sort, descending=descending)
+    whole = activity_listing(
+        session=many, filters=Filters(include_demo=True), sort=sort, descending=descending
+    )
     assert len(whole) == MANY + 5
-    order = listing_order(session=many, filters=Filters(), sort=sort, descending=descending)
+    order = listing_order(
+        session=many, filters=Filters(include_demo=True), sort=sort, descending=descending
+    )
     assert len(order) == len(whole)
     for offset in (0, 50, 500, len(whole) - 20):
         page = activity_listing(
             session=many,
-            filters=Filters(),
+            filters=Filters(include_demo=True),
             sort=sort,
             descending=descending,
             offset=offset,
@@ -415,11 +430,13 @@ def test_a_page_is_that_slice_of_the_whole_listing(
         )
         expected = whole.iloc[offset : offset + 50].reset_index(drop=True)
         assert_same_rows(page, expected)
-        rows = listing_rows(session=many, filters=Filters(), ids=order[offset : offset + 50])
+        rows = listing_rows(
+            session=many, filters=Filters(include_demo=True), ids=order[offset : offset + 50]
+        )
         assert_same_rows(rows, expected)
         keys = listing_order(
             session=many,
-            filters=Filters(),
+            filters=Filters(include_demo=True),
             sort=sort,
             descending=descending,
             offset=offset,
@@ -459,7 +476,7 @@ def test_text_sorts_case_insensitively_and_lists_by_their_contents_ties_by_id(
     many: Session, descending: bool
 ) -> None:
     by_title = activity_listing(
-        session=many, filters=Filters(), sort="title", descending=descending
+        session=many, filters=Filters(include_demo=True), sort="title", descending=descending
     )
     assert {"alpha", "Alpha", "ALPHA survey", "Éclair", "éclair", "Straße"} <= set(
         by_title["title"]
@@ -469,7 +486,9 @@ def test_text_sorts_case_insensitively_and_lists_by_their_contents_ties_by_id(
     # Folded for every alphabet, not lower-cased: "Straße" sorts with "strasse".
     assert titles.index("strasse") < titles.index("strasse plan") or descending
     # The lead's name likewise; no lead last either way.
-    by_lead = activity_listing(session=many, filters=Filters(), sort="lead", descending=descending)
+    by_lead = activity_listing(
+        session=many, filters=Filters(include_demo=True), sort="lead", descending=descending
+    )
     leads = [lead.casefold() if isinstance(lead, str) else "" for lead in by_lead["lead"]]
     led = sum(1 for lead in leads if lead)
     assert 0 < led < len(leads)
@@ -480,7 +499,7 @@ def test_text_sorts_case_insensitively_and_lists_by_their_contents_ties_by_id(
     assert ids[led:] == sorted(ids[led:])
     # A list sorts by its sorted items joined; empty lists last either way.
     by_countries = activity_listing(
-        session=many, filters=Filters(), sort="countries", descending=descending
+        session=many, filters=Filters(include_demo=True), sort="countries", descending=descending
     )
     texts = [";".join(countries).casefold() for countries in by_countries["countries"]]
     filled = sum(1 for text in texts if text)
@@ -508,8 +527,8 @@ def test_the_first_rows_of_a_python_sort_are_those_of_the_whole_sort(
 
 
 def test_the_listing_size_is_counted_in_sql(many: Session) -> None:
-    whole = activity_listing(session=many, filters=Filters())
-    size = listing_size(session=many, filters=Filters())
+    whole = activity_listing(session=many, filters=Filters(include_demo=True))
+    size = listing_size(session=many, filters=Filters(include_demo=True))
     assert size == (len(whole), int(whole["demo"].sum()))
     assert 0 < size.demo < size.activities
     narrowed = {"funders": ("fondation-segre",), "search": "beta"}
@@ -521,17 +540,21 @@ def test_the_listing_size_is_counted_in_sql(many: Session) -> None:
 
 
 def test_rows_come_in_the_order_of_the_ids_asked_for(session: Session) -> None:
-    order = listing_order(session=session, filters=Filters())
-    assert activity_listing(session=session, filters=Filters())["activity_id"].tolist() == [
+    order = listing_order(session=session, filters=Filters(include_demo=True))
+    assert activity_listing(session=session, filters=Filters(include_demo=True))[
+        "activity_id"
+    ].tolist() == [
         "A1",
         "A2",
         "A3",
         "A4",
         "A5",
     ]
-    rows = listing_rows(session=session, filters=Filters(), ids=[order[4], order[0], order[2]])
+    rows = listing_rows(
+        session=session, filters=Filters(include_demo=True), ids=[order[4], order[0], order[2]]
+    )
     assert rows["activity_id"].tolist() == ["A5", "A1", "A3"]
     # An id out of the filters' scope (A3 is demo data) is left out.
     hidden = listing_rows(session=session, filters=Filters(include_demo=False), ids=order[1:4])
     assert hidden["activity_id"].tolist() == ["A2"]
-    assert listing_rows(session=session, filters=Filters(), ids=[]).empty
+    assert listing_rows(session=session, filters=Filters(include_demo=True), ids=[]).empty

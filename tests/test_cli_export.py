@@ -40,12 +40,34 @@ def expected(store_url: str, filters: Filters, **options: object) -> bytes:
     return frame_to_csv(listing)
 
 
-def test_export_writes_every_activity(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["export", "--out", "all.csv"]) == 0
+def test_export_writes_every_documented_activity(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Demo data (A3, A4) is left out unless asked for.
+    assert main(["export", "--out", "real.csv"]) == 0
+    assert (cli_env / "real.csv").read_bytes() == (
+        HEADER + "".join(ROWS[key] for key in ("A1", "A2", "A5"))
+    ).encode()
+    assert capsys.readouterr().out == "3 activities written to real.csv\n"
+
+
+def test_export_writes_every_activity_with_include_demo(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "--out", "all.csv", "--include-demo"]) == 0
     assert (cli_env / "all.csv").read_bytes() == (
         HEADER + "".join(ROWS[key] for key in ("A1", "A2", "A3", "A4", "A5"))
     ).encode()
     assert capsys.readouterr().out == "5 activities written to all.csv\n"
+
+
+def test_no_demo_is_still_accepted_and_is_the_default(cli_env: Path) -> None:
+    assert main(["export", "--out", "default.csv"]) == 0
+    assert main(["export", "--out", "no-demo.csv", "--no-demo"]) == 0
+    assert main(["export", "--out", "last-wins.csv", "--include-demo", "--no-demo"]) == 0
+    default = (cli_env / "default.csv").read_bytes()
+    assert (cli_env / "no-demo.csv").read_bytes() == default
+    assert (cli_env / "last-wins.csv").read_bytes() == default
 
 
 @pytest.mark.parametrize(
@@ -64,7 +86,9 @@ def test_export_writes_every_activity(cli_env: Path, capsys: pytest.CaptureFixtu
         (["--search", "monitoring"], Filters(), {"search": "monitoring"}),
         (["--sort", "progress_pct", "--descending"], Filters(), {"sort": "progress_pct",
                                                                  "descending": True}),
-        (["--include-demo"], Filters(), {}),
+        (["--include-demo"], Filters(include_demo=True), {}),
+        (["--country", "KAZ", "--include-demo"], Filters(countries=("KAZ",), include_demo=True),
+         {}),
     ],
 )  # fmt: skip
 def test_export_writes_the_same_bytes_as_the_listing_for_the_same_filters(
@@ -81,19 +105,23 @@ def test_export_writes_the_same_bytes_as_the_listing_for_the_same_filters(
 def test_export_to_standard_output(
     cli_env: Path, capfdbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    assert main(["export", "--out", "-", "--cami", "CAMI-4"]) == 0
+    assert main(["export", "--out", "-", "--cami", "CAMI-4", "--include-demo"]) == 0
     assert capfdbinary.readouterr().out == (HEADER + ROWS["A3"]).encode()
 
 
 def test_without_out_the_file_is_named_like_the_pages_download(
     cli_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["export", "--country", "KAZ", "--funder", "hellabrunn-zoo", "--no-demo"]) == 0
+    assert main(["export", "--country", "KAZ", "--funder", "hellabrunn-zoo"]) == 0
     today = dt.date.today().isoformat()
-    name = f"manul-activities_{today}_country-KAZ_funder-hellabrunn-zoo_no-demo.csv"
+    name = f"manul-activities_{today}_country-KAZ_funder-hellabrunn-zoo.csv"
     assert os.listdir(cli_env) == [name]
     assert (cli_env / name).read_bytes() == (HEADER + ROWS["A1"]).encode()
     assert capsys.readouterr().out == f"1 activity written to {name}\n"
+    # A file that holds demo data says so in its name.
+    assert main(["export", "--country", "KAZ", "--include-demo"]) == 0
+    with_demo = f"manul-activities_{today}_country-KAZ_with-demo.csv"
+    assert sorted(os.listdir(cli_env)) == sorted([name, with_demo])
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, object]]:
 
 
 def test_coverage_by_range_state(session: Session) -> None:
-    countries = queries.coverage_by_country(session=session, filters=Filters())
+    countries = queries.coverage_by_country(session=session, filters=Filters(include_demo=True))
     # KAZ: A1 100, A4 0, A5 25 -> 125 / 3. MNG: A2 50, A4 0 -> 25. RUS: A3 cancelled only.
     # Funding follows the activity into each of its countries (A1's into KAZ, A2's into MNG).
     assert records(
@@ -94,7 +94,7 @@ def test_coverage_by_range_state_without_demo_data(session: Session) -> None:
 
 
 def test_coverage_by_ptcr(session: Session) -> None:
-    regions = queries.coverage_by_region(session=session, filters=Filters())
+    regions = queries.coverage_by_region(session=session, filters=Filters(include_demo=True))
     # PTCR 9: A1 100, A4 0 -> 50. PTCR 11: A2 50. PTCR 10: nothing.
     assert records(
         regions,
@@ -150,7 +150,7 @@ def test_coverage_by_ptcr(session: Session) -> None:
 
 def test_coverage_as_of_a_date(session: Session) -> None:
     # On 2020-01-01 only A1 had reported (40 %); funding up to 2020 is counted.
-    filters = Filters(as_of=dt.date(2020, 1, 1))
+    filters = Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
     countries = queries.coverage_by_country(session=session, filters=filters)
     assert records(countries, ["iso3", "activities", "completion_pct"])[0] == {
         "iso3": "KAZ",
@@ -164,7 +164,9 @@ def test_coverage_as_of_a_date(session: Session) -> None:
 
 def test_no_funding_recorded_gives_no_funding_columns(session: Session) -> None:
     # A5 is the only on-hold activity and has no grant.
-    countries = queries.coverage_by_country(session=session, filters=Filters(statuses=("on_hold",)))
+    countries = queries.coverage_by_country(
+        session=session, filters=Filters(statuses=("on_hold",), include_demo=True)
+    )
     assert [column for column in countries.columns if column.startswith("funding_")] == []
     assert countries.loc[0, "iso3"] == "KAZ"
 
@@ -177,7 +179,7 @@ def gaps(session: Session, filters: Filters) -> dict[str, list[str]]:
 
 
 def test_the_gaps_are_named(session: Session) -> None:
-    assert gaps(session, Filters()) == {
+    assert gaps(session, Filters(include_demo=True)) == {
         "countries": ["Nepal"],
         "regions": ["10 Daurian Steppe (pending)"],
     }
@@ -185,7 +187,7 @@ def test_the_gaps_are_named(session: Session) -> None:
         "countries": ["Nepal", "Russian Federation"],
         "regions": ["10 Daurian Steppe (pending)"],
     }
-    assert gaps(session, Filters(as_of=dt.date(2020, 1, 1))) == {
+    assert gaps(session, Filters(as_of=dt.date(2020, 1, 1), include_demo=True)) == {
         "countries": ["Mongolia", "Nepal", "Russian Federation"],
         "regions": ["10 Daurian Steppe (pending)", "11 Gobi"],
     }
@@ -193,7 +195,7 @@ def test_the_gaps_are_named(session: Session) -> None:
 
 def test_site_points(session: Session) -> None:
     # Three sites, fewer than the map can draw: one point each.
-    sites = queries.site_points(session=session, filters=Filters())
+    sites = queries.site_points(session=session, filters=Filters(include_demo=True))
     assert sites["grid"].tolist() == [0.0, 0.0, 0.0]
     assert sites["sites"].tolist() == sites["activities"].tolist() == [1, 1, 1]
     assert sites["point"].is_unique
@@ -226,7 +228,9 @@ def test_site_points(session: Session) -> None:
         },
     ]
     assert sites.loc[1, "lead"] == "Association for the Conservation of Biodiversity of Kazakhstan"
-    early = queries.site_points(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    early = queries.site_points(
+        session=session, filters=Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
+    )
     assert early["activity_id"].tolist() == ["A1"]
     assert early["progress_pct"].tolist() == [40.0]
 
@@ -260,14 +264,16 @@ def more_sites(writable_store_url: str) -> Iterator[Session]:
 
 
 def test_site_points_group_sites_when_there_are_too_many(more_sites: Session) -> None:
-    every = queries.site_points(session=more_sites, filters=Filters())
+    every = queries.site_points(session=more_sites, filters=Filters(include_demo=True))
     assert every["grid"].tolist() == [0.0] * 9
     # Points in the order their activities were recorded (A1 ... A5), then of their sites.
     assert every["activity_id"].tolist() == ["A1"] * 4 + ["A2"] + ["A4"] * 3 + ["A5"]
     assert every["site"].tolist()[:4] == ["", "A1 camp 2", "A1 camp 3", "A1 camp 4"]
     # PTCR 9's seven sites for a map of at most six points: the cells of 0.1° over their
     # bounding box (0.04° square) are at most 2.4 × 2.4 <= 6; all seven share one cell.
-    ptcr = queries.site_points(session=more_sites, filters=Filters(regions=(9,)), limit=6)
+    ptcr = queries.site_points(
+        session=more_sites, filters=Filters(regions=(9,), include_demo=True), limit=6
+    )
     assert records(ptcr, ["grid", "sites", "activities", "activity_id", "site"]) == [
         {"grid": 0.1, "sites": 7, "activities": 2, "activity_id": "A1", "site": ""},
         {"grid": 0.1, "sites": 7, "activities": 2, "activity_id": "A4", "site": ""},
@@ -282,7 +288,7 @@ def test_site_points_group_sites_when_there_are_too_many(more_sites: Session) ->
     assert ptcr.loc[0, "longitude"] == pytest.approx(sum(longitudes) / 7)
     # Nine sites spread over 31° of longitude for three points: no grid's bound keeps within
     # three, so the coarsest (10°) groups them, the cluster in one cell.
-    coarse = queries.site_points(session=more_sites, filters=Filters(), limit=3)
+    coarse = queries.site_points(session=more_sites, filters=Filters(include_demo=True), limit=3)
     assert records(coarse, ["grid", "sites", "activities", "activity_id"]) == [
         {"grid": 10.0, "sites": 7, "activities": 2, "activity_id": "A1"},
         {"grid": 10.0, "sites": 7, "activities": 2, "activity_id": "A4"},
@@ -302,13 +308,13 @@ def test_site_points_group_sites_when_there_are_too_many(more_sites: Session) ->
 @pytest.mark.parametrize(
     ("filters", "place", "expected"),
     [
-        (Filters(), None, ["A1", "A2", "A3", "A5", "A4"]),
-        (Filters(), "country:KAZ", ["A1", "A5", "A4"]),
-        (Filters(), "country:NPL", []),
-        (Filters(), "ptcr:9", ["A1", "A4"]),
-        (Filters(), "ptcr:10", []),
+        (Filters(include_demo=True), None, ["A1", "A2", "A3", "A5", "A4"]),
+        (Filters(include_demo=True), "country:KAZ", ["A1", "A5", "A4"]),
+        (Filters(include_demo=True), "country:NPL", []),
+        (Filters(include_demo=True), "ptcr:9", ["A1", "A4"]),
+        (Filters(include_demo=True), "ptcr:10", []),
         # The sidebar's filters apply first: of the Mongolian activities, only A4 is in KAZ.
-        (Filters(countries=("MNG",)), "country:KAZ", ["A4"]),
+        (Filters(countries=("MNG",), include_demo=True), "country:KAZ", ["A4"]),
         (Filters(include_demo=False), "ptcr:9", ["A1"]),
     ],
 )
@@ -334,7 +340,9 @@ def test_activities_in_a_place(
 
 
 def test_activities_in_a_place_list_where_they_are(session: Session) -> None:
-    listed = queries.activities_in_place(session=session, filters=Filters(), place="ptcr:9")
+    listed = queries.activities_in_place(
+        session=session, filters=Filters(include_demo=True), place="ptcr:9"
+    )
     assert listed[["activity_id", "countries", "ptcrs", "counted", "demo"]].to_dict("records") == [
         {"activity_id": "A1", "countries": "KAZ", "ptcrs": "9", "counted": True, "demo": False},
         {"activity_id": "A4", "countries": "KAZ;MNG", "ptcrs": "9", "counted": True, "demo": True},

@@ -142,7 +142,7 @@ def test_filename_carries_the_date_and_the_filters() -> None:
         items=("S1.1", "CAMI-10"),
         start=dt.date(2019, 1, 1),
         end=dt.date(2024, 12, 31),
-        include_demo=False,
+        include_demo=True,
         as_of=dt.date(2026, 3, 23),
     )
     assert export_filename(
@@ -153,7 +153,7 @@ def test_filename_carries_the_date_and_the_filters() -> None:
         search="camera trap / Ölgii",
     ) == (
         "manul-activities_2026-11-21_country-KAZ+MNG_ptcr-9_org-pica_funder-fondation-segre"
-        "_status-in-progress_item-S1.1+CAMI-10_from-2019_to-2024_as-of-2026-03-23_no-demo"
+        "_status-in-progress_item-S1.1+CAMI-10_from-2019_to-2024_as-of-2026-03-23_with-demo"
         "_search-camera-trap-Olgii.csv"
     )
     assert export_filename("funder-hellabrunn-zoo", None, today=day, extension="zip") == (

@@ -34,7 +34,7 @@ def warnings(at: AppTest) -> list[str]:
 
 
 def test_a_link_by_codes_selects_every_range_state_it_names() -> None:
-    at = open_page(EXPLORER, country=["KAZ", "MNG"])
+    at = open_page(EXPLORER, country=["KAZ", "MNG"], demo="true")
     assert at.multiselect(key="country").value == ["KAZ", "MNG"]
     # A3 is in Russia only.
     assert listed(at) == ["A1", "A2", "A4", "A5"]
@@ -57,7 +57,7 @@ def test_a_link_by_codes_selects_every_range_state_it_names() -> None:
 def test_a_link_by_code_sets_the_filter(
     key: str, code: str, value: list[object], activities: list[str]
 ) -> None:
-    at = open_page(EXPLORER, **{key: code})
+    at = open_page(EXPLORER, **{key: code}, demo="true")
     assert at.multiselect(key=key).value == value
     assert listed(at) == activities
     # The link stays as it was.
@@ -84,7 +84,7 @@ def test_an_older_link_by_label_still_works_and_the_url_becomes_its_code(
     key: str, label: str, code: str, activities: list[str]
 ) -> None:
     # Links copied while the filters were bound to the URL carry the widget's label.
-    at = open_page(EXPLORER, **{key: label})
+    at = open_page(EXPLORER, **{key: label}, demo="true")
     assert listed(at) == activities
     assert at.query_params[key] == code
     assert not warnings(at)
@@ -92,7 +92,7 @@ def test_an_older_link_by_label_still_works_and_the_url_becomes_its_code(
 
 def test_a_value_that_names_nothing_is_dropped_with_a_warning() -> None:
     # The link's first run (the overview, as a link to `/` opens) says what it dropped.
-    at = run_app(country=["KAZ", "XYZ"], org="nobody")
+    at = run_app(country=["KAZ", "XYZ"], org="nobody", demo="true")
     assert not at.exception, at.exception
     assert at.multiselect(key="country").value == ["KAZ"]
     assert at.multiselect(key="org").value == []
@@ -128,7 +128,7 @@ def test_choosing_in_the_sidebar_puts_codes_in_the_url() -> None:
 
 def test_the_filters_follow_the_url_on_every_run() -> None:
     # The browser's back and forward send the URL of an earlier view.
-    at = open_page(EXPLORER, country="KAZ")
+    at = open_page(EXPLORER, country="KAZ", demo="true")
     at.query_params["country"] = "MNG"
     at.run()
     assert at.multiselect(key="country").value == ["MNG"]
@@ -140,31 +140,34 @@ def test_the_filters_follow_the_url_on_every_run() -> None:
 
 
 def test_the_filters_follow_the_user_to_another_page() -> None:
-    at = open_page(EXPLORER, country="KAZ", ptcr="9", demo="false")
+    at = open_page(EXPLORER, country="KAZ", ptcr="9", demo="true")
     # The browser drops the parameters no bound widget claims when the navigation changes
     # page; the bound ones (here `demo`) it keeps.
     at.query_params.clear()
-    at.query_params["demo"] = "false"
+    at.query_params["demo"] = "true"
     at.switch_page(STRATEGY).run()
     assert not at.exception, at.exception
     assert at.multiselect(key="country").value == ["KAZ"]
     assert at.multiselect(key="ptcr").value == [9]
     assert at.query_params["country"] == "KAZ"
     assert at.query_params["ptcr"] == "9"
+    assert at.toggle(key="demo").value is True
     # And from there on.
     at.switch_page(EXPLORER).run()
-    assert listed(at) == ["A1"]
+    assert listed(at) == ["A1", "A4"]
 
 
 def test_reset_clears_the_filters_and_their_link() -> None:
-    at = open_page(EXPLORER, country=["KAZ", "MNG"], org="pica", demo="false")
+    at = open_page(EXPLORER, country=["KAZ", "MNG"], org="pica", demo="true")
     assert listed(at) == ["A1", "A2", "A5"]
     at.button[0].click().run()
     assert at.multiselect(key="country").value == []
     assert at.multiselect(key="org").value == []
+    # Reset turns demo data off again.
+    assert at.toggle(key="demo").value is False
     for key in ("country", "org", "demo"):
         assert key not in at.query_params
-    assert len(listed(at)) == 5
+    assert listed(at) == ["A1", "A2", "A5"]
     # It stays reset on the next run.
     at.run()
     assert at.multiselect(key="country").value == []
@@ -187,7 +190,7 @@ def test_a_link_to_a_place_on_the_map_by_its_code(link: str, place: str, heading
 
 
 def test_choosing_a_place_puts_its_code_in_the_url() -> None:
-    at = open_page(REGIONS)
+    at = open_page(REGIONS, demo="true")
     at.selectbox(key="map_place").select("country:KAZ").run()
     assert at.query_params["map_place"] == "country:KAZ"
     assert ["A1", "A5", "A4"] in [

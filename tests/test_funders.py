@@ -28,7 +28,7 @@ from tests.conftest import seeded_engine
 
 HELLABRUNN = "hellabrunn-zoo"
 NO_DEMO = Filters(include_demo=False)
-EARLY = Filters(as_of=dt.date(2020, 1, 1))
+EARLY = Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
 
 
 def test_funders_to_choose_from_have_funding_or_a_funder_link(session: Session) -> None:
@@ -39,7 +39,9 @@ def test_funders_to_choose_from_have_funding_or_a_funder_link(session: Session) 
 
 
 def test_funding_by_year_and_currency_never_adds_currencies(session: Session) -> None:
-    funding = q.funder_funding(session=session, filters=Filters(), funder=HELLABRUNN)
+    funding = q.funder_funding(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
     assert funding.values.tolist() == [
         [2019, "EUR", 10000.0, 1, 1],
         [2020, "EUR", 1000.0, 1, 1],
@@ -53,14 +55,18 @@ def test_funding_by_year_and_currency_never_adds_currencies(session: Session) ->
     assert q.funder_funding(session=session, filters=EARLY, funder=HELLABRUNN).values.tolist() == [
         [2019, "EUR", 10000.0, 1, 1]
     ]
-    segre = q.funder_funding(session=session, filters=Filters(), funder="fondation-segre")
+    segre = q.funder_funding(
+        session=session, filters=Filters(include_demo=True), funder="fondation-segre"
+    )
     assert segre.values.tolist() == [[2020, "USD", 2000.0, 1, 1]]
 
 
 def test_the_activities_a_funder_supports_with_status_progress_and_its_funding(
     session: Session,
 ) -> None:
-    activities = q.funder_activities(session=session, filters=Filters(), funder=HELLABRUNN)
+    activities = q.funder_activities(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
     assert list(activities.columns) == [
         "activity_id",
         "title",
@@ -86,10 +92,16 @@ def test_the_activities_a_funder_supports_with_status_progress_and_its_funding(
 
 
 def test_a_page_of_the_funders_activities_is_a_slice_of_them_all(session: Session) -> None:
-    every = q.funder_activities(session=session, filters=Filters(), funder=HELLABRUNN)
+    every = q.funder_activities(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
     for offset, limit in ((0, 2), (2, 2), (1, 1), (3, 5)):
         page = q.funder_activities(
-            session=session, filters=Filters(), funder=HELLABRUNN, offset=offset, limit=limit
+            session=session,
+            filters=Filters(include_demo=True),
+            funder=HELLABRUNN,
+            offset=offset,
+            limit=limit,
         )
         expected = every.iloc[offset : offset + limit].reset_index(drop=True)
         assert page.to_dict("records") == expected.to_dict("records")
@@ -102,7 +114,9 @@ def test_a_page_of_the_funders_activities_is_a_slice_of_them_all(session: Sessio
 
 
 def test_outputs_are_compared_with_their_targets(session: Session) -> None:
-    outputs = q.funder_outputs(session=session, filters=Filters(), funder=HELLABRUNN)
+    outputs = q.funder_outputs(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
     assert outputs.values.tolist() == [
         ["camera-trap nights", "nights", 1200.0, 1000.0, 120.0, 1],
         ["people trained", "people", 15.0, 20.0, 75.0, 1],
@@ -131,7 +145,9 @@ def test_only_the_latest_report_per_activity_and_indicator_counts(empty_store_ur
                 )
             )
         session.commit()
-        now = q.funder_outputs(session=session, filters=Filters(), funder=HELLABRUNN)
+        now = q.funder_outputs(
+            session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+        )
         early = q.funder_outputs(session=session, filters=EARLY, funder=HELLABRUNN)
     engine.dispose()
     assert now.values.tolist()[:2] == [
@@ -142,7 +158,9 @@ def test_only_the_latest_report_per_activity_and_indicator_counts(empty_store_ur
 
 
 def test_items_advanced_roll_up_the_funders_activities(session: Session) -> None:
-    items = q.funder_items(session=session, filters=Filters(), funder=HELLABRUNN).set_index("code")
+    items = q.funder_items(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    ).set_index("code")
     assert items.index.tolist() == ["S1", "S1.1", "S1.2", "S2", "S2.1", "CAMI-4", "CAMI-10"]
     # S1.1: A1 100 (weight 1), A2 50 (weight 2) -> 200 / 3.
     assert items.loc["S1.1", "completion_pct"] == pytest.approx(200 / 3)
@@ -159,7 +177,7 @@ def test_items_advanced_roll_up_the_funders_activities(session: Session) -> None
 
 
 def test_sites_of_the_funders_activities(session: Session) -> None:
-    sites = q.funder_sites(session=session, filters=Filters(), funder=HELLABRUNN)
+    sites = q.funder_sites(session=session, filters=Filters(include_demo=True), funder=HELLABRUNN)
     assert sites[["activity_id", "latitude", "longitude", "status"]].values.tolist() == [
         ["A1", 49.2, 85.6, "completed"],
         ["A2", 44.0, 101.0, "in_progress"],
@@ -167,7 +185,9 @@ def test_sites_of_the_funders_activities(session: Session) -> None:
 
 
 def test_headline_figures(session: Session) -> None:
-    figures = q.funder_figures(session=session, filters=Filters(), funder=HELLABRUNN)
+    figures = q.funder_figures(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
     assert figures == FunderFigures(
         slug=HELLABRUNN,
         name="Hellabrunn Zoo",
@@ -187,12 +207,19 @@ def test_headline_figures(session: Session) -> None:
         (("EUR", 15000.0),),
         ("Kazakhstan", "Mongolia"),
     )
-    assert q.funder_figures(session=session, filters=Filters(), funder="nobody") is None
+    assert (
+        q.funder_figures(session=session, filters=Filters(include_demo=True), funder="nobody")
+        is None
+    )
 
 
 def test_the_plain_language_summary_reads_like_a_letter(session: Session) -> None:
-    figures = q.funder_figures(session=session, filters=Filters(), funder=HELLABRUNN)
-    outputs = q.funder_outputs(session=session, filters=Filters(), funder=HELLABRUNN)
+    figures = q.funder_figures(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
+    outputs = q.funder_outputs(
+        session=session, filters=Filters(include_demo=True), funder=HELLABRUNN
+    )
     assert figures is not None
     assert charts.plain_summary(figures, outputs) == (
         "Since 2019 your support has reached **3 activities** in 3 range states (Kazakhstan, "
@@ -275,7 +302,7 @@ def test_outputs_chart_shows_percent_of_target_for_indicators_with_one() -> None
 
 
 def test_items_chart_marks_items_with_only_cancelled_activities(session: Session) -> None:
-    items = q.funder_items(session=session, filters=Filters(), funder=HELLABRUNN)
+    items = q.funder_items(session=session, filters=Filters(include_demo=True), funder=HELLABRUNN)
     spec = json.loads(charts.items_advanced(items, title="Plans advanced").to_json())
     assert spec["layout"]["title"]["text"] == "Plans advanced"
     assert "%" in spec["layout"]["xaxis"]["title"]["text"]
@@ -285,7 +312,7 @@ def test_items_chart_marks_items_with_only_cancelled_activities(session: Session
 
 
 def test_the_sites_map_is_offline_and_every_layer_has_an_id(session: Session) -> None:
-    sites = q.funder_sites(session=session, filters=Filters(), funder=HELLABRUNN)
+    sites = q.funder_sites(session=session, filters=Filters(include_demo=True), funder=HELLABRUNN)
     built = charts.funder_sites_deck(sites)
     deck = json.loads(built.to_json())
     # No basemap provider, and no style URL to fetch (pydeck keeps only its sentinel).

@@ -36,7 +36,7 @@ def behind(at: AppTest) -> list[str]:
 def test_a_link_by_the_items_code_opens_its_activities(
     page: str, key: str, code: str, activities: list[str]
 ) -> None:
-    at = run_app(page, **{key: code})
+    at = run_app(page, **{key: code}, demo="true")
     assert not at.exception, at.exception
     assert at.selectbox(key=key).value == code
     assert behind(at) == activities
@@ -45,7 +45,7 @@ def test_a_link_by_the_items_code_opens_its_activities(
 
 
 def test_choosing_an_item_puts_its_code_in_the_url() -> None:
-    at = run_app(STRATEGY)
+    at = run_app(STRATEGY, demo="true")
     assert "strategy_item" not in at.query_params
     at.selectbox(key="strategy_item").select("S2.1").run()
     assert at.query_params["strategy_item"] == "S2.1"
@@ -61,7 +61,7 @@ def test_choosing_an_item_puts_its_code_in_the_url() -> None:
 
 def test_a_link_by_the_items_label_still_opens_it_and_the_url_becomes_its_code() -> None:
     # Links copied before the URL carried the code carry the selectbox's label.
-    at = run_app(STRATEGY, strategy_item="S2 Threats")
+    at = run_app(STRATEGY, strategy_item="S2 Threats", demo="true")
     assert at.selectbox(key="strategy_item").value == "S2"
     assert behind(at) == ["A3"]
     assert at.query_params["strategy_item"] == "S2"
@@ -91,7 +91,7 @@ def test_an_unknown_code_opens_no_item_and_says_so(page: str, key: str, code: st
 
 def test_the_item_stays_chosen_when_a_shared_filter_changes() -> None:
     at = run_app(STRATEGY, strategy_item="S1")
-    at.toggle(key="demo").set_value(False).run()
+    at.toggle(key="demo").set_value(True).run()
     assert at.selectbox(key="strategy_item").value == "S1"
     assert at.query_params["strategy_item"] == "S1"
     assert behind(at) == ["A1", "A2", "A5"]

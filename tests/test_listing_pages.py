@@ -31,7 +31,7 @@ def first_rows(at: AppTest) -> list[str]:
 
 
 def test_a_link_opens_the_page_it_names(many_activities: str) -> None:  # noqa: F811
-    at = open_page(EXPLORER, activities_page="3")
+    at = open_page(EXPLORER, demo="true", activities_page="3")
     assert page_number(at) == 3
     assert first_rows(at) == whole_listing(many_activities)["activity_id"][100:150].tolist()
 
@@ -56,7 +56,9 @@ def test_a_shared_filter_sends_the_listing_back_to_its_first_page(
     change: str,
 ) -> None:
     # Page 3, reached by the link (or, for "reset", page 3 under a filter to reset).
-    at = open_page(EXPLORER, activities_page="3", **({"org": "acbk"} if change == "reset" else {}))
+    at = open_page(
+        EXPLORER, demo="true", activities_page="3", **({"org": "acbk"} if change == "reset" else {})
+    )
     assert page_number(at) == 3
     shown_before = first_rows(at)
     FILTER_CHANGES[change](at)
@@ -71,7 +73,7 @@ def test_a_shared_filter_sends_the_listing_back_to_its_first_page(
 def test_a_filter_that_leaves_fewer_pages_shows_the_first_not_the_last(
     many_activities: str,  # noqa: F811
 ) -> None:
-    at = open_page(EXPLORER, activities_page="21")
+    at = open_page(EXPLORER, demo="true", activities_page="21")
     at.multiselect(key="country").select("NPL").run()
     nepal = whole_listing(many_activities).loc[lambda f: f["countries"].map(lambda c: "NPL" in c)]
     assert 1 < -(-len(nepal) // 50) < 21
@@ -80,7 +82,7 @@ def test_a_filter_that_leaves_fewer_pages_shows_the_first_not_the_last(
 
 
 def test_paging_through_the_same_listing_keeps_the_page(many_activities: str) -> None:  # noqa: F811
-    at = open_page(EXPLORER, country="KAZ")
+    at = open_page(EXPLORER, demo="true", country="KAZ")
     at.number_input(key="activities_page").set_value(4).run()
     assert page_number(at) == 4
     # Reruns that change nothing listed (here: none at all) keep it.
@@ -91,7 +93,9 @@ def test_paging_through_the_same_listing_keeps_the_page(many_activities: str) ->
 def test_another_item_lists_its_activities_from_their_first_page(
     many_activities: str,  # noqa: F811
 ) -> None:
-    at = open_page("views/strategy_page.py", strategy_item="S1", strategy_behind_page="3")
+    at = open_page(
+        "views/strategy_page.py", demo="true", strategy_item="S1", strategy_behind_page="3"
+    )
     assert page_number(at, "strategy_behind_page") == 3
     at.selectbox(key="strategy_item").select("S2").run()
     assert page_number(at, "strategy_behind_page") == 1
@@ -140,7 +144,7 @@ def test_the_explorers_own_controls_send_it_back_to_its_first_page(
     many_activities: str,  # noqa: F811
     change: Callable[[AppTest], object],
 ) -> None:
-    at = open_page(EXPLORER, activities_page="3")
+    at = open_page(EXPLORER, demo="true", activities_page="3")
     change(at)
     at.run()
     assert page_number(at) == 1

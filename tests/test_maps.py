@@ -38,7 +38,7 @@ def darkness(rgba: list[int]) -> float:
 
 @pytest.fixture
 def frames(session: Session) -> dict[str, pd.DataFrame]:
-    filters = Filters()
+    filters = Filters(include_demo=True)
     return {
         "countries": queries.coverage_by_country(session=session, filters=filters),
         "regions": queries.coverage_by_region(session=session, filters=filters),
@@ -269,7 +269,7 @@ def test_the_legend_matches_the_map(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def test_synergy_heatmap(session: Session) -> None:
-    matrix = queries.synergy_matrix(session=session, filters=Filters())
+    matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
     figure = charts.synergy_heatmap(
         matrix, title="Synergies", row_title="Strategy goal", column_title="CAMI section"
     )
@@ -305,7 +305,7 @@ def test_cell_text() -> None:
 
 
 def test_synergy_sankey(session: Session) -> None:
-    flows = queries.synergy_flows(session=session, filters=Filters())
+    flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
     figure = charts.synergy_sankey(flows, title="Flows", unit="activities")
     sankey = figure.data[0]
     labels = list(sankey.node.label)

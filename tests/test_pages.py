@@ -82,6 +82,7 @@ def test_overview_shows_the_stores_figures() -> None:
 
 def test_overview_hides_demo_data_on_request() -> None:
     at = run_app(demo="true", as_of="2026-06-30")
+    assert at.toggle(key="demo").value is True
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Activities"] == "3"
     # Work Programme: only A5 (25 %) counts; A1 ended in 2020.
@@ -148,7 +149,7 @@ def test_the_sidebar_is_drawn_on_every_run_not_only_the_first() -> None:
     assert not (ROOT / "pages").exists(), "a pages/ folder turns on legacy multipage mode"
     at = run_app("views/strategy_page.py")
     at.run()
-    assert at.toggle(key="demo").value is True
+    assert at.toggle(key="demo").value is False
     assert at.sidebar.children, "the shared filters vanished on a rerun"
 
 

@@ -112,7 +112,7 @@ def test_a_funder_page_is_reached_by_its_link_and_keeps_the_slug_in_the_url() ->
 def test_the_funder_page_shows_its_figures_in_words_and_tables(
     downloads: dict[str, tuple[bytes, str]],
 ) -> None:
-    at = open_page(FUNDER, funder="hellabrunn-zoo")
+    at = open_page(FUNDER, funder="hellabrunn-zoo", demo="true")
     summary = [m.value for m in at.markdown if m.value.startswith("Since")]
     assert summary == [
         "Since 2019 your support has reached **3 activities** in 3 range states (Kazakhstan, "
@@ -167,9 +167,9 @@ def test_the_funder_page_shows_its_figures_in_words_and_tables(
         b"\xef\xbb\xbfyear,currency,amount,grants,activities\r\n"
         b"2019,EUR,10000,1,1\r\n2020,EUR,1000,1,1\r\n2021,EUR,5000,1,1\r\n"
     )
-    assert name == f"manul-funder-hellabrunn-zoo-funding_{TODAY}.csv"
+    assert name == f"manul-funder-hellabrunn-zoo-funding_{TODAY}_with-demo.csv"
     archive, name = download(at, downloads, "funder-summary-zip")
-    assert name == f"manul-funder-hellabrunn-zoo_{TODAY}.zip"
+    assert name == f"manul-funder-hellabrunn-zoo_{TODAY}_with-demo.zip"
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
         assert opened.namelist() == [
             "funding.csv",
@@ -186,9 +186,11 @@ def test_the_funder_page_shows_its_figures_in_words_and_tables(
 
 
 def test_the_funder_page_follows_the_shared_filters() -> None:
-    at = open_page(FUNDER, funder="hellabrunn-zoo", demo="false")
-    assert {metric.label: metric.value for metric in at.metric}["Funding (EUR)"] == "15,000"
-    assert [row[0] for row in table(at, 1)] == ["A1", "A2"]
+    # Demo data off: by default, and by an older link that says so.
+    for params in ({}, {"demo": "false"}):
+        at = open_page(FUNDER, funder="hellabrunn-zoo", **params)
+        assert {metric.label: metric.value for metric in at.metric}["Funding (EUR)"] == "15,000"
+        assert [row[0] for row in table(at, 1)] == ["A1", "A2"]
     at = open_page(FUNDER, funder="hellabrunn-zoo", country="Nepal (NPL)")
     assert "No activity supported by Hellabrunn Zoo matches the current filters" in (
         at.info[0].value
@@ -212,7 +214,7 @@ def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
 ) -> None:
     # Two rows a page, so the fixture's three activities (and two sites) take two pages.
     monkeypatch.setattr(printing, "LISTING_PAGE_SIZE", 2)
-    at = open_page(FUNDER, funder="hellabrunn-zoo")
+    at = open_page(FUNDER, funder="hellabrunn-zoo", demo="true")
     activities = at.dataframe[0].value
     assert activities["activity_id"].tolist() == ["A1", "A2"]
     # Its printable copy (shown on paper only) holds the same page.
@@ -225,7 +227,7 @@ def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
     at.number_input(key="funder-activities_page").set_value(2).run()
     assert at.dataframe[0].value["activity_id"].tolist() == ["A3"]
     # A link opens the same page; the downloads hold every activity.
-    at = open_page(FUNDER, funder="hellabrunn-zoo", **{"funder-activities_page": "2"})
+    at = open_page(FUNDER, funder="hellabrunn-zoo", demo="true", **{"funder-activities_page": "2"})
     assert at.dataframe[0].value["activity_id"].tolist() == ["A3"]
     csv, _ = download(at, downloads, "funder-hellabrunn-zoo-activities-csv")
     assert [line.split(b",")[0] for line in csv.splitlines()[1:]] == [b"A1", b"A2", b"A3"]
@@ -244,7 +246,7 @@ def test_an_unknown_funder_in_the_url_is_dropped() -> None:
 
 
 def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str]]) -> None:
-    at = open_page(EXPLORER)
+    at = open_page(EXPLORER, demo="true")
     shown = at.dataframe[0].value
     assert shown["activity_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
     assert shown.columns.tolist()[:4] == ["activity_id", "title", "strategy", "cami"]
@@ -253,8 +255,20 @@ def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str
     )
     data, name = download(at, downloads, "activities-csv")
     assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A3", "A4", "A5"))).encode()
-    assert name == f"manul-activities_{TODAY}.csv"
+    assert name == f"manul-activities_{TODAY}_with-demo.csv"
     assert at.get("download_button")[0].proto.label == "Download these 5 rows as CSV"
+
+
+def test_the_explorer_leaves_demo_data_out_by_default(
+    downloads: dict[str, tuple[bytes, str]],
+) -> None:
+    at = open_page(EXPLORER)
+    assert at.toggle(key="demo").value is False
+    assert at.dataframe[0].value["activity_id"].tolist() == ["A1", "A2", "A5"]
+    assert any(caption.value.startswith("**3 activities**, sorted") for caption in at.caption)
+    data, name = download(at, downloads, "activities-csv")
+    assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A5"))).encode()
+    assert name == f"manul-activities_{TODAY}.csv"
 
 
 def cli_bytes(tmp_path: Path, *arguments: str) -> bytes:
@@ -266,32 +280,40 @@ def cli_bytes(tmp_path: Path, *arguments: str) -> bytes:
 @pytest.mark.parametrize(
     ("params", "arguments", "rows", "suffix"),
     [
-        ({"country": "Kazakhstan (KAZ)"}, ["--country", "KAZ"], ["A1", "A4", "A5"], "_country-KAZ"),
+        ({"country": "Kazakhstan (KAZ)"}, ["--country", "KAZ"], ["A1", "A5"], "_country-KAZ"),
         (
+            {"country": "Kazakhstan (KAZ)", "demo": "true"},
+            ["--country", "KAZ", "--include-demo"],
+            ["A1", "A4", "A5"],
+            "_country-KAZ_with-demo",
+        ),
+        (
+            # An older link that turned demo data off, and the older option.
             {"country": "Kazakhstan (KAZ)", "demo": "false"},
             ["--country", "KAZ", "--no-demo"],
             ["A1", "A5"],
-            "_country-KAZ_no-demo",
+            "_country-KAZ",
         ),
         (
-            {"funded_by": "Hellabrunn Zoo"},
-            ["--funder", "hellabrunn-zoo"],
+            {"funded_by": "Hellabrunn Zoo", "demo": "true"},
+            ["--funder", "hellabrunn-zoo", "--include-demo"],
             ["A1", "A2", "A3"],
-            "_funder-hellabrunn-zoo",
+            "_funder-hellabrunn-zoo_with-demo",
         ),
         (
-            {"item": ["S1.1 Distribution · Strategy", CAMI_4]},
-            ["--strategy", "S1.1", "--cami", "CAMI-4"],
+            {"item": ["S1.1 Distribution · Strategy", CAMI_4], "demo": "true"},
+            ["--strategy", "S1.1", "--cami", "CAMI-4", "--include-demo"],
             ["A1", "A2", "A3"],
-            "_item-S1.1+CAMI-4",
+            "_item-S1.1+CAMI-4_with-demo",
         ),
-        ({"ptcr": "9 Altai"}, ["--ptcr", "9"], ["A1", "A4"], "_ptcr-9"),
+        ({"ptcr": "9 Altai", "demo": "true"}, ["--ptcr", "9", "--include-demo"], ["A1", "A4"],
+         "_ptcr-9_with-demo"),
         ({"status": "on hold"}, ["--status", "on_hold"], ["A5"], "_status-on-hold"),
         (
-            {"q": "monitoring", "sort": "progress_pct", "desc": "true"},
-            ["--search", "monitoring", "--sort", "progress_pct", "--descending"],
+            {"q": "monitoring", "sort": "progress_pct", "desc": "true", "demo": "true"},
+            ["--search", "monitoring", "--sort", "progress_pct", "--descending", "--include-demo"],
             ["A5", "A4"],
-            "_search-monitoring",
+            "_with-demo_search-monitoring",
         ),
         ({"as_of": "2020-01-01"}, ["--as-of", "2020-01-01"], ["A1"], "_as-of-2020-01-01"),
     ],
@@ -320,7 +342,7 @@ def test_the_explorer_says_why_it_is_empty() -> None:
 
 
 def test_searching_and_sorting_on_the_page(downloads: dict[str, tuple[bytes, str]]) -> None:
-    at = open_page(EXPLORER)
+    at = open_page(EXPLORER, demo="true")
     at.text_input(key="q").input("steppe").run()
     assert at.dataframe[0].value["activity_id"].tolist() == ["A2"]
     at.text_input(key="q").input("").run()
@@ -354,7 +376,11 @@ def many_activities(many_store_url: str, monkeypatch: pytest.MonkeyPatch) -> str
 def whole_listing(store_url: str, **options: object) -> pd.DataFrame:
     engine = make_engine(store_url)
     with Session(engine) as session:
-        listing = activity_listing(session=session, filters=Filters(), **options)  # type: ignore[arg-type]
+        listing = activity_listing(
+            session=session,
+            filters=Filters(include_demo=True),
+            **options,  # type: ignore[arg-type]
+        )
     engine.dispose()
     return listing
 
@@ -362,7 +388,7 @@ def whole_listing(store_url: str, **options: object) -> pd.DataFrame:
 def test_the_explorer_shows_one_page_and_downloads_every_row(
     many_activities: str, downloads: dict[str, tuple[bytes, str]]
 ) -> None:
-    at = open_page(EXPLORER)
+    at = open_page(EXPLORER, demo="true")
     whole = whole_listing(many_activities)
     assert len(whole) == MANY + 5 == 1_025
     assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][:50].tolist()
@@ -388,7 +414,7 @@ def test_the_explorer_shows_one_page_and_downloads_every_row(
 def test_a_page_is_reached_by_its_link_and_one_beyond_the_end_shows_the_last(
     many_activities: str, page: str, shown: int, rows: slice
 ) -> None:
-    at = open_page(EXPLORER, activities_page=page, sort="title", desc="true")
+    at = open_page(EXPLORER, activities_page=page, sort="title", desc="true", demo="true")
     whole = whole_listing(many_activities, sort="title", descending=True)
     assert at.number_input(key="activities_page").value == shown
     assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][rows].tolist()
@@ -398,7 +424,7 @@ def test_a_page_is_reached_by_its_link_and_one_beyond_the_end_shows_the_last(
 
 
 def test_a_search_starts_again_at_the_first_page(many_activities: str) -> None:
-    at = open_page(EXPLORER, activities_page="21")
+    at = open_page(EXPLORER, activities_page="21", demo="true")
     at.text_input(key="q").input("beta").run()
     beta = whole_listing(many_activities, search="beta")
     pages = -(-len(beta) // 50)
@@ -412,7 +438,7 @@ def test_another_funder_starts_at_the_first_page_of_its_activities(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(printing, "LISTING_PAGE_SIZE", 2)
-    at = open_page(FUNDER, funder="hellabrunn-zoo", **{"funder-activities_page": "2"})
+    at = open_page(FUNDER, funder="hellabrunn-zoo", demo="true", **{"funder-activities_page": "2"})
     assert at.number_input(key="funder-activities_page").value == 2
     at.selectbox(key="funder").select("fondation-segre").run()
     at.selectbox(key="funder").select("hellabrunn-zoo").run()

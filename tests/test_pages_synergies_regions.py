@@ -29,11 +29,12 @@ pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def open_page(page: str, **params: str) -> AppTest:
+    """A visit to `page` by a link carrying `params` in its URL."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(page)
     for key, value in params.items():
         at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -71,7 +72,7 @@ def fill_of(parsed: dict[str, Any], iso3: str) -> list[int]:
 
 
 def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     assert at.title[0].value == "Synergies between the two plans"
     assert metrics(at) == {
         "Synergy share": "60%",
@@ -94,7 +95,7 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
 
 
 def test_choosing_a_cell_lists_its_activities() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     assert at.selectbox(key="syn_cell").options[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
     at.selectbox(key="syn_cell").set_value("S1 × CAMI-10").run()
     assert ["A1", "A5"] in table_with(at, "activity_id")
@@ -103,13 +104,13 @@ def test_choosing_a_cell_lists_its_activities() -> None:
 
 
 def test_a_cell_in_the_url_opens_its_list() -> None:
-    at = open_page(SYNERGIES, syn_cell="S2 × CAMI-4")
+    at = open_page(SYNERGIES, demo="true", syn_cell="S2 × CAMI-4")
     assert at.selectbox(key="syn_cell").value == "S2 × CAMI-4"
     assert ["A3"] in table_with(at, "activity_id")
 
 
 def test_drilling_into_a_goal_shows_its_objectives() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     at.selectbox(key="syn_goal").set_value("S1").run()
     matrix = plotly_specs(at)[0]
     assert matrix["data"][0]["y"] == ["S1.1 Distribution", "S1.2 Monitoring"]
@@ -118,7 +119,7 @@ def test_drilling_into_a_goal_shows_its_objectives() -> None:
 
 
 def test_orphans_both_ways() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     codes = table_with(at, "code")
     assert ["CAMI-11"] in codes
     assert ["S2.2"] in codes
@@ -128,7 +129,7 @@ def test_orphans_both_ways() -> None:
 
 
 def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     assert at.radio(key="syn_weight").options == [
         "activity count",
         "funding in EUR",
@@ -142,7 +143,7 @@ def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
 
 
 def test_synergies_follow_the_shared_filters() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Serve both plans"] == "2"
     assert metrics(at)["Synergy share"] == "67%"
@@ -150,7 +151,7 @@ def test_synergies_follow_the_shared_filters() -> None:
 
 
 def test_synergies_say_why_they_are_empty() -> None:
-    at = open_page(SYNERGIES)
+    at = open_page(SYNERGIES, demo="true")
     at.multiselect(key="status").set_value(["cancelled"])
     at.multiselect(key="country").set_value(["KAZ"]).run()
     assert "No activity matches the current filters" in at.info[0].value
@@ -158,7 +159,7 @@ def test_synergies_say_why_they_are_empty() -> None:
 
 
 def test_regions_map_legend_and_gaps() -> None:
-    at = open_page(REGIONS)
+    at = open_page(REGIONS, demo="true")
     assert at.title[0].value == "Regional coverage"
     parsed = deck(at)
     assert [layer["id"] for layer in parsed["layers"]] == list(maps.LAYER_IDS)
@@ -174,7 +175,7 @@ def test_regions_map_legend_and_gaps() -> None:
 
 
 def test_regions_coverage_tables() -> None:
-    at = open_page(REGIONS)
+    at = open_page(REGIONS, demo="true")
     assert ["KAZ", "MNG", "RUS", "NPL"] in table_with(at, "iso3")
     countries = next(frame for frame in tables(at) if "iso3" in frame.columns)
     assert countries["activities"].tolist() == [3, 2, 1, 0]
@@ -187,7 +188,7 @@ def test_regions_coverage_tables() -> None:
 
 
 def test_regions_listing_fits_one_page_and_every_table_has_a_download() -> None:
-    at = open_page(REGIONS)
+    at = open_page(REGIONS, demo="true")
     # Five activities fit one page: no page number, and each table has its download.
     assert not [widget for widget in at.number_input if widget.key == "place_activities_page"]
     ids = [button.proto.id for button in at.get("download_button")]
@@ -210,14 +211,16 @@ def test_regions_list_many_activities_a_page_at_a_time(
     st.cache_data.clear()
     engine = make_engine(many_store_url)
     with Session(engine) as session:
-        whole = queries.activities_in_place(session=session, filters=Filters(), place=None)
+        whole = queries.activities_in_place(
+            session=session, filters=Filters(include_demo=True), place=None
+        )
         in_kaz = queries.activities_in_place_count(
-            session=session, filters=Filters(), place="country:KAZ"
+            session=session, filters=Filters(include_demo=True), place="country:KAZ"
         )
     engine.dispose()
     assert len(whole) == MANY + 5
     # The page number is in the URL; the page shows those 50 rows of the whole list.
-    at = open_page(REGIONS, place_activities_page="2")
+    at = open_page(REGIONS, demo="true", place_activities_page="2")
     assert at.number_input(key="place_activities_page").value == 2
     assert "Activities 51–100 of 1,025." in [caption.value for caption in at.caption]
     (page,) = [frame for frame in tables(at) if "ptcrs" in frame.columns]
@@ -229,7 +232,7 @@ def test_regions_list_many_activities_a_page_at_a_time(
 
 
 def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:
-    at = open_page(REGIONS)
+    at = open_page(REGIONS, demo="true")
     at.selectbox(key="map_place").set_value("country:KAZ").run()
     assert at.subheader[0].value == "Activities in Kazakhstan (KAZ)"
     assert ["A1", "A5", "A4"] in table_with(at, "activity_id")
@@ -245,7 +248,9 @@ def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:
 
 
 def test_a_place_and_the_shading_in_the_url() -> None:
-    at = open_page(REGIONS, map_place="PTCR 9 Altai", map_shade="Mean activity progress (%)")
+    at = open_page(
+        REGIONS, demo="true", map_place="PTCR 9 Altai", map_shade="Mean activity progress (%)"
+    )
     assert at.selectbox(key="map_place").value == "ptcr:9"
     assert at.radio(key="map_shade").value == "completion"
     assert at.subheader[0].value == "Activities in PTCR 9 Altai"
@@ -258,7 +263,7 @@ def test_a_place_and_the_shading_in_the_url() -> None:
 
 
 def test_regions_follow_the_shared_filters() -> None:
-    at = open_page(REGIONS)
+    at = open_page(REGIONS, demo="true")
     at.toggle(key="demo").set_value(False).run()
     warnings = [warning.value for warning in at.warning]
     assert "**No activity at all in 2 of 4 range states:** Nepal, Russian Federation." in warnings

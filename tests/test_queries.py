@@ -173,15 +173,18 @@ def test_hiding_demo_data(session: Session) -> None:
     ("filters", "expected"),
     [
         (Filters(include_demo=True), ["A1", "A2", "A3", "A4", "A5"]),
-        (Filters(countries=("KAZ",)), ["A1", "A4", "A5"]),
-        (Filters(regions=(9,)), ["A1", "A4"]),
-        (Filters(organisations=("hellabrunn-zoo",)), ["A1", "A2", "A3"]),  # funder
-        (Filters(organisations=("acbk",)), ["A2", "A4"]),  # lead or partner
-        (Filters(statuses=("in_progress", "on_hold")), ["A2", "A5"]),
-        (Filters(items=("S1",)), ["A1", "A2", "A5"]),  # subtree
-        (Filters(items=("CAMI-4",)), ["A3"]),
-        (Filters(start=dt.date(2023, 1, 1)), ["A2", "A4", "A5"]),
-        (Filters(end=dt.date(2019, 12, 31)), ["A1"]),
+        (Filters(countries=("KAZ",), include_demo=True), ["A1", "A4", "A5"]),
+        (Filters(regions=(9,), include_demo=True), ["A1", "A4"]),
+        (
+            Filters(organisations=("hellabrunn-zoo",), include_demo=True),
+            ["A1", "A2", "A3"],
+        ),  # funder
+        (Filters(organisations=("acbk",), include_demo=True), ["A2", "A4"]),  # lead or partner
+        (Filters(statuses=("in_progress", "on_hold"), include_demo=True), ["A2", "A5"]),
+        (Filters(items=("S1",), include_demo=True), ["A1", "A2", "A5"]),  # subtree
+        (Filters(items=("CAMI-4",), include_demo=True), ["A3"]),
+        (Filters(start=dt.date(2023, 1, 1), include_demo=True), ["A2", "A4", "A5"]),
+        (Filters(end=dt.date(2019, 12, 31), include_demo=True), ["A1"]),
         (Filters(include_demo=True, as_of=dt.date(2021, 6, 1)), ["A1", "A2", "A3"]),
     ],
 )

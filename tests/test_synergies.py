@@ -44,7 +44,7 @@ def cells(matrix: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, float |
 
 
 def test_matrix_rows_are_goals_rolled_up_over_their_objectives(session: Session) -> None:
-    matrix = queries.synergy_matrix(session=session, filters=Filters())
+    matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
     # Every pair is listed, goals in order, sections in order.
     assert list(zip(matrix["strategy_item"], matrix["cami_section"], strict=True)) == [
         ("S1", "CAMI-4"),
@@ -64,7 +64,9 @@ def test_matrix_rows_are_goals_rolled_up_over_their_objectives(session: Session)
 
 
 def test_matrix_drills_into_a_goals_objectives(session: Session) -> None:
-    matrix = queries.synergy_matrix(session=session, filters=Filters(), strategy_parent="S1")
+    matrix = queries.synergy_matrix(
+        session=session, filters=Filters(include_demo=True), strategy_parent="S1"
+    )
     assert sorted(set(matrix["strategy_item"])) == ["S1.1", "S1.2"]
     assert len(matrix) == 6
     # A2 serves S1.1 and S1.2 but no CAMI section: it is in no cell.
@@ -73,12 +75,16 @@ def test_matrix_drills_into_a_goals_objectives(session: Session) -> None:
         ("S1.2", "CAMI-10"): (1, 1, 25.0),
     }
     # An objective has no items below it: no rows, not an error.
-    assert queries.synergy_matrix(session=session, filters=Filters(), strategy_parent="S1.1").empty
+    assert queries.synergy_matrix(
+        session=session, filters=Filters(include_demo=True), strategy_parent="S1.1"
+    ).empty
 
 
 def test_matrix_follows_the_date_and_the_demo_switch(session: Session) -> None:
     # On 2020-01-01 only A1 had reported, at 40 %.
-    early = queries.synergy_matrix(session=session, filters=Filters(as_of=dt.date(2020, 1, 1)))
+    early = queries.synergy_matrix(
+        session=session, filters=Filters(as_of=dt.date(2020, 1, 1), include_demo=True)
+    )
     assert cells(early) == {("S1", "CAMI-10"): (1, 1, 40.0)}
     # Without demo data A3 (demo) goes; A1 and A5 are documented.
     documented = queries.synergy_matrix(session=session, filters=Filters(include_demo=False))
@@ -86,12 +92,14 @@ def test_matrix_follows_the_date_and_the_demo_switch(session: Session) -> None:
 
 
 def test_activities_in_a_cell(session: Session) -> None:
-    listed = queries.activities_serving(session=session, filters=Filters(), items=("S1", "CAMI-10"))
+    listed = queries.activities_serving(
+        session=session, filters=Filters(include_demo=True), items=("S1", "CAMI-10")
+    )
     assert listed["activity_id"].tolist() == ["A1", "A5"]
     assert listed["progress_pct"].tolist() == [100.0, 25.0]
     assert listed["lead"].tolist() == ["Pallas's cat International Conservation Alliance"] * 2
     cancelled = queries.activities_serving(
-        session=session, filters=Filters(), items=("S2", "CAMI-4")
+        session=session, filters=Filters(include_demo=True), items=("S2", "CAMI-4")
     )
     assert cancelled.to_dict("records") == [
         {
@@ -105,20 +113,28 @@ def test_activities_in_a_cell(session: Session) -> None:
         }
     ]
     assert queries.activities_serving(
-        session=session, filters=Filters(), items=("S2", "CAMI-10")
+        session=session, filters=Filters(include_demo=True), items=("S2", "CAMI-10")
     ).empty
-    assert queries.activities_serving(session=session, filters=Filters(), items=()).empty
+    assert queries.activities_serving(
+        session=session, filters=Filters(include_demo=True), items=()
+    ).empty
 
 
 def test_a_cells_activities_one_page_at_a_time(session: Session) -> None:
-    matrix = queries.synergy_matrix(session=session, filters=Filters())
+    matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
     # The matrix says how many activities a cell lists: the pager's total.
     assert charts.cell_activities(matrix, "S1 × CAMI-10") == 2
     assert charts.cell_activities(matrix, "S2 × CAMI-10") == 0
-    whole = queries.activities_serving(session=session, filters=Filters(), items=("S1", "CAMI-10"))
+    whole = queries.activities_serving(
+        session=session, filters=Filters(include_demo=True), items=("S1", "CAMI-10")
+    )
     pages = [
         queries.activities_serving(
-            session=session, filters=Filters(), items=("S1", "CAMI-10"), offset=offset, limit=1
+            session=session,
+            filters=Filters(include_demo=True),
+            items=("S1", "CAMI-10"),
+            offset=offset,
+            limit=1,
         )["activity_id"].tolist()
         for offset in (0, 1, 2)
     ]
@@ -127,7 +143,9 @@ def test_a_cells_activities_one_page_at_a_time(session: Session) -> None:
 
 
 def test_which_plans_each_activity_serves(session: Session) -> None:
-    plans = queries.activity_plans(session=session, filters=Filters()).set_index("activity_id")
+    plans = queries.activity_plans(session=session, filters=Filters(include_demo=True)).set_index(
+        "activity_id"
+    )
     assert plans["plans"].to_dict() == {
         "A1": "both",
         "A2": "Strategy only",
@@ -137,24 +155,30 @@ def test_which_plans_each_activity_serves(session: Session) -> None:
     }
     assert plans.loc["A2", "strategy_items"] == "S1.1;S1.2"
     assert plans.loc["A2", "cami_sections"] == ""
-    single = queries.activity_plans(session=session, filters=Filters(), single_plan_only=True)
+    single = queries.activity_plans(
+        session=session, filters=Filters(include_demo=True), single_plan_only=True
+    )
     assert single["activity_id"].tolist() == ["A2", "A4"]
     # One page at a time, in activity_id order, each row as in the whole table.
     second = queries.activity_plans(
-        session=session, filters=Filters(), single_plan_only=True, offset=1, limit=1
+        session=session,
+        filters=Filters(include_demo=True),
+        single_plan_only=True,
+        offset=1,
+        limit=1,
     )
     assert second.to_dict("records") == single.iloc[[1]].to_dict("records")
-    assert queries.activity_plans(session=session, filters=Filters(), offset=3, limit=5)[
-        "activity_id"
-    ].tolist() == ["A4", "A5"]
+    assert queries.activity_plans(
+        session=session, filters=Filters(include_demo=True), offset=3, limit=5
+    )["activity_id"].tolist() == ["A4", "A5"]
     # The share counts them: the pager's total.
-    share = queries.synergy_share(session=session, filters=Filters())
+    share = queries.synergy_share(session=session, filters=Filters(include_demo=True))
     assert share["strategy_only"] + share["cami_only"] == len(single)
 
 
 def test_synergy_share(session: Session) -> None:
     # A1, A3, A5 serve both of the 5 activities: 60 %.
-    assert queries.synergy_share(session=session, filters=Filters()) == {
+    assert queries.synergy_share(session=session, filters=Filters(include_demo=True)) == {
         "activities": 5,
         "both": 3,
         "strategy_only": 1,
@@ -168,7 +192,8 @@ def test_synergy_share(session: Session) -> None:
     assert documented["activities"] == 3
     assert documented["share"] == pytest.approx(2 / 3)
     nothing = queries.synergy_share(
-        session=session, filters=Filters(statuses=("completed",), countries=("MNG",))
+        session=session,
+        filters=Filters(statuses=("completed",), countries=("MNG",), include_demo=True),
     )
     assert nothing["activities"] == 0
     assert nothing["share"] is None
@@ -176,20 +201,24 @@ def test_synergy_share(session: Session) -> None:
 
 def test_orphans_both_ways(session: Session) -> None:
     sections = queries.unshared_items(
-        session=session, filters=Filters(), framework="cami", other="strategy"
+        session=session, filters=Filters(include_demo=True), framework="cami", other="strategy"
     )
     # CAMI-4 (A3) and CAMI-10 (A1, A5) share activities with the Strategy; CAMI-11 has none.
     assert sections[["code", "activities"]].to_dict("records") == [
         {"code": "CAMI-11", "activities": 0}
     ]
     items = queries.unshared_items(
-        session=session, filters=Filters(), framework="strategy", other="cami"
+        session=session, filters=Filters(include_demo=True), framework="strategy", other="cami"
     )
     assert items[["code", "activities"]].to_dict("records") == [{"code": "S2.2", "activities": 0}]
 
 
 def test_the_share_and_the_orphans_both_ways_in_one_statement(session: Session) -> None:
-    for filters in (Filters(), Filters(include_demo=False), Filters(statuses=("in_progress",))):
+    for filters in (
+        Filters(include_demo=True),
+        Filters(include_demo=False),
+        Filters(statuses=("in_progress",), include_demo=True),
+    ):
         overlap = queries.plan_overlap(session=session, filters=filters)
         assert overlap["share"] == queries.synergy_share(session=session, filters=filters)
         for framework, other in (("strategy", "cami"), ("cami", "strategy")):
@@ -199,7 +228,8 @@ def test_the_share_and_the_orphans_both_ways_in_one_statement(session: Session) 
             pd.testing.assert_frame_equal(overlap[framework], expected)
     # Nothing in scope: every count 0, no share, every item an orphan with no activity.
     nothing = queries.plan_overlap(
-        session=session, filters=Filters(statuses=("completed",), countries=("MNG",))
+        session=session,
+        filters=Filters(statuses=("completed",), countries=("MNG",), include_demo=True),
     )
     assert nothing["share"]["activities"] == 0
     assert nothing["share"]["share"] is None
@@ -221,7 +251,7 @@ def test_orphans_without_demo_data_and_with_one_plan_work_only(session: Session)
     # orphans with work behind them (activities 1), S2's subtree has none at all.
     in_progress = queries.unshared_items(
         session=session,
-        filters=Filters(statuses=("in_progress",)),
+        filters=Filters(statuses=("in_progress",), include_demo=True),
         framework="strategy",
         other="cami",
     )
@@ -236,7 +266,7 @@ def test_orphans_without_demo_data_and_with_one_plan_work_only(session: Session)
 
 
 def test_flows_weighted_by_activity_count(session: Session) -> None:
-    flows = queries.synergy_flows(session=session, filters=Filters())
+    flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
     assert flows[["source", "target", "value", "stage"]].to_dict("records") == [
         {"source": "S1", "target": "A1", "value": 1.0, "stage": "strategy"},
         {"source": "S1", "target": "A5", "value": 1.0, "stage": "strategy"},
@@ -251,24 +281,29 @@ def test_flows_weighted_by_activity_count(session: Session) -> None:
 
 def test_flows_weighted_by_funding_in_one_currency(session: Session) -> None:
     # EUR: A1 10 000 (2019), A3 1 000 (demo, 2020); A5 has no funding and drops out.
-    eur = queries.synergy_flows(session=session, filters=Filters(), currency="EUR")
+    eur = queries.synergy_flows(session=session, filters=Filters(include_demo=True), currency="EUR")
     assert eur.groupby("stage")["value"].sum().to_dict() == {"cami": 11000.0, "strategy": 11000.0}
     assert sorted(set(eur["target"]) - {"CAMI-4", "CAMI-10"}) == ["A1", "A3"]
     assert queries.synergy_flows(
         session=session, filters=Filters(include_demo=False), currency="EUR"
     )["value"].tolist() == [10000.0, 10000.0]
     # USD: only A1's 2 000 grant of 2020; as of 2019 it had not been given yet.
-    usd = queries.synergy_flows(session=session, filters=Filters(), currency="USD")
+    usd = queries.synergy_flows(session=session, filters=Filters(include_demo=True), currency="USD")
     assert usd["value"].tolist() == [2000.0, 2000.0]
     assert queries.synergy_flows(
-        session=session, filters=Filters(as_of=dt.date(2019, 12, 31)), currency="USD"
+        session=session,
+        filters=Filters(as_of=dt.date(2019, 12, 31), include_demo=True),
+        currency="USD",
     ).empty
-    assert queries.funding_currencies(session=session, filters=Filters()) == ["EUR", "USD"]
+    assert queries.funding_currencies(session=session, filters=Filters(include_demo=True)) == [
+        "EUR",
+        "USD",
+    ]
 
 
 def test_flows_beyond_the_top_activities_pass_through_one_node(session: Session) -> None:
     # A1, A3 and A5 serve both plans, each weighing 1: A1 comes first by activity_id.
-    flows = queries.synergy_flows(session=session, filters=Filters(), top=1)
+    flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True), top=1)
     assert flows[["source", "target", "value", "stage"]].to_dict("records") == [
         {"source": "S1", "target": "A1", "value": 1.0, "stage": "strategy"},
         {"source": "S1", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "strategy"},
@@ -282,14 +317,16 @@ def test_flows_beyond_the_top_activities_pass_through_one_node(session: Session)
     }
     assert not flows["demo"].iloc[1]
     # Every goal's and every section's total is that of the flows of every activity.
-    every = queries.synergy_flows(session=session, filters=Filters())
+    every = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
     for end in ("source", "target"):
         assert (
             flows.groupby(end)["value"].sum().filter(regex="^(S|CAMI)").to_dict()
             == every.groupby(end)["value"].sum().filter(regex="^(S|CAMI)").to_dict()
         )
     # By funding, the largest first: A1 (EUR 10 000) drawn, A3 (EUR 1 000) in the node.
-    eur = queries.synergy_flows(session=session, filters=Filters(), currency="EUR", top=1)
+    eur = queries.synergy_flows(
+        session=session, filters=Filters(include_demo=True), currency="EUR", top=1
+    )
     assert eur[["source", "target", "value"]].to_dict("records") == [
         {"source": "S1", "target": "A1", "value": 10000.0},
         {"source": "S2", "target": OTHER_ACTIVITIES, "value": 1000.0},
@@ -299,7 +336,7 @@ def test_flows_beyond_the_top_activities_pass_through_one_node(session: Session)
     assert eur.loc[1, "target_label"] == "1 other activity"
     # Enough room: the same flows as without a limit.
     pd.testing.assert_frame_equal(
-        queries.synergy_flows(session=session, filters=Filters(), top=3), every
+        queries.synergy_flows(session=session, filters=Filters(include_demo=True), top=3), every
     )
 
 
@@ -320,7 +357,7 @@ def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
     engine = seeded_engine(empty_store_url, data)
     try:
         with Session(engine) as session:
-            flows = queries.synergy_flows(session=session, filters=Filters())
+            flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
             a6 = flows[(flows["source"] == "A6") | (flows["target"] == "A6")]
             assert a6[["source", "target", "value"]].to_dict("records") == [
                 {"source": "S1", "target": "A6", "value": 0.5},
@@ -333,7 +370,7 @@ def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
                 "cami": 4.0,
                 "strategy": 4.0,
             }
-            matrix = queries.synergy_matrix(session=session, filters=Filters())
+            matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
             # S1 x CAMI-10: A1 100, A5 25, A6 80 -> 205 / 3; S2 x CAMI-4: A3 (cancelled), A6.
             assert cells(matrix) == {
                 ("S1", "CAMI-4"): (1, 1, 80.0),
@@ -341,7 +378,10 @@ def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
                 ("S2", "CAMI-4"): (2, 1, 80.0),
                 ("S2", "CAMI-10"): (1, 1, 80.0),
             }
-            assert queries.synergy_share(session=session, filters=Filters())["share"] == 4 / 6
+            assert (
+                queries.synergy_share(session=session, filters=Filters(include_demo=True))["share"]
+                == 4 / 6
+            )
     finally:
         engine.dispose()
 
@@ -366,7 +406,7 @@ def test_at_scale_each_page_is_a_slice_of_the_whole(many_url: str) -> None:
     engine = make_engine(many_url)
     try:
         with Session(engine) as session:
-            filters = Filters()
+            filters = Filters(include_demo=True)
             single = queries.activity_plans(session=session, filters=filters, single_plan_only=True)
             share = queries.synergy_share(session=session, filters=filters)
             assert share["strategy_only"] + share["cami_only"] == len(single) > 100
@@ -418,10 +458,13 @@ def test_the_page_lists_many_activities_a_page_at_a_time(
     st.cache_data.clear()
     engine = make_engine(many_url)
     with Session(engine) as session:
-        single = queries.activity_plans(session=session, filters=Filters(), single_plan_only=True)
+        single = queries.activity_plans(
+            session=session, filters=Filters(include_demo=True), single_plan_only=True
+        )
     engine.dispose()
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["demo"] = "true"
         at.run()
         at.switch_page("views/synergies_page.py")
         # The page number is in the URL; the page shows those 50 rows of the whole list.

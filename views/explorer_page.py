@@ -19,7 +19,7 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
-    funders = dict(data.funder_options())
+    funders = dict(data.funder_options(include_demo=filters.include_demo))
     search_column, funder_column, sort_column, order_column = st.columns([3, 3, 2, 1.4])
     search = search_column.text_input(
         "Search",

@@ -20,6 +20,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     printing.report_layout()
     funder = choose_funder()
     if funder is None:
+        layout.demo_notice(filters)
         links = funder_links()
         st.info(
             "Choose a funder above, or open one of these links: "

@@ -307,11 +307,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--include-demo",
         action="store_true",
-        default=True,
-        help="include the invented demo activities (the default)",
+        default=False,
+        help="include the invented demo activities (left out unless asked for)",
     )
     export.add_argument(
-        "--no-demo", dest="include_demo", action="store_false", help="leave demo activities out"
+        "--no-demo",
+        dest="include_demo",
+        action="store_false",
+        help="leave demo activities out (the default; kept for older scripts)",
     )
     export.add_argument("--search", default="", metavar="TEXT")
     export.add_argument(

@@ -97,7 +97,7 @@ def _slug(value: object) -> str:
 
 
 def filter_label(filters: Filters, *, funders: Sequence[str] = (), search: str = "") -> list[str]:
-    """The active filters as short filename parts, e.g. ["country-KAZ", "no-demo"]."""
+    """The active filters as short filename parts, e.g. ["country-KAZ", "with-demo"]."""
     parts: list[tuple[str, Sequence[object]]] = [
         ("country", filters.countries),
         ("ptcr", filters.regions),
@@ -115,8 +115,9 @@ def filter_label(filters: Filters, *, funders: Sequence[str] = (), search: str =
         label.append(f"to-{filters.end.year}")
     if filters.as_of:
         label.append(f"as-of-{filters.as_of.isoformat()}")
-    if not filters.include_demo:
-        label.append("no-demo")
+    # Demo data is left out unless asked for, so only a file that holds it says so.
+    if filters.include_demo:
+        label.append("with-demo")
     if search.strip():
         label.append(f"search-{_slug(search.strip())}")
     return [part for part in label if not part.endswith("-")]

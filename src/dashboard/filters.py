@@ -20,7 +20,8 @@ class Filters:
     # Activities whose dates overlap [start, end].
     start: dt.date | None = None
     end: dt.date | None = None
-    include_demo: bool = True
+    # Invented demo activities are shown only when asked for (issue 13).
+    include_demo: bool = False
     # Progress as it stood on this date (None: today).
     as_of: dt.date | None = field(default=None)
 

@@ -19,7 +19,7 @@ PAGES = [
     ("synergies", "Strategy × CAMI matrix"),
     ("regions", "Coverage by PTCR"),
     ("funder?funder=hellabrunn-zoo", "Since 2019 your support"),
-    ("activities", "Download these 5 rows as CSV"),
+    ("activities", "Download these 3 rows as CSV"),
     ("sign-in", "Partner sign-in"),
 ]
 
@@ -37,20 +37,25 @@ def test_overview_draws_its_charts(server: Server, visit: Visit) -> None:
     visit.open(server.url, expect="Activities by status")
     visit.page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
     assert visit.page.locator(".js-plotly-plot").count() == 3
-    assert visit.page.get_by_text("Demo data included").count() == 1
+    # Demo data is off until asked for, and the page says so.
+    assert visit.page.get_by_text("Demo data hidden (2 demo activities").count() == 1
+    assert visit.page.get_by_text("Demo data included").count() == 0
+    assert visit.page.get_by_role("switch", name="Include demo data").is_checked() is False
     assert visit.outside == []
 
 
 def test_a_filter_survives_navigation_and_reload(server: Server, visit: Visit) -> None:
-    visit.open(f"{server.url}/?demo=false", expect="Demo data hidden")
+    # A link turns demo data on; it stays on from page to page and after a reload.
+    visit.open(f"{server.url}/?demo=true", expect="Demo data included")
+    assert visit.page.get_by_role("switch", name="Include demo data").is_checked() is True
     # Move to another page through the navigation, as a user would.
     visit.page.get_by_role("link", name="Conservation Strategy 2018–2028").click()
     wait_for_run(visit.page, expect="What is behind an item")
-    visit.page.get_by_text("Demo data hidden (2 demo activities").first.wait_for(timeout=20_000)
-    visit.page.wait_for_url("**/strategy?*demo=false*", timeout=20_000)
+    visit.page.get_by_text("Demo data included").first.wait_for(timeout=20_000)
+    visit.page.wait_for_url("**/strategy?*demo=true*", timeout=20_000)
     visit.page.reload()
-    wait_for_run(visit.page, expect="Demo data hidden (2 demo activities")
-    assert visit.page.get_by_role("switch", name="Include demo data").is_checked() is False
+    wait_for_run(visit.page, expect="Demo data included")
+    assert visit.page.get_by_role("switch", name="Include demo data").is_checked() is True
     assert visit.outside == []
 
 

@@ -56,7 +56,7 @@ def test_the_downloaded_csv_is_the_rows_shown_and_the_clis_bytes(
     download = started.value
     data = Path(download.path()).read_bytes()
     assert download.suggested_filename == (
-        f"manul-activities_{dt.date.today().isoformat()}_country-KAZ_no-demo.csv"
+        f"manul-activities_{dt.date.today().isoformat()}_country-KAZ.csv"
     )
     assert data == cli_export(store_url, tmp_path, monkeypatch, "--country", "KAZ", "--no-demo")
 
@@ -87,7 +87,7 @@ def test_a_long_listing_opens_on_the_page_its_link_names_and_downloads_every_row
     with streamlit_server(tmp_path) as server:
         add_many_activities(server.store)
         visit.open(
-            f"{server.url}/activities?sort=title&activities_page=2",
+            f"{server.url}/activities?sort=title&activities_page=2&demo=true",
             expect="Activities 51–100 of 1,025.",
         )
         dismiss_dialogs(visit)
@@ -98,7 +98,9 @@ def test_a_long_listing_opens_on_the_page_its_link_names_and_downloads_every_row
             visit.page.get_by_role("button", name="Download these 1,025 rows as CSV").click()
         data = Path(started.value.path()).read_bytes()
         # Every page's rows, sorted as the pages are: the CLI's bytes.
-        assert data == cli_export(server.store, tmp_path, monkeypatch, "--sort", "title")
+        assert data == cli_export(
+            server.store, tmp_path, monkeypatch, "--sort", "title", "--include-demo"
+        )
         assert data.count(b"\r\n") == 1 + 1_025
         # Another page goes into the link.
         page_number.fill("21")

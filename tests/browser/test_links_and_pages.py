@@ -36,18 +36,19 @@ def test_a_link_by_an_items_code_opens_it_and_a_choice_puts_its_code_in_the_link
     dismiss_dialogs(visit)
     expect(item_box(visit)).to_have_value("S1 Knowledge", timeout=20_000)
     assert visit.page.url.endswith("/strategy?strategy_item=S1")
-    # Another item: its code, not its label, goes into the link.
-    choose_item(visit, "S2.1 Herding dogs")
-    wait_for_run(visit.page, expect="Download this activity as CSV")
-    visit.page.wait_for_url("**/strategy?strategy_item=S2.1", timeout=20_000)
+    # Another item: its code, not its label, goes into the link. (Demo data is off: the
+    # fixture's documented activities only.)
+    choose_item(visit, "S1.2 Monitoring")
+    wait_for_run(visit.page, expect="Download these 2 activities")
+    visit.page.wait_for_url("**/strategy?strategy_item=S1.2", timeout=20_000)
     # The browser's Back returns to the item before.
     visit.page.go_back()
     wait_for_run(visit.page, expect="Download these 3 activities")
     expect(item_box(visit)).to_have_value("S1 Knowledge", timeout=20_000)
 
-    visit.open(f"{server.url}/cami?cami_item=CAMI-4", expect="Download this activity as CSV")
+    visit.open(f"{server.url}/cami?cami_item=CAMI-4&demo=true", expect="Download this activity")
     expect(item_box(visit)).to_have_value("CAMI-4 Transboundary Cooperation", timeout=20_000)
-    assert visit.page.url.endswith("/cami?cami_item=CAMI-4")
+    assert "cami_item=CAMI-4" in visit.page.url, visit.page.url
     assert visit.page.locator("[data-testid='stException']").count() == 0, server.output()
     assert visit.outside == []
 
@@ -69,7 +70,8 @@ def test_a_long_listing_starts_again_at_page_1_when_a_filter_or_the_item_changes
     with streamlit_server(tmp_path) as server:
         add_many_activities(server.store)
         visit.open(
-            f"{server.url}/activities?activities_page=3", expect="Activities 101–150 of 1,025."
+            f"{server.url}/activities?activities_page=3&demo=true",
+            expect="Activities 101–150 of 1,025.",
         )
         dismiss_dialogs(visit)
         page_number = visit.page.locator("[data-testid='stNumberInput'] input")
@@ -78,7 +80,8 @@ def test_a_long_listing_starts_again_at_page_1_when_a_filter_or_the_item_changes
         visit.page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox']").first.click()
         wait_for_run(visit.page, expect="Activities 1–50 of ")
         expect(page_number).to_have_value("1", timeout=20_000)
-        visit.page.wait_for_url("**/activities?demo=false", timeout=20_000)
+        # Demo data off again is the default: the link no longer names it.
+        visit.page.wait_for_url("**/activities", timeout=20_000)
 
         # Another item on a framework page: its activities from their first page.
         visit.open(
@@ -93,16 +96,19 @@ def test_a_long_listing_starts_again_at_page_1_when_a_filter_or_the_item_changes
 
 
 def test_reset_filters_clears_the_filters_and_the_link(server: Server, visit: Visit) -> None:
-    visit.open(f"{server.url}/activities?org=acbk&demo=false", expect="Activities")
+    visit.open(f"{server.url}/activities?org=acbk&demo=true", expect="Activities")
     dismiss_dialogs(visit)
-    # The fixture's five activities, two of them demo data: fewer under these filters.
-    every = visit.page.get_by_text("5 activities, 2 of them demo data", exact=False)
+    # The fixture's three documented activities (demo data off): not under these filters.
+    every = visit.page.get_by_text("3 activities, sorted by", exact=False)
     expect(every).to_have_count(0, timeout=20_000)
+    switch = visit.page.get_by_role("switch", name="Include demo data")
+    assert switch.is_checked() is True
     visit.page.get_by_role("button", name="Reset filters").click()
     wait_for_run(visit.page, expect="Activities")
     # Every filter back to its default, and the link names none of them any more.
     visit.page.wait_for_url("**/activities", timeout=20_000)
     expect(every.first).to_be_visible(timeout=20_000)
+    assert switch.is_checked() is False
     # It stays reset on the next run (a filter does not come back from the old link).
     visit.page.reload()
     wait_for_run(visit.page, expect="Activities")

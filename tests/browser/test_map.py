@@ -88,7 +88,7 @@ def test_the_map_draws_the_range_with_no_request_leaving_localhost(
 
 
 def test_clicking_a_range_state_filters_the_table(warm: Server, visit: Visit) -> None:
-    visit.open(f"{warm.url}/regions", expect="Coverage by PTCR")
+    visit.open(f"{warm.url}/regions?demo=true", expect="Coverage by PTCR")
     _, box = drawn_map(visit)
     # Central Kazakhstan, well inside its outline.
     x, y = screen_point(box, 67.0, 48.0)

@@ -144,7 +144,7 @@ def _split(value: object) -> list[str]:
     return sorted(set(value.split(_SEPARATOR)), key=natural_key)
 
 
-def funded_by(funders: Sequence[str], *, include_demo: bool = True) -> ColumnElement[bool]:
+def funded_by(funders: Sequence[str], *, include_demo: bool = False) -> ColumnElement[bool]:
     """Activities funded by any of `funders` (slugs): a funding record or a funder link."""
     chosen = select(Organisation.c.id).where(Organisation.c.slug.in_(tuple(funders)))
     grant = exists().where(Funding.c.activity_id == Activity.c.id, Funding.c.funder_id.in_(chosen))
@@ -554,7 +554,7 @@ def listing_filters(
     start_year: int | None = None,
     end_year: int | None = None,
     as_of: dt.date | None = None,
-    include_demo: bool = True,
+    include_demo: bool = False,
 ) -> tuple[Filters, tuple[str, ...]]:
     """Filters (and funder slugs) for the listing from command-line values, as the page sets them.
 

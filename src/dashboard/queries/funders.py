@@ -86,8 +86,9 @@ class FunderFigures:
     unpublished: int = 0
 
 
-def funder_options(*, session: Session) -> list[tuple[str, str]]:
-    """(slug, name) of every organisation with a funding record or a funder link, by name."""
+def funder_options(*, session: Session, include_demo: bool = False) -> list[tuple[str, str]]:
+    """(slug, name) of every organisation with a funding record or a funder link, by name;
+    the invented organisations of the demo data only with `include_demo`."""
     funders = or_(
         Organisation.c.id.in_(select(Funding.c.funder_id)),
         Organisation.c.id.in_(
@@ -98,7 +99,7 @@ def funder_options(*, session: Session) -> list[tuple[str, str]]:
     )
     rows = session.execute(
         select(Organisation.c.slug, Organisation.c.name)
-        .where(funders)
+        .where(funders, true() if include_demo else Organisation.c.demo == false())
         .order_by(Organisation.c.name)
     ).all()
     return sorted(((slug, name) for slug, name in rows), key=lambda row: row[1].casefold())

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.ui import data
 from dashboard.ui.layout import first_pages
+from dashboard.ui.sidebar import shared_filters
 
 KEY = "funder"
 
@@ -18,7 +19,7 @@ def choose_funder() -> str | None:
     `?funder=Fondation+Segr%C3%A9`; the labels are therefore the slugs, so links read
     `?funder=hellabrunn-zoo`, and the page names the funder in full just below.
     """
-    options = dict(data.funder_options())
+    options = dict(data.funder_options(include_demo=shared_filters().include_demo))
     chosen = st.selectbox(
         "Funder (as in the page's link)",
         list(options),
@@ -35,4 +36,5 @@ def choose_funder() -> str | None:
 
 def funder_links() -> list[tuple[str, str]]:
     """(name, relative link by slug) for every funder, for the page's "choose one" list."""
-    return [(name, f"?{KEY}={slug}") for slug, name in data.funder_options()]
+    shown = data.funder_options(include_demo=shared_filters().include_demo)
+    return [(name, f"?{KEY}={slug}") for slug, name in shown]

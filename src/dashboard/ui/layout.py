@@ -148,7 +148,11 @@ def demo_notice(filters: Filters) -> None:
             "sidebar to see documented records only.",
         )
     else:
-        st.caption(f"Demo data hidden ({count:,} demo activities not shown).")
+        st.caption(
+            f"Demo data hidden ({count:,} demo activities not shown): every figure here rests "
+            "on documented records. Switch on *Include demo data* in the sidebar to add the "
+            "invented examples."
+        )
 
 
 def as_of_notice(filters: Filters) -> None:

@@ -49,7 +49,7 @@ def _defaults() -> dict[str, object]:
     """Each filter's value when nothing is chosen, by widget key (the keys double as the
     URL's query-parameter names)."""
     return {
-        "demo": True,
+        "demo": False,
         **{key: [] for key in _BY_CODE},
         "years": _years(),
         "as_of": dt.date.today(),
@@ -174,7 +174,7 @@ def draw_shared_filters() -> Filters:
         st.header("Filters")
         include_demo = st.toggle(
             "Include demo data",
-            value=True,
+            value=False,
             key="demo",
             bind="query-params",
             on_change=first_pages,
