@@ -76,7 +76,8 @@ def test_overview_shows_the_stores_figures() -> None:
     ]
     assert "2 of the activities in the store are invented" in at.warning[0].value
     assert any(
-        "3 linked activities ended before the plan began (2026)" in caption.value
+        "3 linked activities ended, or were last reported, before the plan began (2026)"
+        in caption.value
         for caption in at.caption
     )
 

@@ -66,7 +66,10 @@ def test_cami_page_shows_sections_and_ptcrs() -> None:
         "Time elapsed": "year 1 of 7",
         "Activity progress": "0 %",
     }
-    assert any("3 linked activities ended before the plan began" in c.value for c in at.caption)
+    assert any(
+        "3 linked activities ended, or were last reported, before the plan began" in c.value
+        for c in at.caption
+    )
     earlier = table_with(at, "end_date")
     assert earlier["activity_id"].tolist() == ["A5", "A3", "A1"]
     tree = table_with(at, "Status rests on").set_index("Code")
