@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
+from dashboard.provisional import PROVISIONAL_NOTE
 from dashboard.settings import get_settings
 from dashboard.ui import data
 
@@ -153,6 +154,13 @@ def demo_notice(filters: Filters) -> None:
             "on documented records. Switch on *Include demo data* in the sidebar to add the "
             "invented examples."
         )
+
+
+def provisional_note(shown: bool) -> None:
+    """Say what "(provisional)" means, where items of a provisional working structure are
+    `shown` (a caption: it prints with the page)."""
+    if shown:
+        st.caption(PROVISIONAL_NOTE)
 
 
 def as_of_notice(filters: Filters) -> None:
