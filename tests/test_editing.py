@@ -490,3 +490,186 @@ def test_every_write_keeps_the_activity_row_on_its_latest_update(engine: Engine)
             ).first()
             assert latest is not None
             assert (activity.status, activity.progress_pct) == (latest.status, latest.progress_pct)
+
+
+# Assessments of plan items (the fixture store has none).
+
+
+def assessments(engine: Engine, item: str) -> list[tuple[str, str, str, str, str, bool]]:
+    with Session(engine) as session:
+        history = editing.assessment_history(session=session, item=item)
+    return [
+        (day.isoformat(), status, note, source, by, bool(demo))
+        for day, status, note, source, by, demo in history.itertuples(index=False)
+    ]
+
+
+def test_an_assessment_adds_history_and_is_audited(engine: Engine) -> None:
+    assert assessments(engine, "S1.1") == []
+    started = editing.AssessmentDraft(
+        "S1.1", dt.date(2021, 5, 1), "started", "first surveys", "report 2021"
+    )
+    advanced = editing.AssessmentDraft(
+        "S1.1", dt.date(2024, 5, 1), "well_advanced", source="report 2024"
+    )
+    completed = editing.AssessmentDraft("S1.1", TODAY, "completed", "all range states", "review")
+    with Session(engine) as session:
+        # Back-dated ones too: history, shown by date, none overwritten.
+        for draft in (advanced, started, completed):
+            outcome = editing.record_assessment(session=session, draft=draft, actor=ALICE)
+            assert outcome == "added"
+        session.commit()
+        entries = session.exec(
+            select(m.AuditEntry)
+            .where(m.AuditEntry.table_name == "itemassessment")
+            .order_by(col(m.AuditEntry.id))
+        ).all()
+        ids = session.exec(select(m.ItemAssessment.id).order_by(col(m.ItemAssessment.id))).all()
+    assert assessments(engine, "S1.1") == [
+        (TODAY.isoformat(), "completed", "all range states", "review", "alice", False),
+        ("2024-05-01", "well_advanced", "", "report 2024", "alice", False),
+        ("2021-05-01", "started", "first surveys", "report 2021", "alice", False),
+    ]
+    assert [(e.actor, e.via, e.action, e.row_key, e.activity_key) for e in entries] == [
+        ("alice", "form", "insert", str(pk), None) for pk in ids
+    ]
+    assert audit.before_after(entries[-1]) == (
+        {},
+        {
+            "item": "S1.1",
+            "date": TODAY.isoformat(),
+            "status": "completed",
+            "note": "all range states",
+            "source": "review",
+            "demo": False,
+        },
+    )
+
+
+def test_an_identical_assessment_is_left_alone(engine: Engine) -> None:
+    first = editing.AssessmentDraft(
+        "S1.2", dt.date(2022, 6, 1), "completed", "monitoring scheme in place", "report"
+    )
+    with Session(engine) as session:
+        assert editing.record_assessment(session=session, draft=first, actor=ALICE) == "added"
+        session.commit()
+        again = editing.record_assessment(session=session, draft=first, actor=ALICE)
+        assert again == "unchanged"
+        # Another note on the same date is another assessment (history, never overwritten).
+        other = dataclasses.replace(first, note="confirmed by the range state")
+        assert editing.record_assessment(session=session, draft=other, actor=ALICE) == "added"
+        session.commit()
+    assert [row[2] for row in assessments(engine, "S1.2")] == [
+        "confirmed by the range state",
+        "monitoring scheme in place",
+    ]
+    assert count(engine, m.AuditEntry) == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "messages"),
+    [
+        ({"item": "S9"}, ["item: unknown framework item 'S9'"]),
+        ({"status": "done"}, [f"status: 'done' is not one of {', '.join(m.ITEM_STATUSES)}"]),
+        (
+            {"date": TODAY + dt.timedelta(days=1)},
+            [f"date: {TODAY + dt.timedelta(days=1)} is in the future: assess what happened"],
+        ),
+        ({"date": dt.date(1989, 12, 31)}, ["date: 1989-12-31 is before 1990: check the date"]),
+        (
+            {"source": " "},
+            [
+                "source: say where this is documented (a report, publication or URL): "
+                "“completed” needs its evidence"
+            ],
+        ),
+        ({"status": "not_applicable", "note": ""}, ["note: say why the item does not apply"]),
+        (
+            {"item": "", "status": "started", "source": ""},
+            [
+                "item: unknown framework item ''",
+                "source: say where this is documented (a report, publication or URL): "
+                "“started” needs its evidence",
+            ],
+        ),
+    ],
+)
+def test_a_bad_assessment_is_refused_field_by_field(
+    unchanged: Engine, changes: dict[str, object], messages: list[str]
+) -> None:
+    draft = editing.AssessmentDraft("S2.1", dt.date(2023, 1, 1), "completed", "", "report")
+    with Session(unchanged) as session, pytest.raises(EditError) as refused:
+        editing.record_assessment(
+            session=session, draft=dataclasses.replace(draft, **changes), actor=ALICE
+        )
+    assert [str(problem) for problem in refused.value.problems] == messages
+    assert count(unchanged, m.ItemAssessment) == 0
+    assert count(unchanged, m.AuditEntry) == 0
+
+
+def test_not_started_needs_no_source(engine: Engine) -> None:
+    draft = editing.AssessmentDraft("S2.1", dt.date(2023, 1, 1), "not_started")
+    with Session(engine) as session:
+        assert editing.record_assessment(session=session, draft=draft, actor=ALICE) == "added"
+
+
+def test_only_an_unrestricted_partner_may_assess(engine: Engine) -> None:
+    """An assessment speaks for a whole plan; Bob may edit only acbk's activities."""
+    draft = editing.AssessmentDraft("S1.1", dt.date(2023, 1, 1), "started", source="report")
+    assert ALICE.may_assess
+    assert not BOB.may_assess
+    with Session(engine) as session, pytest.raises(NotAllowedError) as refused:
+        editing.record_assessment(session=session, draft=draft, actor=BOB)
+    assert str(refused.value) == (
+        "item: an assessment speaks for the whole plan: it takes an admin or an editor not "
+        "restricted to organisations (you may edit only what acbk lead or partner)"
+    )
+    admin = Actor("dora", "admin", "form", frozenset({"acbk"}))
+    with Session(engine) as session:
+        assert editing.record_assessment(session=session, draft=draft, actor=admin) == "added"
+
+
+def test_the_assessable_items_name_their_framework_and_provisional_ones(
+    unchanged: Engine,
+) -> None:
+    with Session(unchanged) as session:
+        items = editing.assessable_items(session=session)
+    assert items[:2] == [
+        ("S1", "S1 Knowledge · Strategy (provisional)"),
+        ("S1.1", "S1.1 Distribution · Strategy (provisional)"),
+    ]
+    assert items[-1] == ("CAMI-11", "CAMI-11 Education, Community and Communication · CAMI WP")
+    assert len(items) == 9
+
+
+def test_funding_whose_amount_is_not_published(engine: Engine) -> None:
+    unpublished = FundingDraft("fondation-segre", "A5", None, None, None, source="annual report")
+    assert unpublished.label() == "fondation-segre → A5 year not given amount not published"
+    with Session(engine) as session:
+        assert editing.record_funding(session=session, draft=unpublished, actor=ALICE) == "added"
+        session.commit()
+        assert editing.record_funding(session=session, draft=unpublished, actor=ALICE) == (
+            "unchanged"
+        )
+        noted = dataclasses.replace(unpublished, note="named as a funder")
+        with pytest.raises(
+            EditError,
+            match=r"fondation-segre already has an entry for A5, year not given, "
+            r"amount not published: tick",
+        ):
+            editing.record_funding(session=session, draft=noted, actor=ALICE)
+        # A currency alone would suggest an amount that is not there.
+        with pytest.raises(EditError, match="no currency without an amount"):
+            editing.record_funding(
+                session=session,
+                draft=dataclasses.replace(unpublished, currency="eur"),
+                actor=ALICE,
+            )
+        row = session.exec(
+            select(m.Funding.amount, m.Funding.currency, m.Funding.year).where(
+                m.Funding.activity_id
+                == select(m.Activity.id).where(m.Activity.activity_id == "A5").scalar_subquery()
+            )
+        ).one()
+    assert tuple(row) == (None, None, None)
+    assert audit_rows(engine, "A5")[0][3]["amount"] is None

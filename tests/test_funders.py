@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from dashboard import charts
+from dashboard import charts, queries
 from dashboard import models as m
+from dashboard.db import make_engine
 from dashboard.export import frame_to_csv
 from dashboard.filters import Filters
 from dashboard.queries import funders as q
@@ -344,3 +345,36 @@ def test_the_status_legend_names_the_colours_shown() -> None:
     assert "completed" in legend
     assert "in progress" in legend
     assert "cancelled" not in legend
+
+
+def test_funding_whose_amount_is_not_published_is_said_so_never_zero(
+    writable_store_url: str,
+) -> None:
+    engine = make_engine(writable_store_url)
+    with Session(engine) as session:
+        zoo = session.exec(select(m.Organisation).where(m.Organisation.slug == "pica")).one()
+        a5 = session.exec(select(m.Activity).where(m.Activity.activity_id == "A5")).one()
+        assert zoo.id is not None
+        assert a5.id is not None
+        session.add(m.Funding(funder_id=zoo.id, activity_id=a5.id, source="a partner page"))
+        session.commit()
+        filters = Filters(include_demo=True)
+        figures = q.funder_figures(session=session, filters=filters, funder="pica")
+        assert figures.unpublished == 1
+        assert all(currency for currency, _ in figures.funding)
+        words = charts.plain_summary(
+            figures, pd.DataFrame(columns=["indicator", "unit", "achieved", "target"])
+        )
+        assert "1 funding record with the amount not published" in words
+        listed = q.funder_activities(session=session, filters=filters, funder="pica")
+        assert listed.set_index("activity_id").loc["A5", "funding"] == ["amount not published"]
+        assert (
+            q.funder_funding(session=session, filters=filters, funder="pica")["amount"]
+            .notna()
+            .all()
+        )
+        overall = queries.funding_by_currency(session=session, filters=filters)
+        assert overall["currency"].iloc[-1] == "amount not published"
+        assert math.isnan(overall["amount"].iloc[-1])
+        assert overall["grants"].iloc[-1] == 1
+    engine.dispose()

@@ -213,8 +213,8 @@ def test_duplicate_ids_are_rejected(unchanged: Engine) -> None:
             b"name,age\nmanul,4\n",
             [
                 "the columns match no template: expected the columns of activities.csv, "
-                "progress_updates.csv, funding.csv, outputs.csv (see data/templates/); the "
-                "first row is 'name,age'"
+                "progress_updates.csv, funding.csv, outputs.csv, item_assessments.csv (see "
+                "data/templates/); the first row is 'name,age'"
             ],
         ),
         (
@@ -369,8 +369,16 @@ def test_the_templates_are_the_data_files_columns() -> None:
     for kind, columns in importer.TEMPLATES.items():
         template = (ROOT / "data" / "templates" / f"{kind}.csv").read_text(encoding="utf-8")
         assert template == ",".join(columns) + "\n"
-        shipped = (ROOT / "data" / f"{kind}.csv").read_text(encoding="utf-8").splitlines()[0]
-        assert shipped == ",".join(columns)
+        for data_dir in (ROOT / "data", FIXTURE_DATA):
+            path = data_dir / f"{kind}.csv"
+            if kind == "item_assessments" and not path.exists():
+                continue  # optional: a data directory without assessments still seeds
+            shipped = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+            # The data files may also have a kind's optional columns (progress updates' demo).
+            optional = importer.OPTIONAL_COLUMNS.get(kind, ())
+            assert [name for name in shipped if name not in optional] == list(columns), path
+    example = (FIXTURE_DATA.parent / "item_assessments.csv").read_text(encoding="utf-8")
+    assert example.splitlines()[0] == ",".join(importer.TEMPLATES["item_assessments"])
 
 
 # Property-based: random malformed files never raise anything but ImportFileError, and a
@@ -456,3 +464,122 @@ def test_random_malformed_files_never_crash_and_never_write_partly(
     again = run_import(engine, data)
     assert (again.added, again.changed) == ([], []), report.lines()
     assert snapshot(engine) == after
+
+
+ASSESSMENTS = (
+    "item,date,status,note,source,demo\n"
+    "S1.1,2024-05-01,well_advanced,surveys in four range states,report 2024,false\n"
+    "CAMI-11,2026-03-01,not_applicable,covered by another plan,,false\n"
+    "S1.2,2022-06-01,completed,monitoring scheme in place,report 2022,false\n"
+)
+
+
+def test_an_assessments_file_is_added_once(engine: Engine) -> None:
+    report = run_import(engine, ASSESSMENTS)
+    assert report.kind == "item_assessments"
+    assert (report.added, report.changed, report.unchanged) == (
+        [
+            "S1.1 2024-05-01 well_advanced",
+            "CAMI-11 2026-03-01 not_applicable",
+            "S1.2 2022-06-01 completed",
+        ],
+        [],
+        [],
+    )
+    with Session(engine) as session:
+        rows = session.exec(
+            select(m.FrameworkItem.code, m.ItemAssessment.status, m.ItemAssessment.recorded_by)
+            .join(m.ItemAssessment, m.ItemAssessment.item_id == m.FrameworkItem.id)
+            .order_by(m.ItemAssessment.id)
+        ).all()
+        audited = session.exec(
+            select(m.AuditEntry.actor, m.AuditEntry.table_name, m.AuditEntry.activity_key)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("S1.1", "well_advanced", "cli:tester"),
+        ("CAMI-11", "not_applicable", "cli:tester"),
+        ("S1.2", "completed", "cli:tester"),
+    ]
+    assert [tuple(row) for row in audited] == [("cli:tester", "itemassessment", None)] * 3
+    before = snapshot(engine)
+    again = run_import(engine, ASSESSMENTS)
+    assert (again.added, again.changed, len(again.unchanged)) == ([], [], 3)
+    assert snapshot(engine) == before
+
+
+def test_the_example_assessments_file_imports_as_the_seed_reads_it(engine: Engine) -> None:
+    """tests/fixtures/item_assessments.csv, as a data directory's item_assessments.csv."""
+    example = (FIXTURE_DATA.parent / "item_assessments.csv").read_bytes()
+    report = run_import(engine, example)
+    assert (report.kind, report.added) == (
+        "item_assessments",
+        ["S1.2 2022-06-01 completed", "S2.2 2019-03-01 not_applicable"],
+    )
+    assert run_import(engine, example).unchanged == report.added
+
+
+def test_one_bad_assessment_rejects_the_whole_file(unchanged: Engine) -> None:
+    text = ASSESSMENTS + (
+        "S9,2024-05-01,completed,,x,false\n"
+        "S2.1,2024-13-01,begun,,,maybe\n"
+        "S1.1,2024-05-01,completed,,,false\n"
+    )
+    assert rejected(unchanged, text) == [
+        "row 5, column item: unknown framework item 'S9'",
+        "row 6, column date: expected a date YYYY-MM-DD, got '2024-13-01'",
+        "row 6, column status: 'begun' is not one of not_started, started, well_advanced, "
+        "completed, not_applicable",
+        "row 6, column demo: expected true or false, got 'maybe'",
+        "row 7, column date: duplicate assessment of this item on this date (also in row 2)",
+        "row 7, column source: say where this is documented (a report, publication or URL): "
+        "“completed” needs its evidence",
+    ]
+
+
+def test_a_restricted_editor_may_not_import_assessments(unchanged: Engine) -> None:
+    bob = Actor("bob", "editor", "form", frozenset({"acbk"}))
+    problems = rejected(unchanged, ASSESSMENTS, actor=bob)
+    assert [problem.split(":")[0] for problem in problems] == [
+        "row 2, column item",
+        "row 3, column item",
+        "row 4, column item",
+    ]
+    assert problems[0].endswith("(you may edit only what acbk lead or partner)")
+
+
+def test_funding_whose_amount_is_not_published_imports(engine: Engine) -> None:
+    funding = (
+        "funder,activity_id,amount,currency,year,note,source,demo\n"
+        "fondation-segre,A5,,,,named as a funder,annual report,false\n"
+        "acbk,A5,,,2024,,annual report,false\n"
+    )
+    report = run_import(engine, funding)
+    assert report.added == [
+        "fondation-segre → A5 year not given amount not published",
+        "acbk → A5 2024 amount not published",
+    ]
+    assert run_import(engine, funding).unchanged == report.added
+    with Session(engine) as session:
+        rows = session.exec(
+            select(m.Funding.amount, m.Funding.currency, m.Funding.year).where(
+                m.Funding.source == "annual report"
+            )
+        ).all()
+    assert sorted(map(tuple, rows), key=repr) == [(None, None, 2024), (None, None, None)]
+    assert rejected(engine, funding.replace(",A5,,,2024,", ",A5,,EUR,2024,")) == [
+        "row 3, column currency: no currency without an amount (amount not published)"
+    ]
+
+
+def test_a_progress_file_may_mark_demo_updates_as_their_activity_is(engine: Engine) -> None:
+    header = "activity_id,date,progress_pct,status,note,source,demo\n"
+    # A3 is a demo activity, A5 is not.
+    good = (
+        header
+        + "A3,2022-06-01,30,cancelled,still stopped,,true\nA5,2025-02-01,40,in_progress,,,false\n"
+    )
+    assert run_import(engine, good).added == ["A3 2022-06-01", "A5 2025-02-01"]
+    bad = good.replace(",,true\n", ",,false\n").replace("2022-06-01", "2022-07-01")
+    assert rejected(engine, bad) == [
+        "row 2, column demo: A3 is demo data, so its updates are demo=true"
+    ]

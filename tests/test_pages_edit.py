@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import streamlit as st
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import audit, auth, editing
@@ -134,6 +134,7 @@ def test_sign_in_lists_the_edit_page_and_sign_out_ends_the_rights(engine: Engine
         "Progress update",
         "Funding",
         "Output",
+        "Assess plan items",
         "Import a file",
         "History",
     ]
@@ -322,6 +323,7 @@ def test_import_a_file_on_the_edit_page(engine: Engine) -> None:
         "progress_updates.csv template",
         "funding.csv template",
         "outputs.csv template",
+        "item_assessments.csv template",
     ]
     bad = b"activity_id,date,progress_pct,status,note,source\nA5,2025-02-01,140,in_progress,,\n"
     at.get("file_uploader")[0].set_value(("progress.csv", bad, "text/csv"))
@@ -365,3 +367,131 @@ def test_the_history_tab_shows_an_activitys_changes(engine: Engine) -> None:
     ]
     at.selectbox(key="hist_activity").select("A1").run()
     assert at.info[0].value.startswith("No recorded changes to A1 yet")
+
+
+def test_assess_a_plan_item_and_see_its_history(engine: Engine) -> None:
+    with Session(engine) as session:
+        editing.record_assessment(
+            session=session,
+            draft=editing.AssessmentDraft(
+                "S1.2", dt.date(2022, 6, 1), "completed", "monitoring scheme in place", "report"
+            ),
+            actor=OPERATOR,
+        )
+        session.commit()
+    at = open_edit_page(sign_in("alice"), "Assess plan items")
+    assert not at.exception
+    options = at.selectbox(key="assess_item").options
+    assert options[:2] == [
+        "S1 Knowledge · Strategy (provisional)",
+        "S1.1 Distribution · Strategy (provisional)",
+    ]
+    assert options[-1] == "CAMI-11 Education, Community and Communication · CAMI WP"
+    at.selectbox(key="assess_item").select("S1.1").run()
+    assert at.markdown[-1].value.startswith(
+        "**S1.1 Distribution · Strategy (provisional)**: not assessed yet."
+    )
+    at.selectbox(key="assess_item").select("S1.2").run()
+    assert at.markdown[-1].value == (
+        "**S1.2 Monitoring · Strategy (provisional)**: **completed**, as assessed on "
+        "2022-06-01 by cli:tests."
+    )
+    at.date_input(key="assess_date").set_value(dt.date(2025, 3, 1))
+    at.selectbox(key="assess_status").select("well_advanced")
+    at.text_input(key="assess_note").input("one range state still to report")
+    at.text_input(key="assess_source").input("CMS national report 2025")
+    click(at, "Record assessment")
+    assert messages(at)["success"] == ["Recorded: **S1.2** well advanced on 2025-03-01."]
+    assert at.markdown[-1].value.startswith(
+        "**S1.2 Monitoring · Strategy (provisional)**: **well advanced**, as assessed on "
+        "2025-03-01 by alice."
+    )
+    table = at.dataframe[0].value
+    assert [
+        (day.isoformat(), status, note, source, by)
+        for day, status, note, source, by in table.itertuples(index=False)
+    ] == [
+        (
+            "2025-03-01",
+            "well advanced",
+            "one range state still to report",
+            "CMS national report 2025",
+            "alice",
+        ),
+        ("2022-06-01", "completed", "monitoring scheme in place", "report", "cli:tests"),
+    ]
+    # The same again changes nothing.
+    click(at, "Record assessment")
+    assert messages(at)["success"] == [
+        "Already recorded, nothing changed: **S1.2** well advanced on 2025-03-01."
+    ]
+    with Session(engine) as session:
+        entries = session.exec(
+            select(m.AuditEntry.actor, m.AuditEntry.via, m.AuditEntry.table_name).order_by(
+                col(m.AuditEntry.id)
+            )
+        ).all()
+    assert [tuple(entry) for entry in entries if entry[2] == "itemassessment"] == [
+        ("cli:tests", "cli", "itemassessment"),
+        ("alice", "form", "itemassessment"),
+    ]
+
+
+def test_an_assessment_without_evidence_is_marked_and_not_saved(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"), "Assess plan items")
+    at.selectbox(key="assess_item").select("CAMI-10").run()
+    at.selectbox(key="assess_status").select("completed")
+    click(at, "Record assessment")
+    assert messages(at)["error"] == [
+        "say where this is documented (a report, publication or URL): “completed” needs its "
+        "evidence"
+    ]
+    at.selectbox(key="assess_status").select("not_applicable")
+    click(at, "Record assessment")
+    assert messages(at)["error"] == ["say why the item does not apply"]
+    with Session(engine) as session:
+        assert session.exec(select(m.ItemAssessment)).all() == []
+
+
+def test_a_restricted_editor_is_told_why_they_cannot_assess(engine: Engine) -> None:
+    at = open_edit_page(sign_in("bob"), "Assess plan items")
+    assert at.info[0].value.startswith(
+        "You may not assess plan items: an assessment speaks for the whole plan"
+    )
+    assert not at.selectbox
+
+
+def test_record_funding_whose_amount_is_not_published(engine: Engine) -> None:
+    at = open_edit_page(sign_in("alice"), "Funding")
+    at.selectbox(key="fund_activity").select("A5")
+    at.selectbox(key="fund_funder").select("fondation-segre")
+    at.text_input(key="fund_source").input("annual report 2024")
+    # Without an amount and without the box ticked: the amount is asked for.
+    click(at, "Record funding")
+    assert messages(at)["error"] == ["give the amount, or tick “Amount not published”"]
+    at.text_input(key="fund_amount").input("500")
+    at.checkbox(key="fund_unpublished").check().run()
+    assert at.text_input(key="fund_amount").value == ""
+    assert at.text_input(key="fund_amount").disabled
+    assert at.text_input(key="fund_currency").value == ""
+    # No year is invented either: give it only if the source does.
+    assert at.text_input(key="fund_year").value == ""
+    click(at, "Record funding")
+    assert messages(at)["success"] == [
+        "Funding added: fondation-segre → **A5**, amount not published."
+    ]
+    with Session(engine) as session:
+        row = session.exec(
+            select(m.Funding.amount, m.Funding.currency, m.Funding.year, m.Funding.source).where(
+                m.Funding.source == "annual report 2024"
+            )
+        ).one()
+    assert tuple(row) == (None, None, None, "annual report 2024")
+    # Unticked, a currency is offered again and an amount is recorded as before.
+    at.checkbox(key="fund_unpublished").uncheck().run()
+    assert at.text_input(key="fund_currency").value == "EUR"
+    assert at.text_input(key="fund_year").value == str(dt.date.today().year)
+    at.text_input(key="fund_amount").input("1500")
+    at.text_input(key="fund_year").input("2024")
+    click(at, "Record funding")
+    assert messages(at)["success"] == ["Funding added: fondation-segre → **A5**, 1500 EUR (2024)."]

@@ -1,5 +1,8 @@
 """The store: migrations match the models, first start seeds, later starts keep the data."""
 
+import csv
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -170,3 +173,135 @@ def test_each_update_holds_its_change_against_the_one_before(session: Session) -
         assert update.value_change == pytest.approx(value - before_value), update
         assert update.counted_change == counted - before_counted, update
         previous[update.activity_id] = (value, counted)
+
+
+# Two assessments in the data files' form: S1.2 completed on 2022-06-01, S2.2 not applicable
+# on 2019-03-01. Not in the fixture's data directory, whose figures the query tests pin.
+EXAMPLE_ASSESSMENTS = FIXTURE_DATA.parent / "item_assessments.csv"
+
+
+def copy_of_fixture(directory: Path) -> Path:
+    """The fixture data files and the example assessments in `directory`, to be changed."""
+    copy = directory / "data"
+    copy.mkdir()
+    for path in (*FIXTURE_DATA.iterdir(), EXAMPLE_ASSESSMENTS):
+        (copy / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
+def with_column(path: Path, name: str, values: dict[str, str], default: str) -> None:
+    """Set (or add) a column of a CSV file: its value by the row's first cell, else `default`."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    if name not in header:
+        header.append(name)
+        rows = [[*row, ""] for row in rows]
+    index = header.index(name)
+    for row in rows:
+        row[index] = values.get(row[0], default)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+
+
+def test_the_seed_loads_assessments_and_demo_flags(empty_store_url: str, tmp_path: Path) -> None:
+    data = copy_of_fixture(tmp_path)
+    with_column(data / "organisations.csv", "demo", {"hellabrunn-zoo": "true"}, "false")
+    # A3 and A4 are the fixture's demo activities: their updates say so.
+    with_column(data / "progress_updates.csv", "demo", {"A3": "true", "A4": "true"}, "false")
+    with (data / "funding.csv").open("a", encoding="utf-8") as funding:
+        funding.write("fondation-segre,A5,,,,named as a funder,annual report,false\n")
+    engine = make_engine(empty_store_url)
+    init_store(engine, Settings(database_url=empty_store_url, manul_data_dir=data))
+    with Session(engine) as session:
+        assessed = session.exec(
+            select(
+                m.FrameworkItem.code,
+                m.ItemAssessment.date,
+                m.ItemAssessment.status,
+                m.ItemAssessment.recorded_by,
+            )
+            .join(m.ItemAssessment, col(m.ItemAssessment.item_id) == m.FrameworkItem.id)
+            .order_by(col(m.ItemAssessment.id))
+        ).all()
+        demo = session.exec(select(m.Organisation.slug).where(col(m.Organisation.demo))).all()
+        unpublished = session.exec(
+            select(m.Funding.amount, m.Funding.currency, m.Funding.year).where(
+                m.Funding.source == "annual report"
+            )
+        ).all()
+        flags = session.exec(
+            select(m.Activity.activity_id, m.ProgressUpdate.demo)
+            .join(m.Activity, col(m.Activity.id) == m.ProgressUpdate.activity_id)
+            .distinct()
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in assessed] == [
+        ("S1.2", dt.date(2022, 6, 1), "completed", "seed"),
+        ("S2.2", dt.date(2019, 3, 1), "not_applicable", "seed"),
+    ]
+    assert demo == ["hellabrunn-zoo"]
+    assert [tuple(row) for row in unpublished] == [(None, None, None)]
+    assert sorted(map(tuple, flags)) == [
+        ("A1", False),
+        ("A2", False),
+        ("A3", True),
+        ("A4", True),
+        ("A5", False),
+    ]
+
+
+def test_an_older_data_directory_seeds_without_assessments(session: Session) -> None:
+    """The fixture's data directory has no item_assessments.csv (nor demo organisations)."""
+    assert not (FIXTURE_DATA / "item_assessments.csv").exists()
+    assert session.exec(select(func.count()).select_from(m.ItemAssessment)).one() == 0
+    assert not any(session.exec(select(m.Organisation.demo)).all())
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        (
+            "progress_updates.csv",
+            lambda path: with_column(path, "demo", {"A3": "true"}, "false"),
+            # A4 is a demo activity; its update (row 8) says it is not.
+            r"progress_updates.csv, row 8, column demo: A4 is demo data, so its updates are "
+            r"demo=true",
+        ),
+        (
+            "organisations.csv",
+            lambda path: with_column(path, "demo", {"acbk": "perhaps"}, "false"),
+            r"organisations.csv, row 3, column demo: expected true or false, got 'perhaps'",
+        ),
+        (
+            "item_assessments.csv",
+            lambda path: path.write_text(
+                path.read_text(encoding="utf-8") + "S9,2020-01-01,started,,report,false\n",
+                encoding="utf-8",
+            ),
+            r"item_assessments.csv, row 4, column item: unknown framework item 'S9'",
+        ),
+        (
+            "item_assessments.csv",
+            lambda path: path.write_text(
+                path.read_text(encoding="utf-8") + "S1.2,2022-06-01,started,,report,false\n",
+                encoding="utf-8",
+            ),
+            r"item_assessments.csv, row 4, column date: duplicate assessment of S1.2 on "
+            r"2022-06-01 \(also in row 2\)",
+        ),
+    ],
+)
+def test_a_bad_new_column_or_file_is_named_and_nothing_is_seeded(
+    empty_store_url: str,
+    tmp_path: Path,
+    file: str,
+    change: Callable[[Path], None],
+    message: str,
+) -> None:
+    data = copy_of_fixture(tmp_path)
+    change(data / file)
+    engine = make_engine(empty_store_url)
+    with pytest.raises(SeedError, match=message):
+        init_store(engine, Settings(database_url=empty_store_url, manul_data_dir=data))
+    assert not is_seeded(engine)
+    engine.dispose()

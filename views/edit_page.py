@@ -1,4 +1,5 @@
-"""Edit: partners create and change activities, record progress, funding and outputs, import."""
+"""Edit: partners create and change activities, record progress, funding and outputs, assess
+plan items, import."""
 
 import streamlit as st
 
@@ -7,7 +8,8 @@ from dashboard.ui import editor, layout, signin
 layout.header(
     "Edit activities",
     "Every change is checked field by field, recorded with who made it, and shown on every "
-    "page at once. Progress updates are kept as history, never overwritten.",
+    "page at once. Progress updates and assessments of plan items are kept as history, never "
+    "overwritten.",
 )
 
 with layout.guard("The edit page"):
@@ -23,6 +25,7 @@ with layout.guard("The edit page"):
         editor.progress_form,
         editor.funding_form,
         editor.output_form,
+        editor.assessment_form,
         editor.import_panel,
         editor.history_panel,
     )

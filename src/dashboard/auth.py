@@ -107,6 +107,21 @@ class Actor:
             return True
         return bool(self.organisations & ({lead} | set(partners) if lead else set(partners)))
 
+    @property
+    def may_assess(self) -> bool:
+        """Whether the actor may record assessments of plan items. An assessment speaks for a
+        whole plan, and an editor's organisations scope only activities (no organisation owns
+        a plan item), so it takes an admin or an editor not restricted to organisations."""
+        return self.unrestricted
+
+    def assess_refusal(self) -> str:
+        """Why the actor may not assess plan items."""
+        return (
+            "an assessment speaks for the whole plan: it takes an admin or an editor not "
+            "restricted to organisations (you may edit only what "
+            f"{', '.join(sorted(self.organisations))} lead or partner)"
+        )
+
     def refusal(self, activity_id: str) -> str:
         """Why the actor may not edit `activity_id`."""
         return (

@@ -5,6 +5,7 @@ edit the activity, writes, and adds the audit rows in the same transaction; the 
 Activities carry a version: saving against an older one is refused with what changed since
 (`UPDATE ... WHERE id = ? AND version = ?`). Progress is history: recording progress inserts a
 ProgressUpdate and refreshes the activity's status and progress from its latest update.
+Assessments of plan items are history too: recording one adds a dated ItemAssessment.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from sqlalchemy import case, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
@@ -183,6 +185,9 @@ class ProgressDraft:
     status: str
     note: str = ""
     source: str = ""
+    # A data file's optional demo column: None when not given. An update always takes its
+    # activity's flag (sync_reported_dates); a given one must agree (check_progress_demo).
+    demo: bool | None = None
 
     def record(self) -> dict[str, Any]:
         return {
@@ -192,6 +197,10 @@ class ProgressDraft:
             "note": self.note,
             "source": self.source,
         }
+
+
+# How an entry without an amount is shown, wherever an amount would be.
+NOT_PUBLISHED = "amount not published"
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,12 @@ class FundingDraft:
     @property
     def key(self) -> tuple[str, str, int | None, str | None]:
         return (self.funder, self.activity_id, self.year, self.currency)
+
+    def label(self) -> str:
+        """The entry as reports and messages name it: funder → activity, year, currency (or
+        that the amount is not published: never a 0)."""
+        year = "year not given" if self.year is None else str(self.year)
+        return f"{self.funder} → {self.activity_id} {year} {self.currency or NOT_PUBLISHED}"
 
     def record(self) -> dict[str, Any]:
         return {
@@ -256,6 +271,34 @@ class OutputDraft:
             "source": self.source,
             "demo": self.demo,
         }
+
+
+@dataclass(frozen=True)
+class AssessmentDraft:
+    """A partner's dated assessment of how far a plan item (by code) is implemented, with its
+    evidence, as a national report answers per action."""
+
+    item: str
+    date: dt.date
+    status: str
+    note: str = ""
+    source: str = ""
+    demo: bool = False
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "date": self.date.isoformat(),
+            "status": self.status,
+            "note": self.note,
+            "source": self.source,
+            "demo": self.demo,
+        }
+
+
+# The assessments that claim work on an item (started or beyond) need a source: the evidence.
+EVIDENCED_STATUSES: tuple[str, ...] = ("started", "well_advanced", "completed")
+EARLIEST_ASSESSMENT = dt.date(1990, 1, 1)
 
 
 Box = tuple[float, float, float, float]
@@ -467,6 +510,20 @@ def check_progress(
     return problems
 
 
+def check_progress_demo(draft: ProgressDraft, activity_demo: bool | None) -> list[Problem]:
+    """A progress update's demo flag, where a file gives one, must be its activity's: an
+    update of invented work is invented too, and one of real work is not."""
+    if draft.demo is None or activity_demo is None or draft.demo == activity_demo:
+        return []
+    return [
+        Problem(
+            "demo",
+            f"{draft.activity_id} is {'' if activity_demo else 'not '}demo data, so its "
+            f"updates are demo={str(activity_demo).lower()}",
+        )
+    ]
+
+
 def check_funding(draft: FundingDraft, reference: Reference) -> list[Problem]:
     problems: list[Problem] = []
     if draft.funder not in reference.organisations:
@@ -508,6 +565,43 @@ def check_output(draft: OutputDraft, reference: Reference) -> list[Problem]:
         problems.append(Problem("value", "expected a number"))
     if draft.target is not None and not math.isfinite(draft.target):
         problems.append(Problem("target", "expected a number"))
+    return problems
+
+
+def check_assessment(
+    draft: AssessmentDraft, reference: Reference, today: dt.date | None = None
+) -> list[Problem]:
+    """Every problem with an assessment of a plan item, named by field."""
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    if draft.item not in reference.items:
+        problems.append(Problem("item", _unknown("framework item", [draft.item])))
+    if draft.date > today:
+        problems.append(
+            Problem("date", f"{draft.date.isoformat()} is in the future: assess what happened")
+        )
+    elif draft.date < EARLIEST_ASSESSMENT:
+        problems.append(
+            Problem(
+                "date",
+                f"{draft.date.isoformat()} is before {EARLIEST_ASSESSMENT.year}: check the date",
+            )
+        )
+    if draft.status not in m.ITEM_STATUSES:
+        problems.append(
+            Problem("status", f"{draft.status!r} is not one of {', '.join(m.ITEM_STATUSES)}")
+        )
+    elif draft.status in EVIDENCED_STATUSES and not draft.source.strip():
+        problems.append(
+            Problem(
+                "source",
+                f"say where this is documented (a report, publication or URL): "
+                f"“{draft.status.replace('_', ' ')}” needs its evidence",
+            )
+        )
+    elif draft.status == "not_applicable" and not draft.note.strip():
+        # Not applicable takes the item out of the plan's count: say why.
+        problems.append(Problem("note", "say why the item does not apply"))
     return problems
 
 
@@ -1145,8 +1239,13 @@ def record_funding(
                     Problem(
                         "amount",
                         f"{draft.funder} already has an entry for {draft.activity_id}, "
-                        f"{draft.year}, {draft.currency} ({before['amount']}): "
-                        "tick “replace” to change it",
+                        f"{'year not given' if draft.year is None else draft.year}, "
+                        + (
+                            f"{draft.currency} ({before['amount'] or NOT_PUBLISHED})"
+                            if draft.currency
+                            else NOT_PUBLISHED
+                        )
+                        + ": tick “replace” to change it",
                     )
                 ]
             )
@@ -1262,6 +1361,64 @@ def _output_draft(row: m.Output, activity_id: str) -> OutputDraft:
     )
 
 
+def _require_may_assess(actor: Actor) -> None:
+    if not actor.may_assess:
+        raise NotAllowedError([Problem("item", actor.assess_refusal())])
+
+
+def record_assessment(
+    *,
+    session: Session,
+    draft: AssessmentDraft,
+    actor: Actor,
+    reference: Reference | None = None,
+    today: dt.date | None = None,
+) -> Outcome:
+    """Add a dated assessment of a plan item (history: never overwriting one), audited.
+
+    An assessment identical to a stored one (same item, date, status, note, source and demo
+    flag) is left alone.
+    """
+    reference = reference or load_reference(session=session)
+    problems = _errors(check_assessment(draft, reference, today=today))
+    if problems:
+        raise EditError(problems)
+    _require_may_assess(actor)
+    item_id = reference.items[draft.item][0]
+    existing = session.exec(
+        select(m.ItemAssessment.id).where(
+            m.ItemAssessment.item_id == item_id,
+            m.ItemAssessment.date == draft.date,
+            m.ItemAssessment.status == draft.status,
+            m.ItemAssessment.note == draft.note,
+            m.ItemAssessment.source == draft.source,
+            m.ItemAssessment.demo == draft.demo,
+        )
+    ).first()
+    if existing is not None:
+        return "unchanged"
+    row = m.ItemAssessment(
+        item_id=item_id,
+        date=draft.date,
+        status=draft.status,
+        note=draft.note,
+        source=draft.source,
+        demo=draft.demo,
+        recorded_by=actor.name,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="insert",
+        table="itemassessment",
+        row_key=str(row.id),
+        after=draft.record(),
+    )
+    return "added"
+
+
 def form_choices(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
     """(value, label) choices for the edit forms: every code a change may name."""
     items = session.exec(
@@ -1343,3 +1500,39 @@ def all_activities(*, session: Session) -> list[tuple[str, str]]:
             select(m.Activity.activity_id, m.Activity.title).order_by(m.Activity.activity_id)
         ).all()
     ]
+
+
+def assessable_items(*, session: Session) -> list[tuple[str, str]]:
+    """(code, label) of every plan item, in the frameworks' order: “CODE title · framework”,
+    with “(provisional)” on the items of a provisional structure."""
+    rows = session.exec(
+        select(
+            m.FrameworkItem.code,
+            m.FrameworkItem.title,
+            m.FrameworkItem.provisional,
+            m.Framework.short_name,
+        )
+        .join(m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id)
+        .order_by(col(m.FrameworkItem.id))
+    ).all()
+    return [
+        (code, f"{code} {title} · {framework}" + (" (provisional)" if provisional else ""))
+        for code, title, provisional, framework in rows
+    ]
+
+
+ASSESSMENT_HISTORY_COLUMNS = ("date", "status", "note", "source", "recorded_by", "demo")
+
+
+def assessment_history(*, session: Session, item: str) -> pd.DataFrame:
+    """The assessments of a plan item (by code), newest first: the latest is its status."""
+    rows = session.exec(
+        select(m.ItemAssessment)
+        .join(m.FrameworkItem, col(m.FrameworkItem.id) == m.ItemAssessment.item_id)
+        .where(m.FrameworkItem.code == item)
+        .order_by(col(m.ItemAssessment.date).desc(), col(m.ItemAssessment.id).desc())
+    ).all()
+    return pd.DataFrame(
+        [[getattr(row, name) for name in ASSESSMENT_HISTORY_COLUMNS] for row in rows],
+        columns=list(ASSESSMENT_HISTORY_COLUMNS),
+    )

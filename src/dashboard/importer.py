@@ -29,6 +29,7 @@ from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import (
     ActivityDraft,
+    AssessmentDraft,
     EditError,
     FundingDraft,
     OutputDraft,
@@ -83,13 +84,18 @@ OUTPUT_COLUMNS = (
     "source",
     "demo",
 )
+ASSESSMENT_COLUMNS = ("item", "date", "status", "note", "source", "demo")
 # Template name (as in data/templates/<name>.csv) -> its columns, in order.
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "activities": ACTIVITY_COLUMNS,
     "progress_updates": PROGRESS_COLUMNS,
     "funding": FUNDING_COLUMNS,
     "outputs": OUTPUT_COLUMNS,
+    "item_assessments": ASSESSMENT_COLUMNS,
 }
+# Columns a file of that kind may have besides the template's: the data files mark demo
+# progress updates, and such a file imports as it is (the flag must be the activity's).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"progress_updates": ("demo",)}
 # Blank templates with an example row each, documented in the README.
 TEMPLATE_DIR = PROJECT_ROOT / "data" / "templates"
 # A rejected file lists at most this many problems (and says how many more there are).
@@ -277,6 +283,7 @@ def parse_progress(line: int, row: Mapping[str, str]) -> tuple[ProgressDraft, li
         status=cells(READER.choice, "status", "planned", allowed=m.ACTIVITY_STATUSES),
         note=cells(READER.text, "note", "", required=False),
         source=cells(READER.text, "source", "", required=False),
+        demo=cells(READER.boolean, "demo", None) if "demo" in row else None,
     )
     return draft, cells.errors
 
@@ -322,6 +329,20 @@ def parse_output(line: int, row: Mapping[str, str]) -> tuple[OutputDraft, list[R
         date=cells(READER.date, "date", None, required=False),
         note=cells(READER.text, "note", "", required=False),
         source=cells(READER.text, "source", ""),
+        demo=cells(READER.boolean, "demo", False),
+    )
+    return draft, cells.errors
+
+
+def parse_assessment(line: int, row: Mapping[str, str]) -> tuple[AssessmentDraft, list[RowError]]:
+    """An item_assessments.csv row as a draft (the item code not yet checked)."""
+    cells = _Cells(line, row)
+    draft = AssessmentDraft(
+        item=cells(READER.text, "item", ""),
+        date=cells(READER.date, "date", None) or dt.date.min,
+        status=cells(READER.choice, "status", "not_started", allowed=m.ITEM_STATUSES),
+        note=cells(READER.text, "note", "", required=False),
+        source=cells(READER.text, "source", "", required=False),
         demo=cells(READER.boolean, "demo", False),
     )
     return draft, cells.errors
@@ -422,7 +443,8 @@ def recognise(header: Sequence[str]) -> str:
     unnamed = [str(index) for index, name in enumerate(header, 1) if not name]
     repeated = sorted({name for name in names if names.count(name) > 1})
     missing = [name for name in expected if name not in names]
-    extra = [name for name in dict.fromkeys(names) if name not in expected]
+    optional = OPTIONAL_COLUMNS.get(best, ())
+    extra = [name for name in dict.fromkeys(names) if name not in (*expected, *optional)]
     problems = [
         f"{what}: {', '.join(columns)}"
         for what, columns in (
@@ -565,9 +587,16 @@ def _check(
         )
     elif kind == "progress_updates":
         today = dt.date.today()
+        # Only a file with the optional demo column needs the activities' flags.
+        demo: dict[str, bool] = (
+            dict(session.exec(select(m.Activity.activity_id, m.Activity.demo)).all())
+            if "demo" in table.header
+            else {}
+        )
         for line, row in table.rows:
             progress, errors = parse_progress(line, row)
             problems = editing.check_progress(progress, reference.activities, today=today)
+            problems += editing.check_progress_demo(progress, demo.get(progress.activity_id))
             if any(error.column == "date" for error in errors):
                 problems = [problem for problem in problems if problem.field != "date"]
             checked.add(line, progress, errors, problems)
@@ -586,6 +615,22 @@ def _check(
             checked, lambda draft: draft.key, "year", "entry for this funder, activity and year"
         )
         _permission(checked, session, actor, lambda draft: draft.activity_id)
+    elif kind == "item_assessments":
+        today = dt.date.today()
+        for line, row in table.rows:
+            assessment, errors = parse_assessment(line, row)
+            problems = editing.check_assessment(assessment, reference, today=today)
+            checked.add(line, assessment, errors, problems)
+        _duplicates(
+            checked,
+            lambda draft: (draft.item, draft.date),
+            "date",
+            "assessment of this item on this date",
+        )
+        if not actor.may_assess:
+            checked.errors.extend(
+                RowError(line, "item", actor.assess_refusal()) for line, _ in checked.drafts
+            )
     else:
         for line, row in table.rows:
             output, errors = parse_output(line, row)
@@ -661,10 +706,13 @@ def _apply(
             outcome = editing.record_funding(
                 session=session, draft=funding, actor=actor, replace=True, reference=reference
             )
-            sort(
-                outcome,
-                f"{funding.funder} → {funding.activity_id} {funding.year} {funding.currency}",
+            sort(outcome, funding.label())
+    elif kind == "item_assessments":
+        for _, assessment in checked.drafts:
+            outcome = editing.record_assessment(
+                session=session, draft=assessment, actor=actor, reference=reference
             )
+            sort(outcome, f"{assessment.item} {assessment.date.isoformat()} {assessment.status}")
     else:
         for _, output in checked.drafts:
             outcome = editing.record_output(

@@ -1,4 +1,9 @@
-"""Fill an empty store from the human-editable files in `data/` (see data/README.md)."""
+"""Fill an empty store from the human-editable files in `data/` (see data/README.md).
+
+Columns and files added later are optional, so that an older data directory still loads:
+organisations.csv `demo` and progress_updates.csv `demo` (default: not demo, and an update
+takes its activity's flag), and item_assessments.csv (no assessments).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,11 @@ from dashboard.editing import (
     Reference,
     activity_row_values,
     check_activity,
+    check_assessment,
     check_funding,
     check_output,
     check_progress,
+    check_progress_demo,
     link_rows,
     sync_progress_changes,
     sync_reported_dates,
@@ -27,12 +34,16 @@ from dashboard.importer import (
     Reader,
     RowError,
     parse_activity,
+    parse_assessment,
     parse_funding,
     parse_output,
     parse_progress,
 )
 
 log = logging.getLogger(__name__)
+
+# Who recorded the assessments loaded from data/ (ItemAssessment.recorded_by).
+SEEDED_BY = "seed"
 
 
 class SeedError(ValueError):
@@ -99,6 +110,7 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     reference = _reference(items, frameworks, countries, regions, organisations, activities)
     _load_funding(session, data_dir / "funding.csv", reference)
     _load_outputs(session, data_dir / "outputs.csv", reference)
+    _load_assessments(session, data_dir / "item_assessments.csv", reference)
     session.flush()
     log.info("seeded %d activities", len(activities))
 
@@ -234,6 +246,7 @@ def _load_organisations(
             country_iso3=country,
             url=rows.text(line, row, "url", required=False),
             source=rows.text(line, row, "source"),
+            demo=rows.boolean(line, row, "demo") if "demo" in row else False,
         )
     session.add_all(organisations.values())
     session.flush()
@@ -284,7 +297,10 @@ def _load_progress(session: Session, path: Path, activities: dict[str, m.Activit
     for line, row in rows:
         draft, errors = parse_progress(line, row)
         # The seed files may hold planned states (a start date ahead): no check on the date.
-        rows.first_error(line, errors, check_progress(draft, activities, today=dt.date.max))
+        problems = check_progress(draft, activities, today=dt.date.max)
+        if draft.activity_id in activities:
+            problems += check_progress_demo(draft, activities[draft.activity_id].demo)
+        rows.first_error(line, errors, problems)
         session.add(
             m.ProgressUpdate(
                 activity_id=_id(activities[draft.activity_id]),
@@ -348,5 +364,35 @@ def _load_outputs(session: Session, path: Path, reference: Reference) -> None:
                 note=draft.note,
                 source=draft.source,
                 demo=draft.demo,
+            )
+        )
+
+
+def _load_assessments(session: Session, path: Path, reference: Reference) -> None:
+    """Assessments of plan items, if the data directory has them (older ones do not)."""
+    if not path.exists():
+        return
+    rows = _Rows(path)
+    seen: dict[tuple[str, dt.date], int] = {}
+    for line, row in rows:
+        draft, errors = parse_assessment(line, row)
+        rows.first_error(line, errors, check_assessment(draft, reference))
+        if (draft.item, draft.date) in seen:
+            raise rows.fail(
+                line,
+                "date",
+                f"duplicate assessment of {draft.item} on {draft.date.isoformat()} "
+                f"(also in row {seen[draft.item, draft.date]})",
+            )
+        seen[draft.item, draft.date] = line
+        session.add(
+            m.ItemAssessment(
+                item_id=reference.items[draft.item][0],
+                date=draft.date,
+                status=draft.status,
+                note=draft.note,
+                source=draft.source,
+                demo=draft.demo,
+                recorded_by=SEEDED_BY,
             )
         )

@@ -99,3 +99,37 @@ def test_the_edit_page_is_not_served_to_visitors(partner_server: Server, visit: 
     assert visit.page.get_by_text("Create activity").count() == 0
     assert visit.page.locator("[data-testid='stException']").count() == 0
     assert visit.outside == []
+
+
+def test_assess_a_plan_item_and_record_funding_without_an_amount(
+    partner_server: Server, visit: Visit
+) -> None:
+    sign_in(visit, partner_server)
+    # A new page load is a new session (signed out): go there by the navigation and the tab.
+    navigation = visit.page.locator("[data-testid='stSidebarNav']")
+    expect(navigation.get_by_text("Edit activities")).to_have_count(1, timeout=20_000)
+    navigation.get_by_text("Edit activities").click()
+    wait_for_run(visit.page, expect="Create activity")
+    visit.page.get_by_role("tab", name="Assess plan items").click()
+    wait_for_run(visit.page, expect="Plan item")
+    visit.page.get_by_role("combobox", name="Plan item").click()
+    visit.page.get_by_role("option", name="S1.2 Monitoring · Strategy (provisional)").click()
+    wait_for_run(visit.page, expect="not assessed yet")
+    visit.page.get_by_role("combobox", name="Item status").click()
+    visit.page.get_by_role("option", name="well advanced").click()
+    visit.page.get_by_role("textbox", name="Source (URL or reference)").fill(
+        "CMS national report 2025"
+    )
+    visit.page.get_by_role("textbox", name="Note").fill("one range state still to report")
+    visit.page.get_by_role("button", name="Record assessment").click()
+    wait_for_run(visit.page, expect="Recorded: S1.2 well advanced")
+    visit.page.locator("[data-testid='stDataFrame']").wait_for()
+    assert visit.page.locator("[data-testid='stException']").count() == 0, partner_server.output()
+    visit.screenshot("edit-assess-plan-item")
+    visit.page.get_by_role("tab", name="Funding").click()
+    wait_for_run(visit.page, expect="Amount not published")
+    visit.page.get_by_text("Amount not published").click()
+    wait_for_run(visit.page)
+    expect(visit.page.get_by_label("Amount", exact=True)).to_be_disabled()
+    visit.screenshot("edit-funding-not-published")
+    assert visit.outside == [], f"requests left localhost: {visit.outside}"

@@ -112,8 +112,14 @@ def plain_summary(figures: FunderFigures, outputs: pd.DataFrame, *, as_of: str =
             + ("; each currency on its own" if len(figures.funding) > 1 else "")
             + ")."
         )
-    else:
+    elif not figures.unpublished:
         sentences.append("No funding amount is recorded; the support is recorded as a link.")
+    if figures.unpublished:
+        sentences.append(
+            f"{_count(figures.unpublished, 'funding record')} with the amount not published: "
+            "the sources name the support but give no figure. A partner who holds the figures "
+            "can add them on the edit page (Record funding) or by importing funding.csv."
+        )
     if not outputs.empty:
         phrases = [
             _output_phrase(str(indicator), str(unit), float(achieved), target)

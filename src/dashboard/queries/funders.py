@@ -56,6 +56,10 @@ Output = m.Output.__table__  # type: ignore[attr-defined]
 Site = m.Site.__table__  # type: ignore[attr-defined]
 
 
+# How a funding record without a published amount reads, wherever an amount would stand.
+UNPUBLISHED = "amount not published"
+
+
 def money(amount: float, currency: str) -> str:
     """ "EUR 16,000" (cents only when there are any)."""
     whole = float(amount).is_integer()
@@ -79,6 +83,8 @@ class FunderFigures:
     last_year: int | None = None
     # (currency, total) per currency, largest first; never added across currencies.
     funding: tuple[tuple[str, float], ...] = ()
+    # Funding records whose amount is not published (documented support, no figure).
+    unpublished: int = 0
 
 
 def funder_options(*, session: Session, include_demo: bool = False) -> list[tuple[str, str]]:
@@ -139,7 +145,8 @@ def _code_order(session: Session, column: ColumnElement[Any]) -> ColumnElement[A
 
 
 def funder_funding(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
-    """The funder's funding per year and currency: amount, grants, activities."""
+    """The funder's funding per year and currency: amount, grants, activities (records whose
+    amount is not published are left out here: `funder_figures.unpublished` counts them)."""
     state = funder_state(filters, funder)
     statement = (
         select(
@@ -149,7 +156,9 @@ def funder_funding(*, session: Session, filters: Filters, funder: str) -> pd.Dat
             func.count(),
             func.count(distinct(Funding.c.activity_id)),
         )
-        .where(*_grants(filters, funder, select(state.c.activity_id)))
+        .where(
+            *_grants(filters, funder, select(state.c.activity_id)), Funding.c.amount.is_not(None)
+        )
         .group_by(Funding.c.year, Funding.c.currency)
         .order_by(Funding.c.year, Funding.c.currency)
     )
@@ -219,7 +228,9 @@ def funder_activities(
         .group_by(Funding.c.activity_id, Funding.c.currency)
         .order_by(Funding.c.activity_id, Funding.c.currency)
     ).all():
-        funding.setdefault(key, []).append(money(float(amount), str(currency)))
+        funding.setdefault(key, []).append(
+            UNPUBLISHED if amount is None else money(float(amount), str(currency))
+        )
     frame = pd.DataFrame(
         [
             (
@@ -420,16 +431,22 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
             func.min(Funding.c.year),
             func.max(Funding.c.year),
         )
-        .where(*_grants(filters, funder, select(state.c.activity_id)))
+        .where(
+            *_grants(filters, funder, select(state.c.activity_id)), Funding.c.amount.is_not(None)
+        )
         .group_by(Funding.c.currency)
     )
+    unpublished = select(
+        literal("unpublished"), cast(null(), String), func.count(), _NO_NUMBER, _NO_NUMBER
+    ).where(*_grants(filters, funder, select(state.c.activity_id)), Funding.c.amount.is_(None))
     by_status: dict[str, int] = {}
     names: list[str] = []
     demo = regions_reached = 0
     funding: dict[str, float] = {}
     years: list[int] = []
+    not_published = 0
     for kind, key, a, b, c in session.execute(
-        union_all(statuses, countries, regions, totals)
+        union_all(statuses, countries, regions, totals, unpublished)
     ).all():
         if kind == "status":
             by_status[str(key)] = int(a)
@@ -438,9 +455,11 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
             names.append(str(key))
         elif kind == "regions":
             regions_reached = int(a)
+        elif kind == "unpublished":
+            not_published = int(a)
         else:
             funding[str(key)] = float(a)
-            years += [int(b), int(c)]
+            years += [int(year) for year in (b, c) if year is not None]
     first_year, last_year = (min(years), max(years)) if years else (None, None)
     if first_year is None:
         first_year, last_year = session.execute(
@@ -460,4 +479,5 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
         first_year=int(first_year) if first_year is not None else None,
         last_year=int(last_year) if last_year is not None else None,
         funding=tuple(sorted(funding.items(), key=lambda pair: (-pair[1], pair[0]))),
+        unpublished=not_published,
     )

@@ -37,6 +37,7 @@ from sqlmodel import Session
 from dashboard import models as m
 from dashboard.filters import Filters
 from dashboard.provisional import item_label
+from dashboard.queries.funders import UNPUBLISHED
 from dashboard.queries.scope import (
     Activity,
     ActivityCountry,
@@ -440,13 +441,15 @@ def _how_many(key: Any, value: Any, activity_id: Any, state: Any) -> Any:
 
 
 def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
-    """Funding of the activities in scope, one row per currency (never summed across them)."""
+    """Funding of the activities in scope, one row per currency (never summed across them),
+    and one row "amount not published" for documented funding with no figure."""
     # Joined, not `IN (SELECT …)`: the state has one row per activity, and PostgreSQL,
     # misjudging the CTE's size, would look up the funding of each activity one by one.
     state = progress_at(filters)
+    # Records whose amount is not published have no currency: one row says so, last.
     statement = (
         select(
-            Funding.c.currency,
+            func.coalesce(Funding.c.currency, literal(UNPUBLISHED)),
             func.sum(Funding.c.amount),
             func.count(),
             func.count(distinct(Funding.c.activity_id)),
@@ -454,7 +457,7 @@ def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
         )
         .join(state, state.c.activity_id == Funding.c.activity_id)
         .group_by(Funding.c.currency)
-        .order_by(func.sum(Funding.c.amount).desc())
+        .order_by(Funding.c.currency.is_(None), func.sum(Funding.c.amount).desc())
     )
     if not filters.include_demo:
         statement = statement.where(Funding.c.demo == false())

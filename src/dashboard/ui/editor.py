@@ -1,4 +1,5 @@
-"""The edit page's forms: an activity, a progress update, funding, an output, a file, history.
+"""The edit page's forms: an activity, a progress update, funding, an output, an assessment
+of a plan item, a file, history.
 
 Every form goes through `dashboard.editing` (or `dashboard.importer`), the same code the command
 line uses. A refused save keeps what was typed and shows each problem under its field (the run
@@ -17,9 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import editing
+from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import (
     ActivityDraft,
+    AssessmentDraft,
     EditConflictError,
     EditError,
     FundingDraft,
@@ -32,7 +35,15 @@ from dashboard.importer import TEMPLATE_DIR, TEMPLATES, ImportFileError, import_
 from dashboard.ui import data, history
 from dashboard.ui.store import session
 
-TASKS = ("Activity", "Progress update", "Funding", "Output", "Import a file", "History")
+TASKS = (
+    "Activity",
+    "Progress update",
+    "Funding",
+    "Output",
+    "Assess plan items",
+    "Import a file",
+    "History",
+)
 NEW = ""
 EARLIEST = dt.date(1990, 1, 1)
 LATEST = dt.date(2100, 12, 31)
@@ -474,8 +485,33 @@ def progress_form(user: Actor) -> None:
     st.rerun()
 
 
+def _unpublished_changed() -> None:
+    """Ticking “amount not published” empties the amount and currency (a figure or a currency
+    would suggest an amount that is not there) and the year (given only if a source gives
+    it); unticking offers a currency and this year again."""
+    state = st.session_state
+    if state["fund_unpublished"]:
+        for key in ("fund_amount", "fund_currency", "fund_year"):
+            state[key] = ""
+        return
+    state["fund_currency"] = state.get("fund_currency") or "EUR"
+    state["fund_year"] = state.get("fund_year") or str(dt.date.today().year)
+
+
+def _funding_year(text: str, problems: list[Problem]) -> int | None:
+    """The year typed (optional), or None; a problem if it is not a whole number."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    problems.append(Problem("year", f"expected a year such as {dt.date.today().year}"))
+    return None
+
+
 def funding_form(user: Actor) -> None:
-    """Record money a funder gave an activity (in its own currency, never converted)."""
+    """Record money a funder gave an activity (in its own currency, never converted), or
+    that it funds the activity with the amount not published."""
     state = st.session_state
     editable = _editable(user)
     if not editable:
@@ -484,6 +520,16 @@ def funding_form(user: Actor) -> None:
     choices = _choices()
     problems: list[Problem] = state.get("fund_problems", [])
     _flash("fund_flash")
+    state.setdefault("fund_currency", "EUR")
+    state.setdefault("fund_year", str(dt.date.today().year))
+    unpublished = st.checkbox(
+        "Amount not published",
+        key="fund_unpublished",
+        on_change=_unpublished_changed,
+        help="The sources say this organisation funds the activity but give no figure: the "
+        "entry is shown as “amount not published”, never as 0. Give the year only if a "
+        "source does.",
+    )
     with st.form("fund_form"):
         activity, funder = st.columns(2)
         with activity:
@@ -499,13 +545,20 @@ def funding_form(user: Actor) -> None:
             _show(problems, "funder")
         amount, currency, year = st.columns(3)
         with amount:
-            st.text_input("Amount", key="fund_amount", placeholder="12000")
+            st.text_input(
+                "Amount",
+                key="fund_amount",
+                placeholder=editing.NOT_PUBLISHED if unpublished else "12000",
+                disabled=unpublished,
+            )
             _show(problems, "amount")
         with currency:
-            st.text_input("Currency (ISO 4217)", value="EUR", key="fund_currency", max_chars=3)
+            st.text_input(
+                "Currency (ISO 4217)", key="fund_currency", max_chars=3, disabled=unpublished
+            )
             _show(problems, "currency")
         with year:
-            st.number_input("Year", value=dt.date.today().year, step=1, key="fund_year")
+            st.text_input("Year (optional)", key="fund_year", placeholder="e.g. 2025")
             _show(problems, "year")
         st.text_input("Note", key="fund_note")
         st.text_input("Source (URL or reference)", key="fund_source")
@@ -520,26 +573,38 @@ def funding_form(user: Actor) -> None:
     if not submitted:
         return
     problems = []
-    try:
-        amount_value = Decimal(state["fund_amount"].strip().replace(",", ""))
-    except InvalidOperation:
-        amount_value = Decimal("NaN")
+    amount_text = "" if unpublished else state["fund_amount"].strip().replace(",", "")
+    amount_value: Decimal | None = None
+    if amount_text:
+        try:
+            amount_value = Decimal(amount_text)
+        except InvalidOperation:
+            amount_value = Decimal("NaN")
+    elif not unpublished:
+        problems.append(Problem("amount", "give the amount, or tick “Amount not published”"))
     draft = FundingDraft(
         funder=state["fund_funder"],
         activity_id=selected,
         amount=amount_value,
-        currency=state["fund_currency"].strip().upper(),
-        year=int(state["fund_year"] or 0),
+        currency=None if unpublished else state["fund_currency"].strip().upper() or None,
+        year=_funding_year(state["fund_year"], problems),
         note=state["fund_note"].strip(),
         source=state["fund_source"].strip(),
         demo=bool(state["fund_demo"]),
     )
     if not draft.source:
-        problems.append(Problem("source", "say where the amount is documented"))
+        problems.append(Problem("source", "say where the funding is documented"))
     with session() as current:
         try:
             if problems:
-                raise EditError(problems)
+                reference = editing.load_reference(session=current)
+                checked = editing.check_funding(draft, reference)
+                # A field with a problem of its own above is not checked again (nor the
+                # currency of a missing amount).
+                fields = {problem.field for problem in problems}
+                if "amount" in fields:
+                    fields.add("currency")
+                raise EditError(problems + [p for p in checked if p.field not in fields])
             outcome = editing.record_funding(
                 session=current, draft=draft, actor=user, replace=bool(state["fund_replace"])
             )
@@ -547,12 +612,17 @@ def funding_form(user: Actor) -> None:
         except EditError as refused:
             problems = refused.problems
             if not draft.source and not any(p.field == "source" for p in problems):
-                problems.append(Problem("source", "say where the amount is documented"))
+                problems.append(Problem("source", "say where the funding is documented"))
         else:
             data.clear()
+            given = (
+                editing.NOT_PUBLISHED
+                if draft.amount is None
+                else f"{draft.amount} {draft.currency}"
+            )
+            when = "" if draft.year is None else f" ({draft.year})"
             state["fund_flash"] = (
-                f"Funding {outcome}: {draft.funder} → **{selected}**, "
-                f"{draft.amount} {draft.currency} ({draft.year}).",
+                f"Funding {outcome}: {draft.funder} → **{selected}**, {given}{when}.",
                 [],
             )
     state["fund_problems"] = problems
@@ -632,6 +702,137 @@ def output_form(user: Actor) -> None:
                 [],
             )
     state["out_problems"] = problems
+    st.rerun()
+
+
+# Assessments of plan items
+
+
+def _status_label(status: str) -> str:
+    return status.replace("_", " ")
+
+
+def _assessment_history(item: str, label: str) -> None:
+    """An item's assessments, newest first, and its current status (the latest real one)."""
+    with session() as current:
+        history = editing.assessment_history(session=current, item=item)
+    real = history[~history["demo"].astype(bool)]
+    if real.empty:
+        st.markdown(
+            f"**{label}**: not assessed yet. Until it is, its status is *derived* from the "
+            "activities linked to it."
+        )
+    else:
+        latest = real.iloc[0]
+        st.markdown(
+            f"**{label}**: **{_status_label(latest['status'])}**, as assessed on "
+            f"{latest['date'].isoformat()} by {latest['recorded_by']}."
+        )
+    if history.empty:
+        return
+    st.caption("Its assessments, newest first: a new one adds to this history, none is replaced.")
+    shown = history.assign(
+        status=[
+            _status_label(status) + (" (demo)" if demo else "")
+            for status, demo in zip(history["status"], history["demo"], strict=True)
+        ]
+    ).drop(columns="demo")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+            "status": "Status",
+            "note": st.column_config.TextColumn("Note", width="large"),
+            "source": "Source",
+            "recorded_by": "Recorded by",
+        },
+        key="assess_history",
+    )
+
+
+def assessment_form(user: Actor) -> None:
+    """Record how far a plan item is implemented, dated and with its evidence (history)."""
+    state = st.session_state
+    if not user.may_assess:
+        st.info(f"You may not assess plan items: {user.assess_refusal()}.")
+        return
+    with session() as current:
+        items = editing.assessable_items(session=current)
+    labels = dict(items)
+    selected = st.selectbox(
+        "Plan item",
+        list(labels),
+        format_func=lambda code: labels.get(code, code),
+        key="assess_item",
+        index=None,
+        placeholder="Choose a goal, objective, action or section",
+    )
+    _flash("assess_flash")
+    if selected is None:
+        return
+    if state.get("assess_loaded") != selected:
+        state["assess_loaded"] = selected
+        state["assess_problems"] = []
+    problems: list[Problem] = state["assess_problems"]
+    _assessment_history(selected, labels[selected])
+    with st.form("assess_form"):
+        date, status = st.columns(2)
+        with date:
+            st.date_input(
+                "Date assessed",
+                value="today",
+                key="assess_date",
+                min_value=editing.EARLIEST_ASSESSMENT,
+                max_value="today",
+            )
+            _show(problems, "date")
+        with status:
+            st.selectbox(
+                "Item status", m.ITEM_STATUSES, format_func=_status_label, key="assess_status"
+            )
+            _show(problems, "status")
+        st.text_input(
+            "Note",
+            key="assess_note",
+            help="What the status rests on. Say why, if the item does not apply.",
+        )
+        _show(problems, "note")
+        st.text_input(
+            "Source (URL or reference)",
+            key="assess_source",
+            help="The evidence (a report, publication or URL): needed for started and beyond.",
+        )
+        _show(problems, "source")
+        st.checkbox("Demo data (invented)", key="assess_demo")
+        _show_others(problems, {"date", "status", "note", "source"})
+        submitted = st.form_submit_button("Record assessment", type="primary")
+    if not submitted:
+        return
+    draft = AssessmentDraft(
+        item=selected,
+        date=state["assess_date"] or dt.date.today(),
+        status=state["assess_status"],
+        note=state["assess_note"].strip(),
+        source=state["assess_source"].strip(),
+        demo=bool(state["assess_demo"]),
+    )
+    state["assess_problems"] = []
+    with session() as current:
+        try:
+            outcome = editing.record_assessment(session=current, draft=draft, actor=user)
+            current.commit()
+        except EditError as refused:
+            state["assess_problems"] = refused.problems
+        else:
+            data.clear()
+            done = "Recorded" if outcome == "added" else "Already recorded, nothing changed"
+            state["assess_flash"] = (
+                f"{done}: **{selected}** {_status_label(draft.status)} on "
+                f"{draft.date.isoformat()}.",
+                [],
+            )
     st.rerun()
 
 

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 USER_KEY = "signed_in_user"
 # Widget and state keys of the edit page, dropped on sign-out.
-EDIT_STATE_PREFIXES = ("act_", "prog_", "fund_", "out_", "imp_", "hist_")
+EDIT_STATE_PREFIXES = ("act_", "prog_", "fund_", "out_", "assess_", "imp_", "hist_")
 
 
 def current_user() -> Actor | None:
