@@ -130,6 +130,34 @@ def test_drilling_into_a_goal_shows_its_objectives() -> None:
     assert at.selectbox(key="syn_cell").options[0] == "S1.1 × CAMI-4"
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "Objectives of S1 Knowledge (provisional)",
+        # Older links: the label before items were marked provisional, and the code.
+        "Objectives of S1 Knowledge",
+        "S1",
+    ],
+)
+def test_a_link_to_a_goals_objectives(link: str) -> None:
+    # The goal selector is bound to the URL, which holds its label (streamlit 1.67).
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["demo"] = "true"
+    at.run()
+    at.switch_page(SYNERGIES)
+    at.query_params["syn_goal"] = link
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="syn_goal").value == "S1"
+    assert plotly_specs(at)[0]["data"][0]["y"] == [
+        "S1.1 Distribution (provisional)",
+        "S1.2 Monitoring (provisional)",
+    ]
+    # Only the demo banner: no complaint about a value set for the widget.
+    assert [w.value for w in at.main.warning if "Session State" in w.value] == []
+    assert len(at.main.warning) == 1
+
+
 def test_orphans_both_ways() -> None:
     at = open_page(SYNERGIES, demo="true")
     codes = table_with(at, "code")

@@ -97,6 +97,9 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     st.subheader("Strategy × CAMI matrix")
     goals = data.synergy_matrix(filters=filters)
     goal_labels = charts.row_labels(goals)
+    layout.relabel_link(
+        "syn_goal", {code: f"Objectives of {label}" for code, label in goal_labels.items()}
+    )
     goal = st.selectbox(
         "Strategy rows",
         list(goal_labels),
