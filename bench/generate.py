@@ -3,9 +3,14 @@
     python -m bench.generate --activities 100000 --url sqlite:////tmp/bench-100k.sqlite3
 
 The reference data (frameworks, items, range states, PTCRs, organisations) and the real
-activities come from data/ as usual; the generated activities are demo rows (`BENCH-…`) with
-the shape of real ones: 1–4 framework links, 1–3 countries, a PTCR for half of them, a lead and
-0–3 partners or funders, one or two sites, about five progress updates, funding and outputs.
+activities come from data/ as usual; the generated activities (`BENCH-…`) have the shape of
+real ones: 1–4 framework links, 1–3 countries, a PTCR for half of them, a lead and 0–3 partners
+or funders, one or two sites, about five progress updates, funding and outputs. Their work
+spans 2010 to the 2030s, so that part of it ended before each plan began (the Strategy
+2018–2028, the CAMI Work Programme 2026–2032: earlier work) and part overlaps its period.
+They are not demo rows, except about one in twenty (DEMO_SHARE): the app shows real data by
+default, and the benchmark measures that default view. Each framework item gets 0–6 dated
+assessments (ItemAssessment, recorded_by ASSESSED_BY), a few of them demo.
 """
 
 from __future__ import annotations
@@ -35,6 +40,13 @@ INDICATORS = (
 )
 CURRENCIES = ("EUR", "EUR", "EUR", "USD", "USD", "GBP")
 BATCH = 5000
+# The share of generated activities (and of assessments) that are demo data.
+DEMO_SHARE = 0.05
+# Marks the generated assessments, and so a store of this generator: bench/run.py regenerates a
+# reused store without them (built before assessments existed, its activities all demo).
+ASSESSED_BY = "bench-generate-2"
+# Assessed statuses in the order an item moves through them.
+ASSESSED_STATUSES = ("not_started", "started", "well_advanced", "completed")
 
 
 def _table(model: type[m.SQLModel]) -> Any:
@@ -80,8 +92,12 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
         for offset in range(activities):
             key = first_id + offset
             status = rng.choices(STATUSES, STATUS_WEIGHTS)[0]
-            start = dt.date(2016, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 10))
-            end = start + dt.timedelta(days=rng.randrange(180, 365 * 6))
+            demo = rng.random() < DEMO_SHARE
+            title = f"{'[Demo] ' if demo else ''}Generated activity {key}"
+            # Starts from 2010 to the end of 2026, lasting half a year to eight years: some
+            # ended before each plan began, most overlap one of them.
+            start = dt.date(2010, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 17))
+            end = start + dt.timedelta(days=rng.randrange(180, 365 * 8))
             final = 100.0 if status == "completed" else float(rng.randrange(0, 96, 5))
             if status == "planned":
                 final = 0.0
@@ -89,8 +105,8 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
                 {
                     "id": key,
                     "activity_id": f"BENCH-{key:07d}",
-                    "title": f"[Demo] Generated activity {key}",
-                    "title_key": m.sort_key(f"[Demo] Generated activity {key}"),
+                    "title": title,
+                    "title_key": m.sort_key(title),
                     "description": "Benchmark data.",
                     "status": status,
                     "progress_pct": final,
@@ -98,7 +114,7 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
                     "end_date": end,
                     "lead_organisation_id": rng.choice(organisations),
                     "source_url": "",
-                    "demo": True,
+                    "demo": demo,
                     "version": 1,
                     "created_at": now,
                     "updated_at": now,
@@ -163,7 +179,7 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
                         "year": start.year,
                         "note": "",
                         "source": "benchmark",
-                        "demo": True,
+                        "demo": demo,
                     }
                 )
             indicator, unit, low, high = rng.choice(INDICATORS)
@@ -178,9 +194,10 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
                     "date": start,
                     "note": "",
                     "source": "benchmark",
-                    "demo": True,
+                    "demo": demo,
                 }
             )
+        rows["assessment"] = assessments(session, today, seed=seed, now=now)
         _insert(session, m.Activity, rows["activity"])
         _insert(session, m.ActivityItem, rows["item"])
         _insert(session, m.ActivityCountry, rows["country"])
@@ -190,6 +207,7 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
         _insert(session, m.ProgressUpdate, rows["update"])
         _insert(session, m.Funding, rows["funding"])
         _insert(session, m.Output, rows["output"])
+        _insert(session, m.ItemAssessment, rows["assessment"])
         sync_reported_dates(session)
         sync_progress_changes(session)
         if engine.dialect.name == "postgresql":
@@ -201,6 +219,56 @@ def generate(engine: Engine, activities: int, *, seed: int = 42) -> dict[str, in
             )
         session.commit()
     return {name: len(values) for name, values in rows.items()}
+
+
+def assessments(
+    session: Session, today: dt.date, *, seed: int, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """0–6 dated assessments per framework item, from its plan's start to today, each status
+    as far along as the one before or further (now and then not applicable), about one in
+    twenty demo. A generator of its own, so that they do not move the activities."""
+    rng = random.Random(seed + 1)
+    items = session.execute(
+        select(m.FrameworkItem.id, m.Framework.period_start)
+        .join(m.Framework)
+        .order_by(m.FrameworkItem.id)
+    ).all()
+    rows: list[dict[str, Any]] = []
+    for item, first_year in items:
+        begins = dt.date(int(first_year), 1, 1)
+        if begins > today:
+            continue
+        span = (today - begins).days + 1
+        dates = sorted(
+            begins + dt.timedelta(days=rng.randrange(span)) for _ in range(rng.randint(0, 6))
+        )
+        level = 0
+        for date in dates:
+            level = min(level + rng.choice((0, 0, 1, 1, 2)), len(ASSESSED_STATUSES) - 1)
+            status = "not_applicable" if rng.random() < 0.03 else ASSESSED_STATUSES[level]
+            rows.append(
+                {
+                    "item_id": item,
+                    "date": date,
+                    "status": status,
+                    "note": "Benchmark assessment.",
+                    "source": "benchmark",
+                    "demo": rng.random() < DEMO_SHARE,
+                    "recorded_by": ASSESSED_BY,
+                    "recorded_at": now,
+                }
+            )
+    return rows
+
+
+def has_current_shape(engine: Engine) -> bool:
+    """Whether the store at `engine` was generated by this generator (it holds its
+    assessments); a store built before cannot be brought up to it and is regenerated."""
+    with Session(engine) as session:
+        found = session.execute(
+            select(m.ItemAssessment.id).where(m.ItemAssessment.recorded_by == ASSESSED_BY).limit(1)
+        ).first()
+    return found is not None
 
 
 def build_store(url: str, activities: int) -> dict[str, int]:

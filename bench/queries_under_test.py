@@ -41,25 +41,52 @@ def _find_busiest_funder(session: Session) -> str:
     return str(session.execute(statement).scalar_one())
 
 
-# The default view (every filter open), the one most people look at.
+# The default view, the one most people look at: every filter open and demo data off, as the
+# app shows it by default (bench/run.py passes Filters(include_demo=False) explicitly).
 QUERIES: dict[str, Call] = {
     "headline": lambda s, f: queries.headline(session=s, filters=f),
     "status_counts": lambda s, f: queries.status_counts(session=s, filters=f),
-    "framework_summary": lambda s, f: queries.framework_summary(session=s, filters=f),
-    "completion_by_item[strategy]": lambda s, f: queries.completion_by_item(
-        session=s, filters=f, framework="strategy"
-    ),
-    "completion_by_item[cami]": lambda s, f: queries.completion_by_item(
-        session=s, filters=f, framework="cami"
-    ),
+    # Overview: every plan's figures, then each plan's items.
+    "plan_progress": lambda s, f: queries.plan_progress(session=s, filters=f),
     "funding_by_currency": lambda s, f: queries.funding_by_currency(session=s, filters=f),
     "latest_updates": lambda s, f: queries.latest_updates(session=s, filters=f),
-    "completion_history[strategy]": lambda s, f: queries.completion_history(
+    # A framework page: its plan's figures and items, items over time and activity progress
+    # over time (the framework's line and each top item's), and its earlier work (opened).
+    "plan_progress[strategy]": lambda s, f: queries.plan_progress(
         session=s, filters=f, framework="strategy"
     ),
-    "completion_history[strategy,both]": lambda s, f: queries.completion_history(
+    "plan_progress[cami]": lambda s, f: queries.plan_progress(
+        session=s, filters=f, framework="cami"
+    ),
+    "item_progress[strategy]": lambda s, f: queries.item_progress(
+        session=s, filters=f, framework="strategy"
+    ),
+    "item_progress[cami]": lambda s, f: queries.item_progress(
+        session=s, filters=f, framework="cami"
+    ),
+    "items_history[strategy]": lambda s, f: queries.items_history(
+        session=s, filters=f, framework="strategy"
+    ),
+    "items_history[cami]": lambda s, f: queries.items_history(
+        session=s, filters=f, framework="cami"
+    ),
+    # The History page runs by="framework" per plan, a framework page by="both".
+    "activity_progress_history[strategy]": lambda s, f: queries.activity_progress_history(
+        session=s, filters=f, framework="strategy"
+    ),
+    "activity_progress_history[cami]": lambda s, f: queries.activity_progress_history(
+        session=s, filters=f, framework="cami"
+    ),
+    "activity_progress_history[strategy,both]": lambda s, f: queries.activity_progress_history(
         session=s, filters=f, framework="strategy", by="both"
     ),
+    "activity_progress_history[cami,both]": lambda s, f: queries.activity_progress_history(
+        session=s, filters=f, framework="cami", by="both"
+    ),
+    "earlier_work[strategy]": lambda s, f: queries.earlier_work(
+        session=s, filters=f, framework="strategy"
+    ),
+    "earlier_work[cami]": lambda s, f: queries.earlier_work(session=s, filters=f, framework="cami"),
     # What the framework pages run when an item is chosen: how many, then the first page.
     "activities_for_item_count[S1]": lambda s, f: queries.activities_for_item_count(
         session=s, filters=f, code="S1"

@@ -6,7 +6,8 @@ For each backend and scale it builds (or reuses) a generated store, then measure
 - every query function a page runs: cold (new connection) and warm (the median of 5 runs;
   their best for the growth from 10k to 100k);
 - the floor: the very same SQL statements run through the raw DB-API cursor, no pandas;
-- a typical pandas implementation (load the tables, aggregate in memory) of completion;
+- a typical pandas implementation (load the tables, aggregate in memory) of a plan's per-item
+  figures (`queries.item_progress`), checked to give the same figures as ours;
 - every page through AppTest, cold and warm, and the peak memory of that process;
 - a 10k-row import, when the importer exists.
 Results go to bench/results/latest.md and latest.csv, each target marked met or missed.
@@ -32,10 +33,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from bench.generate import build_store
+from bench.generate import build_store, has_current_shape
 from bench.page_probe import COLD_RUNS
-from bench.pandas_reference import completion_by_item_pandas
+from bench.pandas_reference import item_progress_pandas, same_figures
 from bench.queries_under_test import QUERIES, busiest_funder
+from dashboard import queries as dashboard_queries
 from dashboard.db import make_engine, migrate
 from dashboard.filters import Filters
 
@@ -86,8 +88,16 @@ def floor_seconds(engine: Engine, statements: list[tuple[str, Any]]) -> float:
     return min(timings)
 
 
+# The view the app shows by default: every filter open, demo data off (explicitly, whatever
+# Filters' own default is).
+DEFAULT_VIEW = Filters(include_demo=False)
+# The plan whose per-item figures are compared with (and timed against) pandas.
+PANDAS_PLAN = "strategy"
+PANDAS_QUERY = f"item_progress[{PANDAS_PLAN}]"
+
+
 def measure_queries(engine: Engine) -> list[dict[str, Any]]:
-    filters = Filters()
+    filters = DEFAULT_VIEW
     rows = []
     # The queries' own arguments (the funder) are looked up before any is timed.
     with Session(engine) as session:
@@ -119,11 +129,27 @@ def measure_queries(engine: Engine) -> list[dict[str, Any]]:
 
 
 def measure_pandas(engine: Engine, query_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    filters = DEFAULT_VIEW
     started = time.perf_counter()
-    completion_by_item_pandas(engine, "strategy", dt.date.today())
+    reference = item_progress_pandas(
+        engine, PANDAS_PLAN, filters.as_of_date(), include_demo=filters.include_demo
+    )
     pandas_s = time.perf_counter() - started
-    ours = next(r for r in query_rows if r["query"] == "completion_by_item[strategy]")["warm_s"]
-    return {"pandas_s": pandas_s, "query_s": ours, "pandas_over_query": pandas_s / ours}
+    with Session(engine) as session:
+        ours_frame = dashboard_queries.item_progress(
+            session=session, filters=filters, framework=PANDAS_PLAN
+        )
+    differences = same_figures(ours_frame, reference)
+    if differences:
+        print(f"  pandas and ours differ: {differences[:10]}", flush=True)
+    ours = next(r for r in query_rows if r["query"] == PANDAS_QUERY)["warm_s"]
+    return {
+        "pandas_s": pandas_s,
+        "query_s": ours,
+        "pandas_over_query": pandas_s / ours,
+        "same": not differences,
+        "differences": differences[:10],
+    }
 
 
 def measure_pages(url: str) -> dict[str, Any]:
@@ -158,39 +184,47 @@ def store_url(backend: str, scale: int, postgres: str | None, rebuild: bool) -> 
         if rebuild and path.exists():
             path.unlink()
         url = f"sqlite:///{path}"
-        if path.exists():
-            upgrade(url)
-        else:
+        if path.exists() and not upgrade(url):
+            print(f"  {path.name} predates the generator's assessments: regenerating", flush=True)
+            path.unlink()
+        if not path.exists():
             build_store(url, scale)
         return url
     assert postgres
     server = make_url(postgres)
-    name = f"manul_bench_{scale}"
+    # One database per scale beside the one named in the URL (its own name as the prefix,
+    # so that engineers sharing a server each keep theirs), manul_bench_N for the default one.
+    prefix = server.database if server.database not in (None, "", "postgres") else "manul_bench"
+    name = f"{prefix}_{scale}"
+    url = server.set(database=name).render_as_string(hide_password=False)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
         ).first()
+        if exists and not rebuild and not upgrade(url):
+            print(f"  {name} predates the generator's assessments: regenerating", flush=True)
+            rebuild = True
         if exists and rebuild:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             exists = None
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    url = server.set(database=name).render_as_string(hide_password=False)
-    if exists:
-        upgrade(url)
-    else:
+    if not exists:
         build_store(url, scale)
     return url
 
 
-def upgrade(url: str) -> None:
+def upgrade(url: str) -> bool:
     """Bring a store built by an older version to the current schema, as the app's start
-    would (its new columns are filled by the migrations)."""
+    would (its new columns are filled by the migrations). False when the store was not made by
+    the current generator (no generated assessments, activities all demo): it must be
+    regenerated, since no migration adds what the generator would have."""
     engine = make_engine(url)
     try:
         migrate(engine)
+        return has_current_shape(engine)
     finally:
         engine.dispose()
 
@@ -273,10 +307,11 @@ def report(results: list[dict[str, Any]]) -> str:
             )
     lines += [
         "",
-        "## Against a pandas implementation (completion by Strategy item)",
+        f"## Against a pandas implementation ({PANDAS_QUERY}: per-item status and activity "
+        "progress of the plan's period)",
         "",
-        "| backend | activities | pandas s | ours s | pandas ÷ ours | verdict |",
-        "|---|---:|---:|---:|---:|---|",
+        "| backend | activities | pandas s | ours s | pandas ÷ ours | verdict | same figures |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         p = r["pandas"]
@@ -284,7 +319,7 @@ def report(results: list[dict[str, Any]]) -> str:
         ok = verdict(ratio, TARGETS["pandas_over_query"], higher_is_better=True, scale=r["scale"])
         lines.append(
             f"| {r['backend']} | {r['scale']:,} | {p['pandas_s']:.3f} | {p['query_s']:.3f} | "
-            f"{ratio:.1f} | {ok} |"
+            f"{ratio:.1f} | {ok} | {'yes' if p.get('same') else '**no**'} |"
         )
     growth = []
     for backend in sorted({r["backend"] for r in results}):
@@ -311,38 +346,7 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scales", type=int, nargs="+", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--postgres", help="a PostgreSQL server URL to benchmark as well")
-    parser.add_argument("--no-pages", action="store_true", help="skip the AppTest page runs")
-    parser.add_argument("--rebuild", action="store_true", help="regenerate the stores")
-    args = parser.parse_args()
-    backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
-    results = []
-    for backend in backends:
-        for scale in args.scales:
-            print(f"[{backend} {scale:,}] building or opening the store…", flush=True)
-            url = store_url(backend, scale, args.postgres, args.rebuild)
-            engine = make_engine(url)
-            queries = measure_queries(engine)
-            pandas = measure_pandas(engine, queries)
-            engine.dispose()
-            pages = {"pages": [], "peak_mb": float("nan")} if args.no_pages else measure_pages(url)
-            imported = measure_import(url, scale) if scale == 10_000 else None
-            results.append(
-                {
-                    "backend": backend,
-                    "scale": scale,
-                    "queries": queries,
-                    "pandas": pandas,
-                    "pages": pages,
-                    "import": imported,
-                }
-            )
-            print(f"[{backend} {scale:,}] done", flush=True)
+def write_results(results: list[dict[str, Any]]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(report(results), encoding="utf-8")
     with (RESULTS / "latest.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -394,13 +398,49 @@ def main() -> None:
                     r["backend"],
                     r["scale"],
                     "pandas",
-                    "completion_by_item[strategy]",
+                    PANDAS_QUERY,
                     "",
                     f"{r['pandas']['pandas_s']:.4f}",
                     "",
-                    "",
+                    "same" if r["pandas"].get("same") else "differs",
                 ]
             )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scales", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--postgres", help="a PostgreSQL server URL to benchmark as well")
+    parser.add_argument("--no-pages", action="store_true", help="skip the AppTest page runs")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the stores")
+    args = parser.parse_args()
+    backends = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    results = []
+    for backend in backends:
+        for scale in args.scales:
+            print(f"[{backend} {scale:,}] building or opening the store…", flush=True)
+            url = store_url(backend, scale, args.postgres, args.rebuild)
+            engine = make_engine(url)
+            queries = measure_queries(engine)
+            pandas = measure_pandas(engine, queries)
+            engine.dispose()
+            pages = {"pages": [], "peak_mb": float("nan")} if args.no_pages else measure_pages(url)
+            imported = measure_import(url, scale) if scale == 10_000 else None
+            results.append(
+                {
+                    "backend": backend,
+                    "scale": scale,
+                    "queries": queries,
+                    "pandas": pandas,
+                    "pages": pages,
+                    "import": imported,
+                }
+            )
+            print(f"[{backend} {scale:,}] done", flush=True)
+            # Written after every store, so that a failure later keeps what was measured.
+            write_results(results)
     print((RESULTS / "latest.md").read_text(encoding="utf-8"))
 
 

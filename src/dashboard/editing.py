@@ -878,8 +878,9 @@ def work_started(status: str, progress_pct: float) -> bool:
 
 
 def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> None:
-    """Set Activity.first_reported (the date of each activity's earliest progress update)
-    and first_started (of its earliest update reporting work under way), and give its
+    """Set Activity.first_reported and last_reported (the dates of each activity's earliest
+    and latest progress updates) and first_started (of its earliest update reporting work
+    under way), and give its
     updates its demo flag (of the activities `pks`, or of all): every path that adds updates
     or changes an activity's demo flag ends here."""
     update_table = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
@@ -900,7 +901,14 @@ def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> N
         )
         .scalar_subquery()
     )
-    dates = update(activity_table).values(first_reported=earliest, first_started=started)
+    latest = (
+        select(func.max(update_table.c.date))
+        .where(update_table.c.activity_id == activity_table.c.id)
+        .scalar_subquery()
+    )
+    dates = update(activity_table).values(
+        first_reported=earliest, first_started=started, last_reported=latest
+    )
     demo = (
         select(activity_table.c.demo)
         .where(activity_table.c.id == update_table.c.activity_id)
@@ -988,6 +996,7 @@ def create_activities(
                 **activity_row_values(draft, reference),
                 # The first progress update, written below, is dated so.
                 "first_reported": first_state_date(draft, today),
+                "last_reported": first_state_date(draft, today),
                 "first_started": first_state_date(draft, today)
                 if work_started(draft.status, draft.progress_pct)
                 else None,

@@ -60,6 +60,7 @@ from dashboard.queries.scope import (
     rolled_up,
     to_frame,
     weighted_completion,
+    work_span,
 )
 
 
@@ -361,7 +362,7 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
 def earlier_work(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
     """The activities in scope linked to `framework` whose work ended before it began:
     background to the plan, never counted in its figures. Columns: activity_id, title,
-    status, start_date, end_date, lead, source_url, demo; the latest first."""
+    status, start_date, end_date, lead, source_url, demo; the latest work first."""
     found = plans(session, framework)
     columns = [
         "activity_id", "title", "status", "start_date", "end_date", "lead", "source_url", "demo",
@@ -370,6 +371,7 @@ def earlier_work(*, session: Session, filters: Filters, framework: str) -> pd.Da
         return pd.DataFrame(columns=columns)
     plan = found[0]
     state = progress_at(filters, where=before_period(plan))
+    ends = work_span(plan)[1]
     statement = (
         select(
             Activity.c.activity_id,
@@ -389,7 +391,7 @@ def earlier_work(*, session: Session, filters: Filters, framework: str) -> pd.Da
                 ActivityItem.c.item_id.in_(_plan_items(plan)),
             )
         )
-        .order_by(Activity.c.end_date.desc(), Activity.c.activity_id)
+        .order_by(ends.desc(), Activity.c.activity_id)
     )
     return to_frame(session, statement, columns)
 

@@ -73,8 +73,9 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
     if plan["earlier_activities"]:
         st.caption(
             f"{plan['earlier_activities']} linked "
-            f"{'activity' if plan['earlier_activities'] == 1 else 'activities'} ended before "
-            f"the plan began ({plan['period_start']}): earlier work, not counted in its figures."
+            f"{'activity' if plan['earlier_activities'] == 1 else 'activities'} ended, or "
+            f"{'was' if plan['earlier_activities'] == 1 else 'were'} last reported, before the "
+            f"plan began ({plan['period_start']}): earlier work, not counted in its figures."
         )
 
 

@@ -30,10 +30,13 @@ PROGRESS_NOTE = """
 How far a plan has come is shown as three figures, each named for what it is. None of them
 is "the plan's completion".
 
-- **Only a plan's own period counts.** An activity counts toward a plan when its work
-  overlaps the plan's period (its first year's 1 January to its last year's 31 December).
-  Work that ended before a plan began is *earlier work*: listed apart, never in its figures.
-  Before a plan starts nothing counts toward it, and no chart draws it.
+- **Only a plan's own period counts.** An activity counts toward a plan when its documented
+  work overlaps the plan's period (its first year's 1 January to its last year's 31
+  December): from its start date (else its first report) to its end date. Where no end date
+  is recorded, the work is known to reach only as far as its latest progress report (a
+  planned activity's lies ahead). Work documented only before a plan began is *earlier
+  work*: listed apart, never in its figures; a new progress report brings it in. Before a
+  plan starts nothing counts toward it, and no chart draws it.
 - **Items started and completed.** A plan is counted by the items it tracks: those with
   nothing below them (objectives, or a goal or section without sub-items). Each has a status:
   *not started, started, well advanced, completed* or *not applicable*. A partner's dated
@@ -48,8 +51,9 @@ is "the plan's completion".
   item or to any item below it, each link weighted by its weight (default 1); a plan's is the
   same mean over all its links. An activity's progress on a date is its latest progress update
   on or before that date; a completed activity counts as 100 %; cancelled activities are
-  listed but not counted; activities with no update yet are left out. It says how far the
-  activities have come, not how much of the plan is done.
+  listed but not counted; activities with no update yet are left out. An activity whose
+  sources say it is under way but give no percentage is recorded at 0 % until a partner
+  reports one. It says how far the activities have come, not how much of the plan is done.
 - Counts stand beside every figure. An item with no counted activity shows *no activity*,
   never 0 %.
 - Assessments are about an item as a whole, whatever the place or organisation filters;
