@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from dashboard import audit
 from dashboard import models as m
 from dashboard.auth import Actor
+from dashboard.provisional import item_label
 
 # The import template's link columns and the framework (by code) whose items each one lists.
 ITEM_COLUMNS: dict[str, str] = {"strategy_items": "strategy", "cami_sections": "cami"}
@@ -1430,7 +1431,12 @@ def record_assessment(
 def form_choices(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
     """(value, label) choices for the edit forms: every code a change may name."""
     items = session.exec(
-        select(m.Framework.code, m.FrameworkItem.code, m.FrameworkItem.title)
+        select(
+            m.Framework.code,
+            m.FrameworkItem.code,
+            m.FrameworkItem.title,
+            m.FrameworkItem.provisional,
+        )
         .join(m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id)
         .order_by(col(m.FrameworkItem.id))
     ).all()
@@ -1455,13 +1461,13 @@ def form_choices(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
             ).all()
         ],
         "strategy_items": [
-            (code, f"{code} {title}")
-            for framework, code, title in items
+            (code, item_label(code, title, provisional, width=None))
+            for framework, code, title, provisional in items
             if columns.get(framework) == "strategy_items"
         ],
         "cami_sections": [
-            (code, f"{code} {title}")
-            for framework, code, title in items
+            (code, item_label(code, title, provisional, width=None))
+            for framework, code, title, provisional in items
             if columns.get(framework) == "cami_sections"
         ],
         "statuses": [(status, status.replace("_", " ")) for status in m.ACTIVITY_STATUSES],

@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.filters import Filters
+from dashboard.provisional import item_label
 from dashboard.queries.funders import UNPUBLISHED
 from dashboard.queries.scope import (
     Activity,
@@ -504,10 +505,17 @@ def filter_options(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
         select(Region.c.number, Region.c.name, Region.c.pallas_status).order_by(Region.c.number)
     ).all()
     organisations = session.execute(
-        select(Organisation.c.slug, Organisation.c.name).order_by(Organisation.c.name)
+        select(Organisation.c.slug, Organisation.c.name, Organisation.c.demo).order_by(
+            Organisation.c.name
+        )
     ).all()
     items = session.execute(
-        select(FrameworkItem.c.code, FrameworkItem.c.title, Framework.c.short_name)
+        select(
+            FrameworkItem.c.code,
+            FrameworkItem.c.title,
+            FrameworkItem.c.provisional,
+            Framework.c.short_name,
+        )
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
         .order_by(Framework.c.period_start, FrameworkItem.c.id)
     ).all()
@@ -517,9 +525,14 @@ def filter_options(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
             (number, f"{number} {name}" + (" (pending)" if status == "pending" else ""))
             for number, name, status in regions
         ],
-        "organisations": [(slug, name) for slug, name in organisations],
+        # The demo data's invented organisations apart: listed only with demo data shown.
+        "organisations": [(slug, name) for slug, name, demo in organisations if not demo],
+        "demo_organisations": [(slug, name) for slug, name, demo in organisations if demo],
         "statuses": [(status, status.replace("_", " ")) for status in m.ACTIVITY_STATUSES],
-        "items": [(code, f"{code} {title} · {framework}") for code, title, framework in items],
+        "items": [
+            (code, f"{item_label(code, title, provisional, width=None)} · {framework}")
+            for code, title, provisional, framework in items
+        ],
     }
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
+from dashboard.provisional import PROVISIONAL_NOTE, unmarked
 from dashboard.settings import get_settings
 from dashboard.ui import data
 
@@ -160,6 +161,13 @@ def demo_notice(filters: Filters) -> None:
         )
 
 
+def provisional_note(shown: bool) -> None:
+    """Say what "(provisional)" means, where items of a provisional working structure are
+    `shown` (a caption: it prints with the page)."""
+    if shown:
+        st.caption(PROVISIONAL_NOTE)
+
+
 def as_of_notice(filters: Filters) -> None:
     if filters.as_of:
         st.info(f"Showing progress **as of {filters.as_of.isoformat()}**.")
@@ -293,6 +301,24 @@ def choose_by_code(
     if linked and wanted is None:
         st.warning(f"The link names no {noun} “{linked}” here. Choose one above.")
     return chosen
+
+
+def relabel_link(key: str, labels: Mapping[str, str]) -> None:
+    """Before a selectbox bound to the URL (`bind="query-params"`) is drawn: a link that names
+    its choice by code, or by the label it had before items were marked provisional, is
+    rewritten to the label shown now (`labels`: code -> label). Streamlit 1.67 keeps a bound
+    selectbox's label in the URL and drops any other value, so such a link would open nothing.
+    """
+    linked = st.query_params.get(key)
+    if not linked or linked in labels.values():
+        return
+    for code, label in labels.items():
+        if linked in (code, unmarked(label)):
+            # The choice itself (the widget reads the URL before this run could rewrite it),
+            # and the URL as the widget writes it.
+            st.session_state[key] = code
+            st.query_params[key] = label
+            return
 
 
 def page_bounds(total: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int]:
