@@ -118,14 +118,20 @@ def framework_body(
         with st.expander(
             f"Earlier work: {plan['earlier_activities']} before {plan['period_start']}"
         ):
-            earlier = data.earlier_work(filters=filters, framework=code)
-            st.dataframe(
-                earlier,
-                hide_index=True,
-                width="stretch",
+            # One page at a time: at scale earlier work is tens of thousands of activities.
+            layout.paged_table(
+                int(plan["earlier_activities"]),
+                lambda offset, limit: data.earlier_work(
+                    filters=filters, framework=code, offset=offset, limit=limit
+                ),
+                key=f"{code}_earlier",
+                noun=("activity", "activities"),
                 column_config={"source_url": st.column_config.LinkColumn("source")},
             )
-            layout.csv_download(earlier, key=f"{code}-earlier-work")
+            layout.csv_download(
+                data.later(queries.earlier_work, filters=filters, framework=code),
+                key=f"{code}-earlier-work",
+            )
 
     top_level = str(items.loc[items["depth"] == 0, "level"].iloc[0]) if len(items) else "item"
     layout.chart_with_data(
