@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from dashboard import charts, queries
 from dashboard import models as m
 from dashboard.db import make_engine
+from dashboard.export import frame_to_csv
 from dashboard.filters import Filters
 from dashboard.queries import funders as q
 from dashboard.queries.funders import FunderFigures
@@ -172,6 +173,13 @@ def test_items_advanced_roll_up_the_funders_activities(session: Session) -> None
     assert math.isnan(items.loc["CAMI-4", "completion_pct"])
     assert items.loc["CAMI-10", "completion_pct"] == pytest.approx(100.0)
     assert items.loc["S1", "framework"] == "Strategy"
+    # An item of the provisional Strategy says so in its title (the table, its CSV and the
+    # printed report show it); a CAMI section does not.
+    assert items.loc["S1.1", "title"] == "Distribution (provisional)"
+    assert items.loc["CAMI-10", "title"] == "Species Monitoring and Research"
+    assert "S1.1,Strategy,Distribution (provisional),objective," in (
+        frame_to_csv(items.reset_index()).decode()
+    )
     hidden = q.funder_items(session=session, filters=NO_DEMO, funder=HELLABRUNN)
     assert hidden["code"].tolist() == ["S1", "S1.1", "S1.2", "CAMI-10"]
 
@@ -307,8 +315,9 @@ def test_items_chart_marks_items_with_only_cancelled_activities(session: Session
     assert spec["layout"]["title"]["text"] == "Plans advanced"
     assert "%" in spec["layout"]["xaxis"]["title"]["text"]
     texts = dict(zip(spec["data"][0]["y"], spec["data"][0]["text"], strict=True))
-    assert texts["S1.1 Distribution"] == "67 % · 2 activities"
-    assert texts["S2.1 Herding dogs"] == "no counted activity (1 cancelled)"
+    assert texts["S1.1 Distribution (provisional)"] == "67 % · 2 activities"
+    assert texts["S2.1 Herding dogs (provisional)"] == "no counted activity (1 cancelled)"
+    assert texts["CAMI-10 Species Monitoring and Research"] == "100 % · 1 activity"
 
 
 def test_the_sites_map_is_offline_and_every_layer_has_an_id(session: Session) -> None:

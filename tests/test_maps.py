@@ -13,6 +13,7 @@ from sqlmodel import Session
 from dashboard import charts, queries
 from dashboard.charts import maps
 from dashboard.charts.synergies import cell_text
+from dashboard.export import frame_to_csv
 from dashboard.filters import Filters
 from dashboard.settings import PROJECT_ROOT
 
@@ -276,8 +277,10 @@ def test_synergy_heatmap(session: Session) -> None:
     data = json.loads(figure.to_json())
     heatmap, cells = data["data"]
     assert heatmap["type"] == "heatmap"
-    assert heatmap["y"] == ["S1 Knowledge", "S2 Threats"]
+    # The fixture's Strategy is a provisional structure, its CAMI sections are not.
+    assert heatmap["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
     assert heatmap["x"][1] == "CAMI-10 Species Monitoring an…"
+    assert not any("provisional" in label for label in heatmap["x"])
     z = figure.data[0].z.tolist()
     assert z == [[0, 2, 0], [1, 0, 0]]
     assert figure.data[0].text.tolist() == [
@@ -294,8 +297,27 @@ def test_synergy_heatmap(session: Session) -> None:
     assert data["layout"]["xaxis"]["title"]["text"] == "CAMI section"
     assert data["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
     assert charts.matrix_cells(matrix)[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
-    assert charts.row_labels(matrix) == {"S1": "S1 Knowledge", "S2": "S2 Threats"}
-    assert charts.matrix_table(matrix)["cami_section"].tolist() == ["CAMI-10", "CAMI-4"]
+    assert charts.row_labels(matrix) == {
+        "S1": "S1 Knowledge (provisional)",
+        "S2": "S2 Threats (provisional)",
+    }
+    assert charts.cell_label(matrix, "S1 × CAMI-10") == (
+        "S1 Knowledge (provisional) × CAMI-10 Species Monitoring and Research"
+    )
+    table = charts.matrix_table(matrix)
+    assert table["cami_section"].tolist() == ["CAMI-10", "CAMI-4"]
+    # The table behind the chart (and its CSV) says it too, in the cells themselves.
+    assert table["strategy_title"].tolist() == ["Knowledge (provisional)", "Threats (provisional)"]
+    assert table["cami_title"].tolist() == [
+        "Species Monitoring and Research",
+        "Transboundary Cooperation",
+    ]
+    assert (
+        frame_to_csv(table)
+        .decode("utf-8-sig")
+        .splitlines()[1]
+        .startswith("S1,Knowledge (provisional),CAMI-10,Species Monitoring and Research,")
+    )
 
 
 def test_cell_text() -> None:
@@ -311,8 +333,8 @@ def test_synergy_sankey(session: Session) -> None:
     labels = list(sankey.node.label)
     # Goals, then activities (demo ones marked), then sections.
     assert labels == [
-        "S1 Knowledge",
-        "S2 Threats",
+        "S1 Knowledge (provisional)",
+        "S2 Threats (provisional)",
         "Camera trapping in the Kazakh Altai",
         "Monitoring guideline trial",
         "[Demo] Herding-dog study (cancelled)",

@@ -67,15 +67,17 @@ def test_overview_shows_the_stores_figures() -> None:
         ("Items completed", "0 of 4"),
         ("Time elapsed", "year 9 of 11"),
         ("Activity progress", "55 %"),
-        # Work Programme 2026–2032: A1 and A3 ended before it began.
-        ("Items started", "1 of 3"),
+        # Work Programme 2026–2032: only A4 (planned, 0 %) is of its period; A1 and A3 ended
+        # before it began, and A5 (no end date) was last reported in 2024.
+        ("Items started", "0 of 3"),
         ("Items completed", "0 of 3"),
         ("Time elapsed", "year 1 of 7"),
-        ("Activity progress", "12 %"),
+        ("Activity progress", "0 %"),
     ]
     assert "2 of the activities in the store are invented" in at.warning[0].value
     assert any(
-        "2 linked activities ended before the plan began (2026)" in caption.value
+        "3 linked activities ended, or were last reported, before the plan began (2026)"
+        in caption.value
         for caption in at.caption
     )
 
@@ -85,8 +87,8 @@ def test_overview_hides_demo_data_on_request() -> None:
     assert at.toggle(key="demo").value is True
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Activities"] == "3"
-    # Work Programme: only A5 (25 %) counts; A1 ended in 2020.
-    assert all_metrics(at)[-1] == ("Activity progress", "25 %")
+    # Work Programme: A4 (demo) was its only activity.
+    assert all_metrics(at)[-1] == ("Activity progress", "no activity")
     assert not at.warning
     assert any("Demo data hidden (2 demo activities" in caption.value for caption in at.caption)
 

@@ -156,6 +156,12 @@ def test_the_funder_page_shows_its_figures_in_words_and_tables(
         "CAMI\\-4",
         "CAMI\\-10",
     ]
+    # The printed table marks the provisional Strategy's items (st.table reads Markdown: the
+    # brackets are escaped), not the CAMI sections; the page says what the mark means.
+    printed = {row[1]: row[2] for row in table(at, 3)}
+    assert printed["S1\\.1"] == "Distribution \\(provisional\\)"
+    assert printed["CAMI\\-10"] == "Species Monitoring and Research"
+    assert any("provisional working structure" in caption.value for caption in at.caption)
     titles = [chart.proto.spec for chart in at.get("plotly_chart")]
     assert len(titles) == 3
     assert "Funding by Hellabrunn Zoo, by year" in titles[0]
@@ -179,6 +185,9 @@ def test_the_funder_page_shows_its_figures_in_words_and_tables(
             "sites.csv",
         ]
         assert opened.read("funding.csv") == funding_csv
+        items_csv = opened.read("items.csv").decode("utf-8-sig")
+        assert "Strategy,S1.1,Distribution (provisional),objective," in items_csv
+        assert "CAMI WP,CAMI-10,Species Monitoring and Research,section," in items_csv
         assert opened.read("activities.csv").splitlines()[1] == (
             b"A1,Camera trapping in the Kazakh Altai,completed,100,KAZ,2019-01-01,2020-12-31,"
             b'"EUR 10,000",false'
@@ -249,7 +258,14 @@ def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str
     at = open_page(EXPLORER, demo="true")
     shown = at.dataframe[0].value
     assert shown["activity_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
-    assert shown.columns.tolist()[:4] == ["activity_id", "title", "strategy", "cami"]
+    # The column of the provisional Strategy's codes says so, on the page and in the CSV.
+    assert shown.columns.tolist()[:4] == [
+        "activity_id",
+        "title",
+        "strategy (provisional structure)",
+        "cami",
+    ]
+    assert any("provisional working structure" in caption.value for caption in at.caption)
     assert any(
         caption.value.startswith("**5 activities**, 2 of them demo data") for caption in at.caption
     )

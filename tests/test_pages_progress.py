@@ -58,17 +58,20 @@ def test_strategy_drill_down_comes_from_the_url() -> None:
 def test_cami_page_shows_sections_and_ptcrs() -> None:
     at = run_app("views/cami_page.py", demo="true", as_of="2026-06-30")
     assert not at.exception
-    # A1 (completed 2020) and A3 (2020–2022) ended before 2026: earlier work, not counted.
-    # CAMI-10: A4 0 % and A5 25 % -> 12.5 %.
+    # A1 (completed 2020) and A3 (2020–2022) ended before 2026, and A5 (no end date) was
+    # last reported in 2024: earlier work, not counted. CAMI-10: A4 (planned) at 0 %.
     assert metrics(at) == {
-        "Items started": "1 of 3",
+        "Items started": "0 of 3",
         "Items completed": "0 of 3",
         "Time elapsed": "year 1 of 7",
-        "Activity progress": "12 %",
+        "Activity progress": "0 %",
     }
-    assert any("2 linked activities ended before the plan began" in c.value for c in at.caption)
+    assert any(
+        "3 linked activities ended, or were last reported, before the plan began" in c.value
+        for c in at.caption
+    )
     earlier = table_with(at, "end_date")
-    assert sorted(earlier["activity_id"]) == ["A1", "A3"]
+    assert earlier["activity_id"].tolist() == ["A5", "A3", "A1"]
     tree = table_with(at, "Status rests on").set_index("Code")
     assert tree.loc["CAMI-10", "Applies"] == "all actions"
     assert tree.loc["CAMI-4", "Applies"] == "selected actions"

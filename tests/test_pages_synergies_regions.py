@@ -84,13 +84,18 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     assert matrix["layout"]["title"]["text"] == (
         "Activities serving both a Strategy item and a CAMI section"
     )
-    assert matrix["data"][0]["y"] == ["S1 Knowledge", "S2 Threats"]
+    assert matrix["data"][0]["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
     assert (
         flows["layout"]["title"]["text"]
         == "Strategy goal → activity → CAMI section (activity count)"
     )
-    assert flows["data"][0]["node"]["label"][:2] == ["S1 Knowledge", "S2 Threats"]
+    assert flows["data"][0]["node"]["label"][:2] == [
+        "S1 Knowledge (provisional)",
+        "S2 Threats (provisional)",
+    ]
+    # What the mark means, on the page (and on paper).
+    assert any("provisional working structure" in caption.value for caption in at.caption)
     assert any("How is this computed?" in expander.label for expander in at.expander)
 
 
@@ -99,6 +104,10 @@ def test_choosing_a_cell_lists_its_activities() -> None:
     assert at.selectbox(key="syn_cell").options[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
     at.selectbox(key="syn_cell").set_value("S1 × CAMI-10").run()
     assert ["A1", "A5"] in table_with(at, "activity_id")
+    assert (
+        "Activities serving both S1 Knowledge (provisional) × CAMI-10 Species Monitoring and "
+        "Research."
+    ) in [caption.value for caption in at.caption]
     at.selectbox(key="syn_cell").set_value("S2 × CAMI-10").run()
     assert any("No activity serves both S2 × CAMI-10" in info.value for info in at.info)
 
@@ -113,9 +122,40 @@ def test_drilling_into_a_goal_shows_its_objectives() -> None:
     at = open_page(SYNERGIES, demo="true")
     at.selectbox(key="syn_goal").set_value("S1").run()
     matrix = plotly_specs(at)[0]
-    assert matrix["data"][0]["y"] == ["S1.1 Distribution", "S1.2 Monitoring"]
+    assert matrix["data"][0]["y"] == [
+        "S1.1 Distribution (provisional)",
+        "S1.2 Monitoring (provisional)",
+    ]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy objective"
     assert at.selectbox(key="syn_cell").options[0] == "S1.1 × CAMI-4"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "Objectives of S1 Knowledge (provisional)",
+        # Older links: the label before items were marked provisional, and the code.
+        "Objectives of S1 Knowledge",
+        "S1",
+    ],
+)
+def test_a_link_to_a_goals_objectives(link: str) -> None:
+    # The goal selector is bound to the URL, which holds its label (streamlit 1.67).
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["demo"] = "true"
+    at.run()
+    at.switch_page(SYNERGIES)
+    at.query_params["syn_goal"] = link
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="syn_goal").value == "S1"
+    assert plotly_specs(at)[0]["data"][0]["y"] == [
+        "S1.1 Distribution (provisional)",
+        "S1.2 Monitoring (provisional)",
+    ]
+    # Only the demo banner: no complaint about a value set for the widget.
+    assert [w.value for w in at.main.warning if "Session State" in w.value] == []
+    assert len(at.main.warning) == 1
 
 
 def test_orphans_both_ways() -> None:
@@ -123,8 +163,14 @@ def test_orphans_both_ways() -> None:
     codes = table_with(at, "code")
     assert ["CAMI-11"] in codes
     assert ["S2.2"] in codes
-    # A2 serves the Strategy only, A4 the CAMI WP only.
+    # An orphan of the provisional Strategy says so in its title; a CAMI section does not.
+    titles = table_with(at, "title")
+    assert ["Poisoning of prey (provisional)"] in titles
+    assert ["Education, Community and Communication"] in titles
+    # A2 serves the Strategy only, A4 the CAMI WP only; the Strategy's codes are headed as
+    # a provisional structure's.
     assert ["A2", "A4"] in table_with(at, "activity_id")
+    assert table_with(at, "strategy_items (provisional structure)") == [["S1.1;S1.2", ""]]
     assert any("Activities linked to only one plan (2)" in md.value for md in at.markdown)
 
 

@@ -96,9 +96,9 @@ def test_an_activity_completed_before_a_plans_start_does_not_change_its_figures(
 def test_work_overlapping_a_plans_start_counts_from_its_start(engine: Engine) -> None:
     add_activity(engine, end_date=dt.date(2026, 2, 28))
     cami = plan(engine, "cami")
-    # CAMI-4 is started now (derived), and A9's 100 % joins A4 0 % and A5 25 %.
-    assert (cami["items_started"], cami["activities_counted"]) == (2, 3)
-    assert cami["activity_progress_pct"] == pytest.approx(125 / 3)
+    # CAMI-4 is started now (derived), and A9's 100 % joins A4's 0 %.
+    assert (cami["items_started"], cami["activities_counted"]) == (1, 2)
+    assert cami["activity_progress_pct"] == pytest.approx(50.0)
     assert items(engine, "cami").loc["CAMI-4", "basis"] == "derived"
 
 
@@ -187,10 +187,12 @@ def test_progress_command_prints_the_overviews_figures(
         "activities": 4,
         "earlier_activities": 0,
     }
-    assert (cami["framework"], cami["activity_progress_pct"]) == ("cami", pytest.approx(12.5))
-    # Demo data is left out unless asked for: CAMI-10 is then A5 alone.
+    assert (cami["framework"], cami["activity_progress_pct"]) == ("cami", 0.0)
+    assert (cami["activities_counted"], cami["earlier_activities"]) == (1, 3)
+    # Demo data is left out unless asked for: then no activity of its period remains.
     _, cami = progress_json(capsys, "--as-of", "2026-06-30")
-    assert cami["activity_progress_pct"] == pytest.approx(25.0)
+    assert cami["activity_progress_pct"] is None
+    assert cami["earlier_activities"] == 2
 
 
 @pytest.mark.usefixtures("cli_env")
@@ -215,3 +217,22 @@ def test_progress_as_csv_and_a_bad_date(capsys: pytest.CaptureFixture[str]) -> N
     assert [line.split(",")[0] for line in lines[1:]] == ["strategy", "cami"]
     assert main(["progress", "--as-of", "30.06.2026"]) == 2
     assert "--as-of must be a date YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_work_without_an_end_date_counts_as_far_as_its_latest_report(engine: Engine) -> None:
+    # A5 (2023, no end date, on hold) was last reported on 2024-01-01: earlier work for the
+    # Work Programme (2026–2032), until a report from within its period brings it in.
+    assert plan(engine, "cami")["earlier_activities"] == 3
+    with Session(engine) as session:
+        editing.record_progress(
+            session=session,
+            draft=editing.ProgressDraft("A5", dt.date(2026, 2, 1), 40.0, "in_progress", "resumed"),
+            actor=ALICE,
+        )
+        session.commit()
+    cami = plan(engine, "cami")
+    assert (cami["earlier_activities"], cami["activities_counted"]) == (2, 2)
+    # A4 0 %, A5 40 %; CAMI-10 has started (A5 reported work under way in 2023, counted from
+    # the plan's start).
+    assert cami["activity_progress_pct"] == pytest.approx(20.0)
+    assert items(engine, "cami").loc["CAMI-10", "status"] == "started"

@@ -54,9 +54,10 @@ def test_items_with_no_activity_have_no_completion(session: Session) -> None:
     assert math.isnan(items.loc["CAMI-11", "activity_progress_pct"])
     assert bool(items.loc["CAMI-11", "covered"]) is False
     assert items.loc["CAMI-11", "applies"] == "selected actions"
-    # CAMI-10: A4 0 (planned), A5 25; A1 (completed in 2020) ended before the plan began.
-    assert items.loc["CAMI-10", "activity_progress_pct"] == pytest.approx(12.5)
-    assert items.loc["CAMI-10", "activities"] == 2
+    # CAMI-10: A4 0 (planned); A1 (completed in 2020) ended before the plan began, and A5
+    # (no end date) was last reported in 2024.
+    assert items.loc["CAMI-10", "activity_progress_pct"] == pytest.approx(0.0)
+    assert items.loc["CAMI-10", "activities"] == 1
 
 
 def test_as_of_uses_the_latest_update_on_or_before_the_date(session: Session) -> None:
@@ -93,11 +94,12 @@ def test_plan_progress_on_the_fixture(session: Session) -> None:
     assert strategy["earlier_activities"] == 0
     assert bool(strategy["provisional"]) is True
     cami = summary.loc["cami"]
-    assert (cami["items_total"], cami["items_started"], cami["items_completed"]) == (3, 1, 0)
+    assert (cami["items_total"], cami["items_started"], cami["items_completed"]) == (3, 0, 0)
     assert (cami["plan_year"], cami["plan_years"]) == (1, 7)
-    # A4 0 % and A5 25 %; A1 (2019–2020) and A3 (2020–2022) are earlier work.
-    assert cami["activity_progress_pct"] == pytest.approx(12.5)
-    assert (cami["activities_counted"], cami["earlier_activities"]) == (2, 2)
+    # A4 (planned) 0 %; A1 (2019–2020) and A3 (2020–2022) ended before 2026, and A5 has no
+    # end date and was last reported in 2024: earlier work.
+    assert cami["activity_progress_pct"] == pytest.approx(0.0)
+    assert (cami["activities_counted"], cami["earlier_activities"]) == (1, 3)
     assert bool(cami["provisional"]) is False
 
 
@@ -119,7 +121,8 @@ def test_earlier_work_is_listed_apart(session: Session) -> None:
     earlier = queries.earlier_work(
         session=session, filters=Filters(include_demo=True), framework="cami"
     )
-    assert earlier["activity_id"].tolist() == ["A3", "A1"]
+    # The latest work first: A5 (no end date; last reported 2024-01-01), A3, A1.
+    assert earlier["activity_id"].tolist() == ["A5", "A3", "A1"]
     assert queries.earlier_work(
         session=session, filters=Filters(include_demo=True), framework="strategy"
     ).empty
@@ -144,21 +147,21 @@ def test_items_history_counts_the_tracked_items_from_the_plans_start(session: Se
         "items_well_advanced": [0, 0, 0, 0],
         "items_completed": [0, 0, 0, 0],
     }
-    # Work begun before a plan's start counts from the start: A5 (2023) starts CAMI-10.
+    # A4 (planned) has not started CAMI-10; A5's work (2023) was last reported in 2024.
     cami = queries.items_history(
         session=session,
         filters=Filters(include_demo=True, as_of=dt.date(2026, 6, 30)),
         framework="cami",
     )
     assert cami.to_dict("list")["date"] == [dt.date(2026, 1, 1)]
-    assert cami.to_dict("list")["items_started"] == [1]
+    assert cami.to_dict("list")["items_started"] == [0]
 
 
 def test_hiding_demo_data(session: Session) -> None:
     filters = Filters(include_demo=False)
     items = by_code(queries.item_progress(session=session, filters=filters, framework="cami"))
-    # A4 (demo, 0 %) gone: A5 25 (A1 ended before the plan).
-    assert items.loc["CAMI-10", "activity_progress_pct"] == pytest.approx(25.0)
+    # A4 (demo, 0 %) gone: no activity of the plan's period is left.
+    assert math.isnan(items.loc["CAMI-10", "activity_progress_pct"])
     assert queries.headline(session=session, filters=filters) == {
         "activities": 3,
         "demo_activities": 0,
@@ -304,13 +307,13 @@ def test_activity_progress_history_starts_at_the_plans_start(session: Session) -
     history = queries.activity_progress_history(
         session=session, filters=Filters(include_demo=True), framework="cami", by="top"
     )
-    # CAMI-4's only activity (A3) ended in 2022: earlier work, no line. CAMI-10: on the plan's
-    # first day A5 stood at 25 % (since 2024) and A4 was planned at 0 %.
+    # CAMI-4's only activity (A3) ended in 2022: earlier work, no line. CAMI-10: A4 planned
+    # at 0 % since 2026-01-01 (A5, last reported in 2024, is earlier work).
     assert sorted(set(history["series"])) == ["CAMI-10"]
     cami10 = history[history["series"] == "CAMI-10"]
     assert cami10["date"].tolist() == [dt.date(2026, 1, 1)]
-    assert cami10["activity_progress_pct"].tolist() == pytest.approx([12.5])
-    assert cami10["activities"].tolist() == [2]
+    assert cami10["activity_progress_pct"].tolist() == pytest.approx([0.0])
+    assert cami10["activities"].tolist() == [1]
 
 
 @pytest.mark.parametrize("framework", ["strategy", "cami"])

@@ -122,6 +122,12 @@ def test_each_activity_row_holds_its_latest_update(session: Session) -> None:
             )
         ).one()
         assert activity.first_reported == earliest
+        latest_date = session.exec(
+            select(func.max(m.ProgressUpdate.date)).where(
+                m.ProgressUpdate.activity_id == activity.id
+            )
+        ).one()
+        assert activity.last_reported == latest_date
         started = session.exec(
             select(func.min(m.ProgressUpdate.date)).where(
                 m.ProgressUpdate.activity_id == activity.id,

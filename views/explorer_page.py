@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.export import export_filename
+from dashboard.provisional import PROVISIONAL_STRUCTURE
 from dashboard.queries.activities import SORT_COLUMNS
 from dashboard.ui import data, layout
 from dashboard.ui.sidebar import shared_filters
@@ -62,7 +63,7 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         "are as of the filters' date. Sorting by clicking a column header reorders only the "
         "rows shown; the pages and the download follow *Sort by*."
     )
-    layout.paged_table(
+    shown = layout.paged_table(
         size.activities,
         # The page's activities in the listing's order, then their rows.
         lambda offset, limit: data.listing_rows(
@@ -83,6 +84,7 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
             ),
         },
     )
+    layout.provisional_note(any(PROVISIONAL_STRUCTURE in str(name) for name in shown.columns))
     layout.csv_download(
         # The whole filtered, sorted listing, made when the button is clicked.
         data.later(queries.activity_listing, **chosen, sort=sort, descending=descending),

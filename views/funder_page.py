@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.export import export_filename
+from dashboard.provisional import PROVISIONAL
 from dashboard.ui import data, layout, printing
 from dashboard.ui.funder_choice import choose_funder, funder_links
 from dashboard.ui.sidebar import shared_filters
@@ -126,6 +127,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
             config={"displaylogo": False},
         )
         printing.report_table(items, percent=["completion_pct"])
+        layout.provisional_note(bool(items["title"].str.endswith(PROVISIONAL).any()))
         layout.csv_download(items, key=f"funder-{funder}-items", filters=filters)
 
     sites = data.funder_sites(filters=filters, funder=funder)

@@ -97,6 +97,9 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     st.subheader("Strategy × CAMI matrix")
     goals = data.synergy_matrix(filters=filters)
     goal_labels = charts.row_labels(goals)
+    layout.relabel_link(
+        "syn_goal", {code: f"Objectives of {label}" for code, label in goal_labels.items()}
+    )
     goal = st.selectbox(
         "Strategy rows",
         list(goal_labels),
@@ -124,6 +127,9 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             selection_mode="points",
             config={"displaylogo": False},
         )
+        layout.provisional_note(
+            bool(matrix["strategy_provisional"].any() or matrix["cami_provisional"].any())
+        )
         with st.expander("Data behind “Strategy × CAMI matrix”"):
             table = charts.matrix_table(matrix)
             st.dataframe(table, hide_index=True, width="stretch")
@@ -141,6 +147,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         if cell:
             cell_items = tuple(cell.split(" × "))
             total = charts.cell_activities(matrix, cell)
+            st.caption(f"Activities serving both {charts.cell_label(matrix, cell)}.")
             if not total:
                 st.info(f"No activity serves both {cell} under these filters.")
             else:

@@ -340,7 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     progress.set_defaults(handler=cmd_progress)
     importing = commands.add_parser(
         "import",
-        help="import a template file (activities, progress updates, funding, outputs)",
+        help="import a template file (activities, progress updates, funding, outputs, "
+        "item assessments)",
         description=f"{cmd_import.__doc__} Any error rejects the whole file (exit status 1) "
         "and leaves the store unchanged.",
     )

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from dashboard import audit
 from dashboard import models as m
 from dashboard.auth import Actor
+from dashboard.provisional import item_label
 
 # The import template's link columns and the framework (by code) whose items each one lists.
 ITEM_COLUMNS: dict[str, str] = {"strategy_items": "strategy", "cami_sections": "cami"}
@@ -877,8 +878,9 @@ def work_started(status: str, progress_pct: float) -> bool:
 
 
 def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> None:
-    """Set Activity.first_reported (the date of each activity's earliest progress update)
-    and first_started (of its earliest update reporting work under way), and give its
+    """Set Activity.first_reported and last_reported (the dates of each activity's earliest
+    and latest progress updates) and first_started (of its earliest update reporting work
+    under way), and give its
     updates its demo flag (of the activities `pks`, or of all): every path that adds updates
     or changes an activity's demo flag ends here."""
     update_table = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
@@ -899,7 +901,14 @@ def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> N
         )
         .scalar_subquery()
     )
-    dates = update(activity_table).values(first_reported=earliest, first_started=started)
+    latest = (
+        select(func.max(update_table.c.date))
+        .where(update_table.c.activity_id == activity_table.c.id)
+        .scalar_subquery()
+    )
+    dates = update(activity_table).values(
+        first_reported=earliest, first_started=started, last_reported=latest
+    )
     demo = (
         select(activity_table.c.demo)
         .where(activity_table.c.id == update_table.c.activity_id)
@@ -987,6 +996,7 @@ def create_activities(
                 **activity_row_values(draft, reference),
                 # The first progress update, written below, is dated so.
                 "first_reported": first_state_date(draft, today),
+                "last_reported": first_state_date(draft, today),
                 "first_started": first_state_date(draft, today)
                 if work_started(draft.status, draft.progress_pct)
                 else None,
@@ -1421,7 +1431,12 @@ def record_assessment(
 def form_choices(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
     """(value, label) choices for the edit forms: every code a change may name."""
     items = session.exec(
-        select(m.Framework.code, m.FrameworkItem.code, m.FrameworkItem.title)
+        select(
+            m.Framework.code,
+            m.FrameworkItem.code,
+            m.FrameworkItem.title,
+            m.FrameworkItem.provisional,
+        )
         .join(m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id)
         .order_by(col(m.FrameworkItem.id))
     ).all()
@@ -1446,13 +1461,13 @@ def form_choices(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
             ).all()
         ],
         "strategy_items": [
-            (code, f"{code} {title}")
-            for framework, code, title in items
+            (code, item_label(code, title, provisional, width=None))
+            for framework, code, title, provisional in items
             if columns.get(framework) == "strategy_items"
         ],
         "cami_sections": [
-            (code, f"{code} {title}")
-            for framework, code, title in items
+            (code, item_label(code, title, provisional, width=None))
+            for framework, code, title, provisional in items
             if columns.get(framework) == "cami_sections"
         ],
         "statuses": [(status, status.replace("_", " ")) for status in m.ACTIVITY_STATUSES],

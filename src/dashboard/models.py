@@ -163,6 +163,9 @@ class Activity(SQLModel, table=True):
     # any progress above 0); None while none does. Kept as first_reported is: a plan item
     # counts as started from the first such date of an activity linked to it.
     first_started: dt.date | None = None
+    # The date of its latest ProgressUpdate, kept as first_reported is: where no end date is
+    # recorded, an activity's work is known to reach only as far as its latest report.
+    last_reported: dt.date | None = None
     start_date: dt.date | None = Field(default=None, index=True)
     end_date: dt.date | None = Field(default=None, index=True)
     lead_organisation_id: int | None = Field(

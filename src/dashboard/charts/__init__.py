@@ -22,9 +22,7 @@ from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS
 from dashboard.charts.progress import (
     ITEM_STATUS_LABELS,
     NO_ACTIVITY,
-    PROVISIONAL,
     activity_progress_bars,
-    item_label,
     item_tree_table,
     plan_sentence,
     status_bar,
@@ -32,12 +30,16 @@ from dashboard.charts.progress import (
 )
 from dashboard.charts.synergies import (
     cell_activities,
+    cell_label,
     matrix_cells,
     matrix_table,
     row_labels,
     synergy_heatmap,
     synergy_sankey,
 )
+
+# How every chart names a plan's items (dashboard.provisional, shared with the queries).
+from dashboard.provisional import PROVISIONAL, item_label
 
 __all__ = [
     "ITEM_STATUS_LABELS",
@@ -49,6 +51,7 @@ __all__ = [
     "activity_progress_bars",
     "activity_progress_lines",
     "cell_activities",
+    "cell_label",
     "coverage_map",
     "funder_sites_deck",
     "funding_by_year",

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.charts.maps import CompactDeck, load_shapes, rgba
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
+from dashboard.provisional import shorten
 from dashboard.queries.funders import FunderFigures, money
 from dashboard.settings import get_settings
 
@@ -311,8 +312,9 @@ def items_advanced(items: pd.DataFrame, *, title: str) -> go.Figure:
     `funder_items`), listed top to bottom in that order. Items whose activities are all
     cancelled get no bar but the words "no counted activity".
     """
+    # The title cut to about 31 characters; an item's "(provisional)" mark is kept.
     labels = [
-        f"{code} {name[:30]}…" if len(name) > 31 else f"{code} {name}"
+        f"{code} {shorten(name, 31)}"
         for code, name in zip(items["code"], items["title"], strict=True)
     ]
     has_value = items["completion_pct"].notna()

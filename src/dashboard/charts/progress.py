@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
+from dashboard.provisional import PROVISIONAL, item_label
 
 NO_ACTIVITY = "no activity"
 
@@ -41,7 +42,6 @@ ITEM_STATUS_LABELS = {
     "completed": "completed",
     "not_applicable": "not applicable",
 }
-PROVISIONAL = "(provisional)"
 
 
 def status_label(status: str, basis: str, assessed_on: object = None) -> str:
@@ -51,13 +51,6 @@ def status_label(status: str, basis: str, assessed_on: object = None) -> str:
     if basis == "assessed":
         return f"{label} (assessed {assessed_on})" if assessed_on else f"{label} (assessed)"
     return f"{label} (derived)"
-
-
-def item_label(code: str, title: str, provisional: bool, *, width: int = 44) -> str:
-    """An item as charts name it: its code, its title cut to `width`, and "(provisional)"
-    when it belongs to a provisional working structure."""
-    cut = title if len(title) <= width else title[: width - 1].rstrip() + "…"
-    return f"{code} {cut}" + (f" {PROVISIONAL}" if provisional else "")
 
 
 def activity_progress_bars(
@@ -204,9 +197,9 @@ def plan_sentence(plan: Mapping[str, Any]) -> str:
     )
     assessed = plan["items_assessed"]
     basis = (
-        "all derived from activities, none assessed by partners yet"
+        "all derived from activities, none assessed yet"
         if not assessed
-        else f"{_count(assessed, 'status', 'statuses')} assessed by partners, "
+        else f"{_count(assessed, 'status', 'statuses')} from a dated assessment with its source, "
         "the others derived from activities"
     )
     done = (

@@ -6,13 +6,22 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.palette import OKABE_ITO, apply_layout
+from dashboard.provisional import item_label, item_title, shorten
 
 # White to Okabe–Ito blue: one hue, so the order of the cells reads in any colour vision.
 MATRIX_SCALE = [[0.0, "#FFFFFF"], [0.0001, "#DCEAF5"], [1.0, OKABE_ITO["blue"]]]
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _labels(matrix: pd.DataFrame, plan: str, key: str, width: int | None) -> dict[str, str]:
+    """{code: "code title"} of the matrix's rows (`plan` "strategy": the columns
+    strategy_item, strategy_title, strategy_provisional) or columns ("cami"), in order; the
+    titles cut to `width`, an item of a provisional structure marked "(provisional)"."""
+    return {
+        str(code): item_label(str(code), str(title), bool(provisional), width=width)
+        for code, title, provisional in zip(
+            matrix[key], matrix[f"{plan}_title"], matrix[f"{plan}_provisional"], strict=True
+        )
+    }
 
 
 def cell_text(activities: int, completion: float, *, separator: str = " · ") -> str:
@@ -35,14 +44,8 @@ def synergy_heatmap(
     """
     rows = list(dict.fromkeys(matrix["strategy_item"]))
     columns = list(dict.fromkeys(matrix["cami_section"]))
-    row_names = {
-        code: f"{code} {_short(title, 34)}"
-        for code, title in zip(matrix["strategy_item"], matrix["strategy_title"], strict=True)
-    }
-    column_names = {
-        code: f"{code} {_short(title, 22)}"
-        for code, title in zip(matrix["cami_section"], matrix["cami_title"], strict=True)
-    }
+    row_names = _labels(matrix, "strategy", "strategy_item", 34)
+    column_names = _labels(matrix, "cami", "cami_section", 22)
     counts = matrix.pivot(index="strategy_item", columns="cami_section", values="activities")
     counts = counts.reindex(index=rows, columns=columns)
     texts = [
@@ -118,11 +121,18 @@ def synergy_heatmap(
 
 
 def row_labels(matrix: pd.DataFrame) -> dict[str, str]:
-    """{code: "code title"} of the matrix's Strategy rows, in order."""
-    return {
-        str(code): f"{code} {title}"
-        for code, title in zip(matrix["strategy_item"], matrix["strategy_title"], strict=True)
-    }
+    """{code: "code title"} of the matrix's Strategy rows, in order ("(provisional)" after
+    an item of a provisional working structure)."""
+    return _labels(matrix, "strategy", "strategy_item", None)
+
+
+def cell_label(matrix: pd.DataFrame, cell: str) -> str:
+    """The cell "S1 × CAMI-10" named in full: "S1 Knowledge (provisional) × CAMI-10 Species
+    Monitoring and Research"; the cell as it is when the matrix does not hold it."""
+    row, _, column = cell.partition(" × ")
+    rows = _labels(matrix, "strategy", "strategy_item", None)
+    columns = _labels(matrix, "cami", "cami_section", None)
+    return f"{rows.get(row, row)} × {columns.get(column, column)}"
 
 
 def matrix_cells(matrix: pd.DataFrame) -> list[str]:
@@ -141,9 +151,17 @@ def cell_activities(matrix: pd.DataFrame, cell: str) -> int:
 
 
 def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
-    """The matrix as the table behind the chart: only the pairs with shared activities."""
+    """The matrix as the table behind the chart: only the pairs with shared activities, an
+    item of a provisional working structure marked "(provisional)" after its title."""
     shared = matrix[matrix["activities"] > 0].copy()
     shared["completion_pct"] = shared["completion_pct"].round(1)
+    for plan in ("strategy", "cami"):
+        shared[f"{plan}_title"] = [
+            item_title(str(title), bool(provisional))
+            for title, provisional in zip(
+                shared[f"{plan}_title"], shared.pop(f"{plan}_provisional"), strict=True
+            )
+        ]
     return shared.reset_index(drop=True)
 
 
@@ -176,8 +194,9 @@ def synergy_sankey(flows: pd.DataFrame, *, title: str, unit: str) -> go.Figure:
         if node in demo:
             text = labels[node]
             marked = text if text.startswith("[Demo]") or not demo[node] else f"[Demo] {text}"
-            return _short(marked, 42)
-        return _short(labels[node], 38)
+            return shorten(marked, 42)
+        # A goal or section: cut, but still "(provisional)" when its label says so.
+        return shorten(labels[node], 38)
 
     colours = (
         [OKABE_ITO["blue"]] * len(goals)

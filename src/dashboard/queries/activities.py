@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.filters import Filters
+from dashboard.provisional import codes_header
 from dashboard.queries.scope import (
     Activity,
     ActivityCountry,
@@ -55,8 +56,9 @@ from dashboard.queries.scope import (
 _SEPARATOR = "\x1f"
 
 LIST_COLUMNS = ("countries", "ptcrs", "partners", "funders")
-# The listing's columns, in order; the two framework columns are named after the frameworks'
-# codes (strategy, cami) and inserted after the title.
+# The listing's columns, in order; the framework columns are named after the frameworks'
+# codes (strategy, cami; a provisional structure's marked so, see `_headed`) and inserted
+# after the title.
 BASE_COLUMNS = (
     "activity_id",
     "title",
@@ -227,6 +229,25 @@ def framework_codes(*, session: Session) -> list[str]:
     )
 
 
+def provisional_frameworks(*, session: Session) -> frozenset[str]:
+    """The codes of the frameworks with any item of a provisional working structure."""
+    return frozenset(
+        session.execute(
+            select(Framework.c.code)
+            .join(FrameworkItem, FrameworkItem.c.framework_id == Framework.c.id)
+            .where(FrameworkItem.c.provisional)
+            .distinct()
+        ).scalars()
+    )
+
+
+def _headed(frame: pd.DataFrame, *, session: Session, frameworks: Sequence[str]) -> pd.DataFrame:
+    """The listing as shown and downloaded: the column of a provisional structure's codes
+    headed so ("strategy (provisional structure)"), so that a spreadsheet says it too."""
+    marked = provisional_frameworks(session=session)
+    return frame.rename(columns={code: codes_header(code, code in marked) for code in frameworks})
+
+
 def _listing_select(
     *,
     filters: Filters,
@@ -341,10 +362,12 @@ def activity_listing(
 ) -> pd.DataFrame:
     """Every activity in scope with its framework codes, places, organisations and state.
 
-    Columns: activity_id, title, one column per framework (its item codes, e.g. strategy,
-    cami), countries (ISO3), ptcrs (numbers), lead (name), partners and funders (names;
-    funders from funding records and funder links), status and progress_pct as of the filters' date,
-    start_date, end_date, source_url, demo. List columns hold sorted Python lists.
+    Columns: activity_id, title, one column per framework (its item codes, headed by the
+    framework's code, e.g. cami, and "<code> (provisional structure)" for a framework with
+    items of a provisional working structure), countries (ISO3), ptcrs (numbers), lead
+    (name), partners and funders (names; funders from funding records and funder links),
+    status and progress_pct as of the filters' date, start_date, end_date, source_url, demo.
+    List columns hold sorted Python lists.
     `funders` (slugs) keeps activities funded by any of them; `search` matches id, title
     and description. Rows are sorted by `sort` (ties and empty cells: by activity_id, empty
     last). With `offset` or `limit`, only those rows of that order: one page, read as
@@ -375,7 +398,8 @@ def activity_listing(
         order=(column, descending) if in_sql else None,
     )
     frame = _typed(to_frame(session, statement, ["id", *columns]), frameworks).drop(columns="id")
-    return frame if in_sql else sort_listing(frame, column, descending=descending)
+    ordered = frame if in_sql else sort_listing(frame, column, descending=descending)
+    return _headed(ordered, session=session, frameworks=frameworks)
 
 
 def listing_order(
@@ -469,7 +493,8 @@ def listing_rows(*, session: Session, filters: Filters, ids: Sequence[int]) -> p
     frame = _typed(to_frame(session, statement, ["id", *columns]), frameworks)
     position = {key: index for index, key in enumerate(ids)}
     frame = frame.iloc[frame["id"].map(position).argsort(kind="stable")]
-    return frame.drop(columns="id").reset_index(drop=True)
+    rows = frame.drop(columns="id").reset_index(drop=True)
+    return _headed(rows, session=session, frameworks=frameworks)
 
 
 class ListingSize(NamedTuple):

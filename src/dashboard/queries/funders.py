@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.filters import Filters
+from dashboard.provisional import item_title
 from dashboard.queries.activities import natural_key
 from dashboard.queries.scope import (
     Activity,
@@ -316,9 +317,10 @@ def funder_outputs(*, session: Session, filters: Filters, funder: str) -> pd.Dat
 def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
     """The Strategy items and CAMI sections the funder's activities serve (or serve below).
 
-    Columns: framework (short name), code, title, level, activities, counted (not
-    cancelled), completion_pct (link-weighted mean progress of the funder's counted
-    activities; empty when none is counted). Only items with at least one activity.
+    Columns: framework (short name), code, title (marked "(provisional)" for an item of a
+    provisional working structure), level, activities, counted (not cancelled),
+    completion_pct (link-weighted mean progress of the funder's counted activities; empty
+    when none is counted). Only items with at least one activity.
     """
     mine = funder_state(filters, funder)
     rolled = rolled_up(mine)
@@ -328,6 +330,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
             Framework.c.period_start,
             FrameworkItem.c.code,
             FrameworkItem.c.title,
+            FrameworkItem.c.provisional,
             FrameworkItem.c.level,
             rolled.c.activities,
             rolled.c.counted,
@@ -344,6 +347,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
             "period_start",
             "code",
             "title",
+            "provisional",
             "level",
             "activities",
             "counted",
@@ -351,6 +355,10 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
         ],
     )
     frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
+    frame["title"] = [
+        item_title(title, bool(provisional))
+        for title, provisional in zip(frame["title"], frame.pop("provisional"), strict=True)
+    ]
     keys = list(zip(frame["period_start"].tolist(), frame["code"].tolist(), strict=True))
     order = sorted(range(len(frame)), key=lambda i: (keys[i][0], natural_key(str(keys[i][1]))))
     return frame.loc[order].drop(columns=["period_start"]).reset_index(drop=True)

@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from dashboard import models as m
 from dashboard.filters import Filters
+from dashboard.provisional import item_label
 from dashboard.queries.funders import UNPUBLISHED
 from dashboard.queries.scope import (
     Activity,
@@ -58,6 +59,7 @@ from dashboard.queries.scope import (
     rolled_up,
     to_frame,
     weighted_completion,
+    work_span,
 )
 
 
@@ -389,8 +391,8 @@ def earlier_work(
 ) -> pd.DataFrame:
     """The activities in scope linked to `framework` whose work ended before it began:
     background to the plan, never counted in its figures. Columns: activity_id, title,
-    status, start_date, end_date, lead, source_url, demo; the latest first. `offset` and
-    `limit` give one page of them (plan_progress's earlier_activities counts them all)."""
+    status, start_date, end_date, lead, source_url, demo; the latest work first. `offset`
+    and `limit` give one page of them (plan_progress's earlier_activities counts them all)."""
     found = plans(session, framework)
     columns = [
         "activity_id", "title", "status", "start_date", "end_date", "lead", "source_url", "demo",
@@ -399,6 +401,7 @@ def earlier_work(
         return pd.DataFrame(columns=columns)
     plan = found[0]
     state = progress_at(filters, where=before_period(plan))
+    ends = work_span(plan)[1]
     statement = (
         select(
             Activity.c.activity_id,
@@ -418,7 +421,7 @@ def earlier_work(
                 ActivityItem.c.item_id.in_(_plan_items(plan)),
             )
         )
-        .order_by(Activity.c.end_date.desc(), Activity.c.activity_id)
+        .order_by(ends.desc(), Activity.c.activity_id)
         .offset(offset)
         .limit(limit)
     )
@@ -534,10 +537,17 @@ def filter_options(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
         select(Region.c.number, Region.c.name, Region.c.pallas_status).order_by(Region.c.number)
     ).all()
     organisations = session.execute(
-        select(Organisation.c.slug, Organisation.c.name).order_by(Organisation.c.name)
+        select(Organisation.c.slug, Organisation.c.name, Organisation.c.demo).order_by(
+            Organisation.c.name
+        )
     ).all()
     items = session.execute(
-        select(FrameworkItem.c.code, FrameworkItem.c.title, Framework.c.short_name)
+        select(
+            FrameworkItem.c.code,
+            FrameworkItem.c.title,
+            FrameworkItem.c.provisional,
+            Framework.c.short_name,
+        )
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
         .order_by(Framework.c.period_start, FrameworkItem.c.id)
     ).all()
@@ -547,9 +557,14 @@ def filter_options(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
             (number, f"{number} {name}" + (" (pending)" if status == "pending" else ""))
             for number, name, status in regions
         ],
-        "organisations": [(slug, name) for slug, name in organisations],
+        # The demo data's invented organisations apart: listed only with demo data shown.
+        "organisations": [(slug, name) for slug, name, demo in organisations if not demo],
+        "demo_organisations": [(slug, name) for slug, name, demo in organisations if demo],
         "statuses": [(status, status.replace("_", " ")) for status in m.ACTIVITY_STATUSES],
-        "items": [(code, f"{code} {title} · {framework}") for code, title, framework in items],
+        "items": [
+            (code, f"{item_label(code, title, provisional, width=None)} · {framework}")
+            for code, title, provisional, framework in items
+        ],
     }
 
 

@@ -344,17 +344,28 @@ def plans(session: Session, framework: str | None = None) -> list[Plan]:
     ]
 
 
-def in_period(plan: Plan) -> ColumnElement[bool]:
-    """Whether an activity's work overlaps `plan`'s period (an open end or an unknown start
-    overlaps): only these activities count toward the plan's figures."""
-    # coalesce(), not `end_date IS NULL OR end_date >= …`: most activities pass, and SQLite
-    # would otherwise look each one up through the date indexes (a scan is faster).
-    return and_(
-        func.coalesce(Activity.c.end_date, plan.start) >= plan.start,
-        func.coalesce(Activity.c.start_date, plan.end) <= plan.end,
+def work_span(plan: Plan) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Where an activity's documented work begins and ends, as far as `plan` needs to know:
+    from its start date (else its first report) to its end date; with no end date recorded,
+    to its latest report (a planned activity's work lies ahead: open, to the plan's end)."""
+    begins = func.coalesce(Activity.c.start_date, Activity.c.first_reported, plan.start)
+    ends = func.coalesce(
+        Activity.c.end_date,
+        case((Activity.c.status == "planned", plan.end), else_=Activity.c.last_reported),
+        plan.end,
     )
+    return begins, ends
+
+
+def in_period(plan: Plan) -> ColumnElement[bool]:
+    """Whether an activity's documented work overlaps `plan`'s period (see `work_span`):
+    only these activities count toward the plan's figures."""
+    # coalesce(), not `end_date IS NULL OR …`: most activities pass, and SQLite would
+    # otherwise look each one up through the date indexes (a scan is faster).
+    begins, ends = work_span(plan)
+    return and_(ends >= plan.start, begins <= plan.end)
 
 
 def before_period(plan: Plan) -> ColumnElement[bool]:
-    """Work that ended before `plan` began: earlier work, shown apart, never counted."""
-    return Activity.c.end_date < plan.start
+    """Work documented only before `plan` began: earlier work, shown apart, never counted."""
+    return work_span(plan)[1] < plan.start

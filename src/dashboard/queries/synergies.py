@@ -36,6 +36,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from dashboard.filters import Filters
+from dashboard.provisional import codes_header, item_label, item_title
+from dashboard.queries.activities import provisional_frameworks
 from dashboard.queries.scope import (
     Activity,
     ActivityItem,
@@ -67,6 +69,7 @@ def _children(framework: str, parent: str | None) -> Select[Any]:
             FrameworkItem.c.id,
             FrameworkItem.c.code,
             FrameworkItem.c.title,
+            FrameworkItem.c.provisional,
             FrameworkItem.c.sort_order,
         )
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
@@ -140,8 +143,10 @@ def synergy_matrix(
     objectives); columns are the CAMI top-level sections. Both roll up their subtrees. Pairs
     with no activity are listed with 0 activities and no completion.
 
-    Columns: strategy_item, strategy_title, cami_section, cami_title, activities (cancelled
-    included), counted (not cancelled), completion_pct (mean progress of counted activities).
+    Columns: strategy_item, strategy_title, strategy_provisional, cami_section, cami_title,
+    cami_provisional (whether the item belongs to a provisional working structure),
+    activities (cancelled included), counted (not cancelled), completion_pct (mean progress
+    of counted activities).
     """
     state = progress_at(filters)
     row_items = _children(strategy, strategy_parent)
@@ -185,8 +190,10 @@ def synergy_matrix(
         select(
             rows.c.code,
             rows.c.title,
+            rows.c.provisional,
             columns.c.code,
             columns.c.title,
+            columns.c.provisional,
             func.coalesce(pairs.c.activities, 0),
             func.coalesce(pairs.c.counted, 0),
             pairs.c.completion_pct,
@@ -201,13 +208,17 @@ def synergy_matrix(
         [
             "strategy_item",
             "strategy_title",
+            "strategy_provisional",
             "cami_section",
             "cami_title",
+            "cami_provisional",
             "activities",
             "counted",
             "completion_pct",
         ],
     )
+    for column in ("strategy_provisional", "cami_provisional"):
+        frame[column] = frame[column].astype(bool)
     frame["activities"] = frame["activities"].astype(int)
     frame["counted"] = frame["counted"].astype(int)
     frame["completion_pct"] = pd.to_numeric(frame["completion_pct"], errors="coerce").astype(float)
@@ -275,8 +286,10 @@ def activity_plans(
     """Each activity in scope with the Strategy items and CAMI sections it is linked to.
 
     Columns: activity_id, title, status, progress_pct, lead, demo, strategy_items and
-    cami_sections (`;`-joined codes as linked, "" when none), plans ("both", "Strategy only",
-    "CAMI only" with the frameworks' short names, or "neither"). With `single_plan_only`,
+    cami_sections (`;`-joined codes as linked, "" when none; the header of a provisional
+    structure's codes says so: "strategy_items (provisional structure)"), plans ("both",
+    "Strategy only", "CAMI only" with the frameworks' short names, or "neither"). With
+    `single_plan_only`,
     only the activities linked to exactly one of the two plans (`plan_overlap` counts them).
     In activity_id order; `limit` rows from `offset` (one page), or all of them.
     """
@@ -360,7 +373,13 @@ def activity_plans(
         else "neither"
         for a, b in zip(has_first, has_second, strict=True)
     ]
-    return frame
+    marked = provisional_frameworks(session=session)
+    return frame.rename(
+        columns={
+            "strategy_items": codes_header("strategy_items", strategy in marked),
+            "cami_sections": codes_header("cami_sections", cami in marked),
+        }
+    )
 
 
 def plan_overlap(
@@ -427,6 +446,7 @@ def plan_overlap(
             Framework.c.code.label("framework"),
             FrameworkItem.c.code,
             FrameworkItem.c.title,
+            FrameworkItem.c.provisional,
             FrameworkItem.c.level,
             parent.c.code.label("parent_code"),
             orphan_activities.label("activities"),
@@ -452,6 +472,7 @@ def plan_overlap(
             items.c.parent_code,
             items.c.activities,
             items.c.shared,
+            items.c.provisional,
         )
         .select_from(counts.outerjoin(items, true()))
         .order_by(items.c.id)
@@ -461,7 +482,11 @@ def plan_overlap(
     orphans = {}
     for framework in (strategy, cami):
         frame = pd.DataFrame(
-            [tuple(row[5:10]) for row in rows if row[4] == framework and not row[10]],
+            [
+                (row[5], item_title(row[6], bool(row[11])), *row[7:10])
+                for row in rows
+                if row[4] == framework and not row[10]
+            ],
             columns=["code", "title", "level", "parent_code", "activities"],
         )
         frame["activities"] = frame["activities"].astype(int)
@@ -499,8 +524,9 @@ def unshared_items(
     """Items of `framework` that no activity links to any item of `other` ("orphans").
 
     An item counts as shared when an activity serving it (or anything below it) also serves
-    any item of `other`. Columns: code, title, level, parent_code, activities (serving the
-    item at all; 0 means no work behind it in either plan). In framework order.
+    any item of `other`. Columns: code, title (marked "(provisional)" for an item of a
+    provisional working structure), level, parent_code, activities (serving the item at
+    all; 0 means no work behind it in either plan). In framework order.
     """
     orphans: pd.DataFrame = plan_overlap(
         session=session, filters=filters, strategy=framework, cami=other
@@ -522,7 +548,8 @@ def synergy_flows(
     Each activity carries a weight: 1 (activity count), or with `currency` its funding in that
     currency (activities with none drop out; never summed across currencies). The weight is
     split evenly over the goals it serves and over the sections it serves, so each stage
-    adds up to the total. Columns: source, source_label, target, target_label, value, stage
+    adds up to the total. Columns: source, source_label, target, target_label (an item's
+    label says "(provisional)" for an item of a provisional working structure), value, stage
     ("strategy" for goal → activity, "cami" for activity → section), demo.
 
     With `top`, only the `top` activities of largest weight (then by activity_id) have flows
@@ -618,6 +645,7 @@ def synergy_flows(
             flows.c.into,
             FrameworkItem.c.code,
             FrameworkItem.c.title,
+            FrameworkItem.c.provisional,
             Activity.c.activity_id,
             Activity.c.title,
             Activity.c.demo,
@@ -637,7 +665,17 @@ def synergy_flows(
     frame = to_frame(
         session,
         statement,
-        ["into", "code", "title", "activity_id", "activity_title", "demo", "value", "total"],
+        [
+            "into",
+            "code",
+            "title",
+            "provisional",
+            "activity_id",
+            "activity_title",
+            "demo",
+            "value",
+            "total",
+        ],
     )
     others = frame["activity_id"].isna()
     if others.any():
@@ -649,7 +687,16 @@ def synergy_flows(
         frame.loc[others, "demo"] = False
     # Goal → activity rows, then activity → section rows.
     to_activity = frame["into"] == 1
-    item = frame["code"] + " " + frame["title"]
+    item = pd.Series(
+        [
+            item_label(code, title, bool(provisional), width=None)
+            for code, title, provisional in zip(
+                frame["code"], frame["title"], frame["provisional"], strict=True
+            )
+        ],
+        index=frame.index,
+        dtype=object,
+    )
     return pd.DataFrame(
         {
             "source": frame["code"].where(to_activity, frame["activity_id"]),

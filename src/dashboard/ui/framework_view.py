@@ -41,8 +41,8 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
         "Items started",
         f"{plan['items_started']} of {total}",
         help="Items the plan tracks (those with nothing below them) whose status is started, "
-        f"well advanced or completed. {plan['items_assessed']} of them rest on a partner's "
-        "assessment, the others are derived from activities"
+        f"well advanced or completed. {plan['items_assessed']} of the {total} statuses rest on "
+        "a dated assessment, the others are derived from activities"
         + (
             f"; {plan['items_not_applicable']} not applicable, left out."
             if plan["items_not_applicable"]
@@ -52,7 +52,7 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
     b.metric(
         "Items completed",
         f"{plan['items_completed']} of {total}",
-        help=f"Completed by a partner's assessment ({plan['items_well_advanced']} more well "
+        help=f"Completed by an assessment ({plan['items_well_advanced']} more well "
         "advanced). Activities alone never make an item completed.",
     )
     c.metric(
@@ -73,8 +73,9 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
     if plan["earlier_activities"]:
         st.caption(
             f"{plan['earlier_activities']} linked "
-            f"{'activity' if plan['earlier_activities'] == 1 else 'activities'} ended before "
-            f"the plan began ({plan['period_start']}): earlier work, not counted in its figures."
+            f"{'activity' if plan['earlier_activities'] == 1 else 'activities'} ended, or "
+            f"{'was' if plan['earlier_activities'] == 1 else 'were'} last reported, before the "
+            f"plan began ({plan['period_start']}): earlier work, not counted in its figures."
         )
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
+from dashboard.provisional import PROVISIONAL_NOTE, unmarked
 from dashboard.settings import get_settings
 from dashboard.ui import data
 
@@ -29,16 +30,20 @@ PROGRESS_NOTE = """
 How far a plan has come is shown as three figures, each named for what it is. None of them
 is "the plan's completion".
 
-- **Only a plan's own period counts.** An activity counts toward a plan when its work
-  overlaps the plan's period (its first year's 1 January to its last year's 31 December).
-  Work that ended before a plan began is *earlier work*: listed apart, never in its figures.
-  Before a plan starts nothing counts toward it, and no chart draws it.
+- **Only a plan's own period counts.** An activity counts toward a plan when its documented
+  work overlaps the plan's period (its first year's 1 January to its last year's 31
+  December): from its start date (else its first report) to its end date. Where no end date
+  is recorded, the work is known to reach only as far as its latest progress report (a
+  planned activity's lies ahead). Work documented only before a plan began is *earlier
+  work*: listed apart, never in its figures; a new progress report brings it in. Before a
+  plan starts nothing counts toward it, and no chart draws it.
 - **Items started and completed.** A plan is counted by the items it tracks: those with
   nothing below them (objectives, or a goal or section without sub-items). Each has a status:
-  *not started, started, well advanced, completed* or *not applicable*. A partner's dated
-  **assessment**, with its note and source, sets it: the latest one on or before the date
-  counts. Without one, the status is **derived**: *started* once an activity of the plan's
-  period linked to the item has reported work under way (in progress or completed, or any
+  *not started, started, well advanced, completed* or *not applicable*. A dated
+  **assessment** with its note and source sets it (recorded by a partner, or an editorial one
+  shipped with the data, which its note says): the latest one on or before the date counts.
+  Without one, the status is **derived**: *started* once an activity of the plan's period
+  linked to the item has reported work under way (in progress or completed, or any
   progress above 0), else *not started*. Activities alone never make an item *completed*:
   only an assessment does. Items *not applicable* are left out of the count.
 - **Time elapsed** is how much of the plan's period has passed on the date ("year 1 of 7").
@@ -47,8 +52,9 @@ is "the plan's completion".
   item or to any item below it, each link weighted by its weight (default 1); a plan's is the
   same mean over all its links. An activity's progress on a date is its latest progress update
   on or before that date; a completed activity counts as 100 %; cancelled activities are
-  listed but not counted; activities with no update yet are left out. It says how far the
-  activities have come, not how much of the plan is done.
+  listed but not counted; activities with no update yet are left out. An activity whose
+  sources say it is under way but give no percentage is recorded at 0 % until a partner
+  reports one. It says how far the activities have come, not how much of the plan is done.
 - Counts stand beside every figure. An item with no counted activity shows *no activity*,
   never 0 %.
 - Assessments are about an item as a whole, whatever the place or organisation filters;
@@ -153,6 +159,13 @@ def demo_notice(filters: Filters) -> None:
             "on documented records. Switch on *Include demo data* in the sidebar to add the "
             "invented examples."
         )
+
+
+def provisional_note(shown: bool) -> None:
+    """Say what "(provisional)" means, where items of a provisional working structure are
+    `shown` (a caption: it prints with the page)."""
+    if shown:
+        st.caption(PROVISIONAL_NOTE)
 
 
 def as_of_notice(filters: Filters) -> None:
@@ -288,6 +301,24 @@ def choose_by_code(
     if linked and wanted is None:
         st.warning(f"The link names no {noun} “{linked}” here. Choose one above.")
     return chosen
+
+
+def relabel_link(key: str, labels: Mapping[str, str]) -> None:
+    """Before a selectbox bound to the URL (`bind="query-params"`) is drawn: a link that names
+    its choice by code, or by the label it had before items were marked provisional, is
+    rewritten to the label shown now (`labels`: code -> label). Streamlit 1.67 keeps a bound
+    selectbox's label in the URL and drops any other value, so such a link would open nothing.
+    """
+    linked = st.query_params.get(key)
+    if not linked or linked in labels.values():
+        return
+    for code, label in labels.items():
+        if linked in (code, unmarked(label)):
+            # The choice itself (the widget reads the URL before this run could rewrite it),
+            # and the URL as the widget writes it.
+            st.session_state[key] = code
+            st.query_params[key] = label
+            return
 
 
 def page_bounds(total: int, page: int, page_size: int = PAGE_SIZE) -> tuple[int, int]:

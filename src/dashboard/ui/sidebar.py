@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.filters import Filters
+from dashboard.provisional import unmarked
 from dashboard.ui import data
 from dashboard.ui.layout import first_pages
 
@@ -111,7 +112,9 @@ def _follow_the_link(key: str, choices: Sequence[tuple[Any, str]], *, moved: boo
         _codes_to_url(key, st.session_state.get(key) or [])
         return []
     by_code = {str(value): value for value, _ in choices}
-    by_label = {label: value for value, label in choices}
+    # A label as the link gives it, or as it read before items were marked provisional.
+    by_label = {unmarked(label): value for value, label in choices}
+    by_label.update({label: value for value, label in choices})
     wanted: list[Any] = []
     unknown: list[str] = []
     for named in linked:
@@ -180,10 +183,13 @@ def draw_shared_filters() -> Filters:
             on_change=first_pages,
             help="Demo activities are invented for illustration and marked [Demo].",
         )
-        chosen = {
-            key: _multiselect_by_code(key, options[_BY_CODE[key][1]], moved=moved)
-            for key in _BY_CODE
-        }
+        choices = {key: options[_BY_CODE[key][1]] for key in _BY_CODE}
+        if include_demo:
+            choices["org"] = sorted(
+                [*choices["org"], *options.get("demo_organisations", [])],
+                key=lambda choice: choice[1].casefold(),
+            )
+        chosen = {key: _multiselect_by_code(key, choices[key], moved=moved) for key in _BY_CODE}
         years = st.slider(
             "Period (activities active in these years)",
             min_value=first_year,

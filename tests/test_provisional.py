@@ -1,0 +1,149 @@
+"""An item of a provisional working structure says so wherever it is named (issue 13).
+
+The fixture's Strategy items are provisional (`provisional = true` in
+tests/fixtures/data/framework_items.csv), its CAMI sections are not: every label, table cell
+and CSV header that names a Strategy item carries the mark, none that names a CAMI section
+does. The pages' own marks are checked where those pages are tested (test_maps.py,
+test_synergies.py, test_funders.py, test_pages_synergies_regions.py,
+test_pages_funder_explorer.py, test_activity_table.py); here: the helper itself, the
+shared filters, the edit form, `dashboard export` and how the export relates to the import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from dashboard import editing, queries
+from dashboard.cli import main
+from dashboard.db import make_engine
+from dashboard.importer import ACTIVITY_COLUMNS, ImportFileError, import_file
+from dashboard.provisional import (
+    PROVISIONAL,
+    PROVISIONAL_STRUCTURE,
+    codes_header,
+    item_label,
+    item_title,
+    shorten,
+    unmarked,
+)
+from tests.conftest import FIXTURE_DATA, ROOT
+from tests.test_importer import OPERATOR, snapshot
+from tests.test_pages import run_app
+
+
+def test_an_item_is_named_with_its_mark() -> None:
+    assert item_label("S1.1", "Distribution and status update", True, width=None) == (
+        "S1.1 Distribution and status update (provisional)"
+    )
+    assert item_label("CAMI-10", "Species Monitoring and Research", False, width=None) == (
+        "CAMI-10 Species Monitoring and Research"
+    )
+    assert item_title("Distribution", True) == "Distribution (provisional)"
+    assert item_title("Legislation", False) == "Legislation"
+    assert codes_header("strategy", True) == "strategy (provisional structure)"
+    assert codes_header("cami", False) == "cami"
+
+
+def test_a_short_label_keeps_the_mark() -> None:
+    long = "Knowledge of distribution, status and monitoring"
+    assert item_label("S1", long, True, width=20) == "S1 Knowledge of distri… (provisional)"
+    assert shorten(f"S1 {long} {PROVISIONAL}", 20) == "S1 Knowledge of dis… (provisional)"
+    assert shorten("CAMI-10 Species Monitoring and Research", 20) == "CAMI-10 Species Mon…"
+    assert shorten("S2 Threats (provisional)", 38) == "S2 Threats (provisional)"
+    assert unmarked("S1.1 Distribution (provisional) · Strategy") == "S1.1 Distribution · Strategy"
+
+
+def test_the_shared_filters_name_provisional_items(session: Session) -> None:
+    items = dict(queries.filter_options(session=session)["items"])
+    assert items["S1.1"] == "S1.1 Distribution (provisional) · Strategy"
+    assert items["S2"] == "S2 Threats (provisional) · Strategy"
+    assert items["CAMI-10"] == "CAMI-10 Species Monitoring and Research · CAMI WP"
+    assert not any(PROVISIONAL in label for code, label in items.items() if code.startswith("C"))
+
+
+@pytest.mark.usefixtures("app_env")
+@pytest.mark.parametrize(
+    "link",
+    [
+        "S1.1",
+        # The label as the sidebar shows it now, and as it read before the mark.
+        "S1.1 Distribution (provisional) · Strategy",
+        "S1.1 Distribution · Strategy",
+    ],
+)
+def test_the_item_filter_shows_the_mark_and_older_links_still_work(link: str) -> None:
+    at = run_app("views/explorer_page.py", item=link, demo="true")
+    chosen = at.multiselect(key="item")
+    assert chosen.value == ["S1.1"]
+    assert "S1.1 Distribution (provisional) · Strategy" in chosen.options
+    assert "CAMI-10 Species Monitoring and Research · CAMI WP" in chosen.options
+    assert at.query_params["item"] == "S1.1"
+    assert not at.sidebar.warning
+
+
+def test_the_edit_form_names_provisional_items(session: Session) -> None:
+    choices = editing.form_choices(session=session)
+    assert dict(choices["strategy_items"])["S1.2"] == "S1.2 Monitoring (provisional)"
+    assert dict(choices["cami_sections"])["CAMI-4"] == "CAMI-4 Transboundary Cooperation"
+
+
+@pytest.fixture
+def cli_store(store_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_dashboard_export_heads_the_provisional_codes_so(cli_store: Path) -> None:
+    assert main(["export", "--out", "out.csv", "--include-demo"]) == 0
+    header = (cli_store / "out.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.split(",")[:4] == [
+        "activity_id",
+        "title",
+        f"strategy {PROVISIONAL_STRUCTURE}",
+        "cami",
+    ]
+
+
+@pytest.fixture
+def engine(writable_store_url: str) -> Iterator[Engine]:
+    engine = make_engine(writable_store_url)
+    yield engine
+    engine.dispose()
+
+
+def test_the_export_is_not_an_import_template_and_the_template_is_unchanged(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The explorer's CSV and the activities template share no column of item codes (the
+    # template's are strategy_items and cami_sections, whatever the export calls its own):
+    # renaming the export's header changes nothing for the import.
+    assert {"strategy_items", "cami_sections"} <= set(ACTIVITY_COLUMNS)
+    template = (ROOT / "data" / "templates" / "activities.csv").read_text(encoding="utf-8")
+    assert template.splitlines()[0].split(",") == list(ACTIVITY_COLUMNS)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--out", "export.csv"]) == 0
+    before = snapshot(engine)
+    with Session(engine) as session, pytest.raises(ImportFileError) as error:
+        import_file(
+            session=session,
+            data=(tmp_path / "export.csv").read_bytes(),
+            actor=OPERATOR,
+            name="export.csv",
+        )
+    assert snapshot(engine) == before
+    assert any("strategy (provisional structure)" in problem for problem in error.value.problems)
+
+
+@pytest.mark.parametrize("path", ["README.md", "data/README.md"])
+def test_the_export_header_and_the_template_column_are_documented(path: str) -> None:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert f"strategy {PROVISIONAL_STRUCTURE}" in text
+    assert "strategy_items" in text
