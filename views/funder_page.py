@@ -73,7 +73,13 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     funding = data.funder_funding(filters=filters, funder=funder)
     st.subheader("Funding by year")
     if funding.empty:
-        st.info(f"No funding amount is recorded for {figures.name}; the support is a link only.")
+        st.info(
+            f"The amounts of {figures.name}'s support are not published "
+            f"({figures.unpublished} funding "
+            f"{'record' if figures.unpublished == 1 else 'records'} without a figure)."
+            if figures.unpublished
+            else f"No funding amount is recorded for {figures.name}; the support is a link only."
+        )
     else:
         st.plotly_chart(
             data.chart("funding_by_year", funding, title=f"Funding by {figures.name}, by year"),

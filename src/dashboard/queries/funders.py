@@ -461,7 +461,9 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
             funding[str(key)] = float(a)
             years += [int(year) for year in (b, c) if year is not None]
     first_year, last_year = (min(years), max(years)) if years else (None, None)
-    if first_year is None:
+    # Without any funding record, the years of the activities it is linked to; a record
+    # whose year is not published leaves the years unsaid rather than guessed.
+    if first_year is None and not not_published:
         first_year, last_year = session.execute(
             select(
                 func.min(extract("year", Activity.c.start_date)),

@@ -292,14 +292,14 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
     latest = _latest_assessments(filters, plan)
     child = aliased(FrameworkItem)
     begun = plan.started_by(as_of)
-    started = exists().where(
+    work_begun = exists().where(
         ActivityItem.c.item_id == FrameworkItem.c.id,
         ActivityItem.c.activity_id == state.c.activity_id,
         state.c.started == 1,
     )
     items = (
         select(
-            case((started, 1), else_=0).label("started_activities"),
+            case((work_begun, 1), else_=0).label("started_activities"),
             (latest.c.status if begun else null()).label("assessed_status"),
         )
         .select_from(FrameworkItem)
