@@ -368,3 +368,49 @@ def test_the_store_holds_the_bhutan_project_as_its_page_gives_it(real_store: Eng
         ).one()
     assert (bhutan.start_date, bhutan.end_date) == (dt.date(2021, 8, 1), dt.date(2022, 4, 30))
     assert (bhutan.status, bhutan.progress_pct) == ("in_progress", 0)
+
+
+def test_the_store_marks_demo_organisations_and_demo_work_uses_only_them(
+    real_store: Engine,
+) -> None:
+    with Session(real_store) as session:
+        organisations = session.exec(select(m.Organisation)).all()
+        linked = session.exec(
+            select(m.Activity.activity_id, m.Activity.demo, m.Organisation.demo)
+            .join(m.ActivityOrganisation, col(m.ActivityOrganisation.activity_id) == m.Activity.id)
+            .join(m.Organisation, col(m.Organisation.id) == m.ActivityOrganisation.organisation_id)
+        ).all()
+        leads = session.exec(
+            select(m.Activity.activity_id, m.Activity.demo, m.Organisation.demo).join(
+                m.Organisation, col(m.Organisation.id) == m.Activity.lead_organisation_id
+            )
+        ).all()
+        funders = session.exec(
+            select(m.Funding.demo, m.Organisation.demo).join(
+                m.Organisation, col(m.Organisation.id) == m.Funding.funder_id
+            )
+        ).all()
+    assert all(o.demo == o.slug.startswith("demo-") for o in organisations)
+    assert any(o.demo for o in organisations)
+    for activity_id, activity_demo, organisation_demo in [*linked, *leads]:
+        assert organisation_demo == activity_demo, activity_id
+    assert all(funding_demo == funder_demo for funding_demo, funder_demo in funders)
+
+
+def test_the_store_holds_the_settled_item_assessments(real_store: Engine) -> None:
+    with Session(real_store) as session:
+        real = session.exec(
+            select(m.FrameworkItem.code, m.ItemAssessment.date, m.ItemAssessment.status)
+            .join(m.FrameworkItem, col(m.FrameworkItem.id) == m.ItemAssessment.item_id)
+            .where(col(m.ItemAssessment.demo).is_(False))
+            .order_by(col(m.ItemAssessment.date))
+        ).all()
+        demo = session.exec(
+            select(m.ItemAssessment.note).where(col(m.ItemAssessment.demo).is_(True))
+        ).all()
+    assert real == [
+        ("S6.2", dt.date(2024, 2, 17), "completed"),
+        ("S6.3", dt.date(2025, 6, 26), "completed"),
+    ]
+    assert demo
+    assert all(note.startswith("[Demo] ") for note in demo)

@@ -197,9 +197,9 @@ def plan_sentence(plan: Mapping[str, Any]) -> str:
     )
     assessed = plan["items_assessed"]
     basis = (
-        "all derived from activities, none assessed by partners yet"
+        "all derived from activities, none assessed yet"
         if not assessed
-        else f"{_count(assessed, 'status', 'statuses')} assessed by partners, "
+        else f"{_count(assessed, 'status', 'statuses')} from a dated assessment with its source, "
         "the others derived from activities"
     )
     done = (

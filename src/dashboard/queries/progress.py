@@ -359,10 +359,18 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
     ]
 
 
-def earlier_work(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
+def earlier_work(
+    *,
+    session: Session,
+    filters: Filters,
+    framework: str,
+    offset: int = 0,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """The activities in scope linked to `framework` whose work ended before it began:
     background to the plan, never counted in its figures. Columns: activity_id, title,
-    status, start_date, end_date, lead, source_url, demo; the latest work first."""
+    status, start_date, end_date, lead, source_url, demo; the latest work first. `offset`
+    and `limit` give one page of them (plan_progress's earlier_activities counts them all)."""
     found = plans(session, framework)
     columns = [
         "activity_id", "title", "status", "start_date", "end_date", "lead", "source_url", "demo",
@@ -392,6 +400,8 @@ def earlier_work(*, session: Session, filters: Filters, framework: str) -> pd.Da
             )
         )
         .order_by(ends.desc(), Activity.c.activity_id)
+        .offset(offset)
+        .limit(limit)
     )
     return to_frame(session, statement, columns)
 

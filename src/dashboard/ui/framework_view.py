@@ -41,8 +41,8 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
         "Items started",
         f"{plan['items_started']} of {total}",
         help="Items the plan tracks (those with nothing below them) whose status is started, "
-        f"well advanced or completed. {plan['items_assessed']} of them rest on a partner's "
-        "assessment, the others are derived from activities"
+        f"well advanced or completed. {plan['items_assessed']} of the {total} statuses rest on "
+        "a dated assessment, the others are derived from activities"
         + (
             f"; {plan['items_not_applicable']} not applicable, left out."
             if plan["items_not_applicable"]
@@ -52,7 +52,7 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
     b.metric(
         "Items completed",
         f"{plan['items_completed']} of {total}",
-        help=f"Completed by a partner's assessment ({plan['items_well_advanced']} more well "
+        help=f"Completed by an assessment ({plan['items_well_advanced']} more well "
         "advanced). Activities alone never make an item completed.",
     )
     c.metric(
@@ -118,14 +118,20 @@ def framework_body(
         with st.expander(
             f"Earlier work: {plan['earlier_activities']} before {plan['period_start']}"
         ):
-            earlier = data.earlier_work(filters=filters, framework=code)
-            st.dataframe(
-                earlier,
-                hide_index=True,
-                width="stretch",
+            # One page at a time: at scale earlier work is tens of thousands of activities.
+            layout.paged_table(
+                int(plan["earlier_activities"]),
+                lambda offset, limit: data.earlier_work(
+                    filters=filters, framework=code, offset=offset, limit=limit
+                ),
+                key=f"{code}_earlier",
+                noun=("activity", "activities"),
                 column_config={"source_url": st.column_config.LinkColumn("source")},
             )
-            layout.csv_download(earlier, key=f"{code}-earlier-work")
+            layout.csv_download(
+                data.later(queries.earlier_work, filters=filters, framework=code),
+                key=f"{code}-earlier-work",
+            )
 
     top_level = str(items.loc[items["depth"] == 0, "level"].iloc[0]) if len(items) else "item"
     layout.chart_with_data(

@@ -39,10 +39,11 @@ is "the plan's completion".
   plan starts nothing counts toward it, and no chart draws it.
 - **Items started and completed.** A plan is counted by the items it tracks: those with
   nothing below them (objectives, or a goal or section without sub-items). Each has a status:
-  *not started, started, well advanced, completed* or *not applicable*. A partner's dated
-  **assessment**, with its note and source, sets it: the latest one on or before the date
-  counts. Without one, the status is **derived**: *started* once an activity of the plan's
-  period linked to the item has reported work under way (in progress or completed, or any
+  *not started, started, well advanced, completed* or *not applicable*. A dated
+  **assessment** with its note and source sets it (recorded by a partner, or an editorial one
+  shipped with the data, which its note says): the latest one on or before the date counts.
+  Without one, the status is **derived**: *started* once an activity of the plan's period
+  linked to the item has reported work under way (in progress or completed, or any
   progress above 0), else *not started*. Activities alone never make an item *completed*:
   only an assessment does. Items *not applicable* are left out of the count.
 - **Time elapsed** is how much of the plan's period has passed on the date ("year 1 of 7").
