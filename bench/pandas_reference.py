@@ -46,11 +46,14 @@ def item_progress_pandas(
     items = items[items["framework_id"] == plan["id"]]
 
     # The activities of the plan's period in scope (none before the plan has begun).
-    for column in ("start_date", "end_date"):
+    # Its documented work (queries.scope.work_span): from its start date (else its first
+    # report) to its end date (else, planned, the plan's end; else its latest report).
+    for column in ("start_date", "end_date", "first_reported", "last_reported"):
         activities[column] = pd.to_datetime(activities[column])
-    overlaps = (activities["end_date"].isna() | (activities["end_date"] >= start)) & (
-        activities["start_date"].isna() | (activities["start_date"] <= end)
-    )
+    begins = activities["start_date"].fillna(activities["first_reported"]).fillna(start)
+    open_end = activities["last_reported"].where(activities["status"] != "planned", end)
+    ends = activities["end_date"].fillna(open_end).fillna(end)
+    overlaps = (ends >= start) & (begins <= end)
     if not include_demo:
         overlaps &= ~activities["demo"].astype(bool)
     counted_ids = activities.loc[overlaps, "id"] if begun else activities["id"].iloc[0:0]

@@ -35,7 +35,10 @@ def test_every_page_renders_offline(server: Server, visit: Visit, path: str, exp
 
 def test_overview_draws_its_charts(server: Server, visit: Visit) -> None:
     visit.open(server.url, expect="Activities by status")
-    visit.page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    # Charts are drawn one after another: wait for all three, not just the first.
+    visit.page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=30_000
+    )
     assert visit.page.locator(".js-plotly-plot").count() == 3
     # Demo data is off until asked for, and the page says so.
     assert visit.page.get_by_text("Demo data hidden (2 demo activities").count() == 1

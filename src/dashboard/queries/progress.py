@@ -21,7 +21,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Subquery,
-    and_,
     case,
     distinct,
     exists,
@@ -286,13 +285,37 @@ def plan_progress(
 
 def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
     as_of = filters.as_of_date()
-    items = _item_rows(filters, plan).subquery("plan_items")
+    # The items the plan tracks have nothing below them, so an item's activities are those
+    # linked to it: whether one of them has started is asked per item, without rolling every
+    # activity up the tree (what item_progress does for every item, tracked or not).
+    state = progress_at(filters, where=_counted_in(filters, plan))
+    latest = _latest_assessments(filters, plan)
+    child = aliased(FrameworkItem)
+    begun = plan.started_by(as_of)
+    started = exists().where(
+        ActivityItem.c.item_id == FrameworkItem.c.id,
+        ActivityItem.c.activity_id == state.c.activity_id,
+        state.c.started == 1,
+    )
+    items = (
+        select(
+            case((started, 1), else_=0).label("started_activities"),
+            (latest.c.status if begun else null()).label("assessed_status"),
+        )
+        .select_from(FrameworkItem)
+        .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
+        .outerjoin(latest, latest.c.item_id == FrameworkItem.c.id)
+        .where(
+            Framework.c.code == plan.code,
+            ~exists().where(child.c.parent_id == FrameworkItem.c.id),
+        )
+        .subquery("plan_items")
+    )
     derived = case((items.c.started_activities > 0, "started"), else_="not_started")
     status = func.coalesce(items.c.assessed_status, derived)
-    tracked = items.c.tracked
 
     def how_many(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((and_(tracked, condition), 1), else_=0)), 0)
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     counts = select(
         how_many(status != "not_applicable"),
@@ -303,7 +326,6 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
         how_many(items.c.assessed_status.is_not(None) & (status != "not_applicable")),
     )
     # Activity progress over all the plan's links (each link once, not per item above it).
-    state = progress_at(filters, where=_counted_in(filters, plan))
     linked = (
         select(
             func.count(distinct(ActivityItem.c.activity_id)),
