@@ -87,7 +87,8 @@ PATHS = ["", "strategy", "cami", "history", "synergies", "regions", "funder", "a
 # Filter links as people share them: choices by code (see ui/sidebar.py).
 FILTERS = [
     "",
-    "demo=false",
+    # Demo data is off unless a link asks for it.
+    "demo=true",
     "country=KAZ",
     "country=MNG&status=in_progress",
     "ptcr=9",

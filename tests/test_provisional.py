@@ -11,6 +11,7 @@ shared filters, the edit form, `dashboard export` and how the export relates to 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +148,34 @@ def test_the_export_header_and_the_template_column_are_documented(path: str) -> 
     text = (ROOT / path).read_text(encoding="utf-8")
     assert f"strategy {PROVISIONAL_STRUCTURE}" in text
     assert "strategy_items" in text
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_overview_marks_the_provisional_items_in_its_bars_and_tables() -> None:
+    at = run_app(demo="true")
+    trees = [frame.value for frame in at.dataframe if "Item" in frame.value.columns]
+    strategy, cami = (tree.set_index("Code") for tree in trees)
+    assert strategy.loc["S1.1", "Item"].endswith(PROVISIONAL)
+    assert strategy["Item"].str.endswith(PROVISIONAL).all()
+    assert not cami["Item"].str.contains(PROVISIONAL, regex=False).any()
+    bars = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")][1:3]
+    strategy_labels = [label for trace in bars[0]["data"] for label in trace["y"]]
+    cami_labels = [label for trace in bars[1]["data"] for label in trace["y"]]
+    assert strategy_labels
+    assert all(PROVISIONAL in label for label in strategy_labels)
+    assert cami_labels
+    assert not any(PROVISIONAL in label for label in cami_labels)
+
+
+@pytest.mark.usefixtures("app_env")
+@pytest.mark.parametrize(
+    ("page", "marked"), [("views/strategy_page.py", True), ("views/cami_page.py", False)]
+)
+def test_a_plans_history_table_names_its_items_as_the_chart_does(page: str, marked: bool) -> None:
+    at = run_app(page, demo="true")
+    (history,) = [frame.value for frame in at.dataframe if "series" in frame.value.columns]
+    labels = history.set_index("series")["label"].to_dict()
+    # The plan's own line ("strategy", "cami": "… (all items)"), then one per top-level item.
+    item_labels = [label for series, label in labels.items() if "(all items)" not in label]
+    assert item_labels
+    assert all((PROVISIONAL in label) is marked for label in item_labels)

@@ -221,7 +221,8 @@ def framework_body(
             as_of=filters.as_of_date(),
             emphasise=(code,),
         ),
-        history,
+        # The series named as on the chart (a provisional item says so in the CSV too).
+        history.assign(label=history["series"].map(series_labels)),
         name="Activity progress over time",
         key=f"{code}-history",
         empty=_not_yet(plan) or "No progress update falls within these filters.",
