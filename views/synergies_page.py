@@ -60,6 +60,11 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
+    st.caption(
+        "**Tagging, whatever the dates.** These figures count every activity tagged to both "
+        "plans, including work done before a plan's period began (for example before 2026 for "
+        "the Work Programme). The plans' own pages count only the work of their period."
+    )
     data.prefetch(
         lambda: data.plan_overlap(filters=filters),
         lambda: data.synergy_matrix(filters=filters),
