@@ -1199,6 +1199,28 @@ def refresh_state(*, session: Session, actor: Actor, activity_id: str) -> bool:
     return True
 
 
+def _insert(
+    session: Session,
+    actor: Actor,
+    row: Any,
+    record: Mapping[str, Any],
+    *,
+    activity_key: str | None = None,
+) -> None:
+    """Add `row` and audit its insertion (`record`: its values as the audit shows them)."""
+    session.add(row)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="insert",
+        table=row.__tablename__,
+        row_key=str(row.id),
+        activity_key=activity_key,
+        after=record,
+    )
+
+
 def record_funding(
     *,
     session: Session,
@@ -1266,17 +1288,7 @@ def record_funding(
         year=draft.year,
         **values,
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="insert",
-        table="funding",
-        row_key=str(row.id),
-        activity_key=draft.activity_id,
-        after=draft.record(),
-    )
+    _insert(session, actor, row, draft.record(), activity_key=draft.activity_id)
     return "added"
 
 
@@ -1342,17 +1354,7 @@ def record_output(
             )
         return _replace_row(session, actor, existing, values, before, after, draft.activity_id)
     row = m.Output(activity_id=activity_pk, indicator=draft.indicator, date=draft.date, **values)
-    session.add(row)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="insert",
-        table="output",
-        row_key=str(row.id),
-        activity_key=draft.activity_id,
-        after=draft.record(),
-    )
+    _insert(session, actor, row, draft.record(), activity_key=draft.activity_id)
     return "added"
 
 
@@ -1415,16 +1417,7 @@ def record_assessment(
         demo=draft.demo,
         recorded_by=actor.name,
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="insert",
-        table="itemassessment",
-        row_key=str(row.id),
-        after=draft.record(),
-    )
+    _insert(session, actor, row, draft.record())
     return "added"
 
 
