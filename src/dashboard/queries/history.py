@@ -20,7 +20,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import FromClause, case, exists, false, func, literal, select, union_all
+from sqlalchemy import FromClause, case, exists, false, func, literal, select, true, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -70,14 +70,16 @@ def items_history(*, session: Session, filters: Filters, framework: str) -> pd.D
     leaves = [int(row[0]) for row in session.execute(tracked).all()]
     # The day each item started by its activities: the earliest first report of work under
     # way among the activities of the plan's period linked to it, never before the plan.
-    scope = activity_scope(filters).where(in_period(plan))
+    # The scope's conditions on the joined activity itself, not `id IN (scope)`: SQLite
+    # would build the set of every activity in scope first (0.4 s at 100k).
+    scope = activity_scope(filters).where(in_period(plan)).whereclause
     started_on = session.execute(
         select(ActivityItem.c.item_id, func.min(Activity.c.first_started))
         .join(Activity, Activity.c.id == ActivityItem.c.activity_id)
         .where(
             ActivityItem.c.item_id.in_(leaves),
-            Activity.c.id.in_(scope),
             Activity.c.first_started <= as_of,
+            true() if scope is None else scope,
         )
         .group_by(ActivityItem.c.item_id)
     ).all()
