@@ -91,7 +91,7 @@ def time_elapsed(plan: Plan, as_of: dt.date) -> tuple[float, int, int]:
 ITEM_COLUMNS = [
     "id", "code", "title", "level", "parent_code", "provisional", "applies", "sort_order",
     "tracked", "activities", "counted", "started_activities", "links", "activity_progress_pct",
-    "assessed_status", "assessed_on", "assessment_note", "assessment_source",
+    "assessed_status", "assessed_on", "assessment_note", "assessment_source", "status", "basis",
 ]  # fmt: skip
 
 
@@ -151,6 +151,9 @@ def _item_rows(filters: Filters, plan: Plan) -> Select[Any]:
     parent = aliased(FrameworkItem)
     child = aliased(FrameworkItem)
     begun = plan.started_by(filters.as_of_date())
+    # Before the plan begins, nothing is assessed (nor started) yet.
+    assessed = latest.c.status if begun else null()
+    started = func.coalesce(rolled.c.started, 0)
     columns = (
         FrameworkItem.c.id,
         FrameworkItem.c.code,
@@ -164,14 +167,15 @@ def _item_rows(filters: Filters, plan: Plan) -> Select[Any]:
         ~exists().where(child.c.parent_id == FrameworkItem.c.id),
         func.coalesce(rolled.c.activities, 0),
         func.coalesce(rolled.c.counted, 0),
-        func.coalesce(rolled.c.started, 0),
+        started,
         func.coalesce(rolled.c.links, 0),
         rolled.c.completion_pct,
-        # Before the plan begins, nothing is assessed (nor started) yet.
-        latest.c.status if begun else null(),
+        assessed,
         latest.c.date if begun else null(),
         latest.c.note if begun else null(),
         latest.c.source if begun else null(),
+        item_status(assessed, started),
+        case((assessed.is_(None), "derived"), else_="assessed"),
     )
     return (
         select(*(column.label(name) for column, name in zip(columns, ITEM_COLUMNS, strict=True)))
@@ -184,13 +188,12 @@ def _item_rows(filters: Filters, plan: Plan) -> Select[Any]:
     )
 
 
-def item_status(assessed: Any, started_activities: Any) -> tuple[str, str]:
-    """An item's status and its basis: its latest assessment ("assessed"), else derived from
-    the activities of the plan's period ("derived": started once one of them has reported
-    work under way, else not started; only an assessment can say an item is completed)."""
-    if isinstance(assessed, str) and assessed:
-        return assessed, "assessed"
-    return ("started" if started_activities else "not_started"), "derived"
+def item_status(assessed: Any, started_activities: Any) -> ColumnElement[str]:
+    """An item's status, as SQL: its latest assessment, else derived from the activities of
+    the plan's period (started once one of them has reported work under way, else not
+    started; only an assessment can say an item is completed)."""
+    derived = case((started_activities > 0, "started"), else_="not_started")
+    return func.coalesce(assessed, derived)
 
 
 def item_progress(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
@@ -205,22 +208,16 @@ def item_progress(*, session: Session, filters: Filters, framework: str) -> pd.D
     assessment_source.
     """
     found = plans(session, framework)
-    if not found:
-        return pd.DataFrame(columns=[c for c in ITEM_COLUMNS if c != "id"])
-    frame = to_frame(session, _item_rows(filters, found[0]), ITEM_COLUMNS)
+    frame = (
+        to_frame(session, _item_rows(filters, found[0]), ITEM_COLUMNS)
+        if found
+        else pd.DataFrame(columns=ITEM_COLUMNS)
+    )
     frame["tracked"] = frame["tracked"].astype(bool)
     frame["covered"] = frame["activities"] > 0
     frame["activity_progress_pct"] = pd.to_numeric(
         frame["activity_progress_pct"], errors="coerce"
     ).astype(float)
-    status = [
-        item_status(assessed, started)
-        for assessed, started in zip(
-            frame["assessed_status"], frame["started_activities"], strict=True
-        )
-    ]
-    frame["status"] = [value for value, _ in status]
-    frame["basis"] = [basis for _, basis in status]
     frame = frame.drop(columns=["assessed_status"])
     return _in_tree_order(frame).drop(columns=["id"]).reset_index(drop=True)
 
@@ -311,8 +308,7 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
         )
         .subquery("plan_items")
     )
-    derived = case((items.c.started_activities > 0, "started"), else_="not_started")
-    status = func.coalesce(items.c.assessed_status, derived)
+    status = item_status(items.c.assessed_status, items.c.started_activities)
 
     def how_many(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
