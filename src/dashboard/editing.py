@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from dashboard import audit
 from dashboard import models as m
 from dashboard.auth import Actor
-from dashboard.provisional import item_label
+from dashboard.provisional import PROVISIONAL, item_label
 
 # The import template's link columns and the framework (by code) whose items each one lists.
 ITEM_COLUMNS: dict[str, str] = {"strategy_items": "strategy", "cami_sections": "cami"}
@@ -1518,7 +1518,7 @@ def assessable_items(*, session: Session) -> list[tuple[str, str]]:
         .order_by(col(m.FrameworkItem.id))
     ).all()
     return [
-        (code, f"{code} {title} · {framework}" + (" (provisional)" if provisional else ""))
+        (code, f"{code} {title} · {framework}" + (f" {PROVISIONAL}" if provisional else ""))
         for code, title, provisional, framework in rows
     ]
 
