@@ -23,6 +23,9 @@ from dashboard.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_DATA = Path(__file__).parent / "fixtures" / "data"
+# The fixture with the Work Programme beginning in 2019 instead of 2026: its tagged work
+# (2019–2024) then falls in the years both plans run, and serves both (the synergies).
+OVERLAPPING_PERIODS = Path(__file__).parent / "fixtures" / "overlapping_periods"
 # The server the suite runs against, read once: tests point DATABASE_URL at their own stores.
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith(("postgresql", "postgres:"))
@@ -88,6 +91,39 @@ def empty_store_url(tmp_path: Path) -> Iterator[str]:
     """A new, empty database for a test that writes."""
     with temporary_store(tmp_path) as url:
         yield url
+
+
+def fixture_variant(directory: Path, overlay: Path) -> Path:
+    """A copy of the fixture data in `directory`, `overlay`'s files in place of its own."""
+    data = directory / "data"
+    shutil.copytree(FIXTURE_DATA, data)
+    for file in overlay.glob("*.csv"):
+        shutil.copyfile(file, data / file.name)
+    return data
+
+
+@pytest.fixture(scope="session")
+def overlapping_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture data with both plans running from 2019 (OVERLAPPING_PERIODS)."""
+    return fixture_variant(tmp_path_factory.mktemp("overlapping"), OVERLAPPING_PERIODS)
+
+
+@pytest.fixture(scope="session")
+def overlapping_store_url(
+    overlapping_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A store seeded once with `overlapping_data`; tests using it must not write."""
+    with temporary_store(tmp_path_factory.mktemp("overlapping-store")) as url:
+        seeded_engine(url, overlapping_data).dispose()
+        yield url
+
+
+@pytest.fixture
+def overlapping_session(overlapping_store_url: str) -> Iterator[Session]:
+    engine = make_engine(overlapping_store_url)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.fixture

@@ -269,7 +269,9 @@ def test_the_legend_matches_the_map(frames: dict[str, pd.DataFrame]) -> None:
     assert "<script" not in html
 
 
-def test_synergy_heatmap(session: Session) -> None:
+def test_synergy_heatmap(overlapping_session: Session) -> None:
+    # Plans whose periods both cover the fixture's tagged work (tests/test_synergies.py).
+    session = overlapping_session
     matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
     figure = charts.synergy_heatmap(
         matrix, title="Synergies", row_title="Strategy goal", column_title="CAMI section"
@@ -326,7 +328,9 @@ def test_cell_text() -> None:
     assert cell_text(1, float("nan")) == "1 act. · none counted"
 
 
-def test_synergy_sankey(session: Session) -> None:
+def test_synergy_sankey(overlapping_session: Session) -> None:
+    # Plans whose periods both cover the fixture's tagged work (tests/test_synergies.py).
+    session = overlapping_session
     flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
     figure = charts.synergy_sankey(flows, title="Flows", unit="activities")
     sankey = figure.data[0]

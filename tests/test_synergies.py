@@ -1,5 +1,11 @@
 """Synergy queries on the fixture, with numbers worked out by hand.
 
+An activity serves a plan only with work in the plan's period: the fixture's tagged work
+(2019–2024) lies before its Work Programme (2026–2032), so it serves the Strategy alone
+(`test_work_before_a_plan_began_serves_only_the_other`). Most tests here read the fixture
+with both plans running from 2019 (tests/fixtures/overlapping_periods, the `session` below),
+where that work serves both.
+
 The fixture's links (tests/fixtures/data/activities.csv), progress as of today:
     A1  S1.1        CAMI-10   completed 100 %
     A2  S1.1:2;S1.2 —         in progress 50 %
@@ -20,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dashboard import charts, queries
@@ -28,6 +35,19 @@ from dashboard.filters import Filters
 from dashboard.queries.synergies import OTHER_ACTIVITIES, natural_key
 from tests.conftest import FIXTURE_DATA, seeded_engine
 from tests.test_activity_table import assert_same_rows, many_activities_store
+
+
+@pytest.fixture
+def session(overlapping_session: Session) -> Session:
+    """The fixture with both plans running from 2019 (see the module's docstring)."""
+    return overlapping_session
+
+
+@pytest.fixture
+def fixture_session(engine: Engine) -> Iterator[Session]:
+    """The fixture as it is: the Work Programme from 2026."""
+    with Session(engine) as session:
+        yield session
 
 
 def cells(matrix: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, float | None]]:
@@ -189,7 +209,9 @@ def test_synergy_share(session: Session) -> None:
         "both": 3,
         "strategy_only": 1,
         "cami_only": 1,
+        "serving": 5,
         "neither": 0,
+        "tagged_elsewhere": 0,
         "share": 0.6,
     }
     # Without demo data: A1, A5 of A1, A2, A5.
@@ -347,21 +369,124 @@ def test_flows_beyond_the_top_activities_pass_through_one_node(session: Session)
     )
 
 
-def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
-    empty_store_url: str, tmp_path: Path
-) -> None:
-    # A copy of the fixture with one more activity (the shared fixture stays unchanged):
-    # A6 serves S1.1 and S2.1, CAMI-4 and CAMI-10, at 80 %.
-    data = tmp_path / "data"
-    shutil.copytree(FIXTURE_DATA, data)
-    with (data / "activities.csv").open("a", encoding="utf-8") as handle:
+def test_work_before_a_plan_began_serves_only_the_other(fixture_session: Session) -> None:
+    # The fixture as it is: the Work Programme runs from 2026, the tagged work ended by 2024.
+    # A1 (S1.1, CAMI-10; 2019–2020), A3 (S2.1, CAMI-4; 2020–2022) and A5 (S1.2, CAMI-10;
+    # reported until 2024) serve the Strategy only; A2 the Strategy; A4 (planned 2026–2032)
+    # the Work Programme. No activity serves both.
+    session = fixture_session
+    everything = Filters(include_demo=True)
+    assert queries.synergy_share(session=session, filters=everything) == {
+        "activities": 5,
+        "both": 0,
+        "strategy_only": 4,
+        "cami_only": 1,
+        "serving": 5,
+        "neither": 0,
+        "tagged_elsewhere": 3,
+        "share": 0.0,
+    }
+    assert cells(queries.synergy_matrix(session=session, filters=everything)) == {}
+    assert queries.synergy_flows(session=session, filters=everything).empty
+    assert queries.activities_serving(
+        session=session, filters=everything, items=("S1", "CAMI-10")
+    ).empty
+    plans = queries.activity_plans(session=session, filters=everything).set_index("activity_id")
+    assert plans["plans"].to_dict() == {
+        "A1": "Strategy only",
+        "A2": "Strategy only",
+        "A3": "Strategy only",
+        "A4": "CAMI WP only",
+        "A5": "Strategy only",
+    }
+    # Its links stay listed as they are: the codes say what it is tagged to.
+    assert plans.loc["A1", "cami_sections"] == "CAMI-10"
+    single = queries.activity_plans(session=session, filters=everything, single_plan_only=True)
+    assert single["activity_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
+    # Every item is an orphan; each counts the activities serving it in its own period.
+    overlap = queries.plan_overlap(session=session, filters=everything)
+    assert dict(zip(overlap["cami"]["code"], overlap["cami"]["activities"], strict=True)) == {
+        "CAMI-4": 0,
+        "CAMI-10": 1,
+        "CAMI-11": 0,
+    }
+    strategy = overlap["strategy"]
+    assert dict(zip(strategy["code"], strategy["activities"], strict=True)) == {
+        "S1": 3,
+        "S1.1": 2,
+        "S1.2": 2,
+        "S2": 1,
+        "S2.1": 1,
+        "S2.2": 0,
+    }
+    # Before the Work Programme began nothing serves it, not even its planned work.
+    before = queries.synergy_share(
+        session=session, filters=Filters(as_of=dt.date(2025, 12, 31), include_demo=True)
+    )
+    assert (before["activities"], before["both"], before["cami_only"]) == (4, 0, 0)
+
+
+def with_shared_survey(data: Path, directory: Path, start: str, reported: str) -> Path:
+    """A copy of `data` in `directory` with one more activity, A6 "Shared survey": S1.1 and
+    S2.1, CAMI-4 and CAMI-10, in progress from `start`, at 80 % on `reported`."""
+    copy = directory / "data"
+    shutil.copytree(data, copy)
+    with (copy / "activities.csv").open("a", encoding="utf-8") as handle:
         handle.write(
-            "A6,Shared survey,,in_progress,80,2022-01-01,,pica,,,KAZ,,S1.1;S2.1,"
+            f"A6,Shared survey,,in_progress,80,{start},,pica,,,KAZ,,S1.1;S2.1,"
             "CAMI-4;CAMI-10,,,,false\n"
         )
-    with (data / "progress_updates.csv").open("a", encoding="utf-8") as handle:
-        handle.write("A6,2022-06-01,80,in_progress,,fixture\n")
-    engine = seeded_engine(empty_store_url, data)
+    with (copy / "progress_updates.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f"A6,{reported},80,in_progress,,fixture\n")
+    return copy
+
+
+def test_work_in_the_years_both_plans_run_serves_both(empty_store_url: str, tmp_path: Path) -> None:
+    # A copy of the fixture with one more activity (the shared fixture stays unchanged):
+    # A6 serves S1.1 and S2.1, CAMI-4 and CAMI-10, at 80 %, from 2026: the only activity in
+    # the years both plans run (2026–2028). It is split evenly over its goals and sections.
+    engine = seeded_engine(
+        empty_store_url, with_shared_survey(FIXTURE_DATA, tmp_path, "2026-02-01", "2026-06-01")
+    )
+    try:
+        with Session(engine) as session:
+            everything = Filters(include_demo=True, as_of=dt.date(2026, 12, 1))
+            flows = queries.synergy_flows(session=session, filters=everything)
+            assert flows[["source", "target", "value"]].to_dict("records") == [
+                {"source": "S1", "target": "A6", "value": 0.5},
+                {"source": "S2", "target": "A6", "value": 0.5},
+                {"source": "A6", "target": "CAMI-4", "value": 0.5},
+                {"source": "A6", "target": "CAMI-10", "value": 0.5},
+            ]
+            matrix = queries.synergy_matrix(session=session, filters=everything)
+            # A1 and A5 (S1 x CAMI-10) and A3 (S2 x CAMI-4) worked before 2026: not here.
+            assert cells(matrix) == {
+                ("S1", "CAMI-4"): (1, 1, 80.0),
+                ("S1", "CAMI-10"): (1, 1, 80.0),
+                ("S2", "CAMI-4"): (1, 1, 80.0),
+                ("S2", "CAMI-10"): (1, 1, 80.0),
+            }
+            assert queries.activities_serving(
+                session=session, filters=everything, items=("S1", "CAMI-10")
+            )["activity_id"].tolist() == ["A6"]
+            share = queries.synergy_share(session=session, filters=everything)
+            assert (share["both"], share["serving"], share["tagged_elsewhere"]) == (1, 6, 3)
+            assert share["share"] == 1 / 6
+            # As of 2025 neither A6 nor the Work Programme had begun.
+            early = Filters(include_demo=True, as_of=dt.date(2025, 12, 31))
+            assert cells(queries.synergy_matrix(session=session, filters=early)) == {}
+    finally:
+        engine.dispose()
+
+
+def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
+    empty_store_url: str, overlapping_data: Path, tmp_path: Path
+) -> None:
+    # The fixture with both plans from 2019 and one more activity: A6 serves S1.1 and S2.1,
+    # CAMI-4 and CAMI-10, at 80 %, with A1, A3 and A5.
+    engine = seeded_engine(
+        empty_store_url, with_shared_survey(overlapping_data, tmp_path, "2022-01-01", "2022-06-01")
+    )
     try:
         with Session(engine) as session:
             flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))

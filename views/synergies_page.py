@@ -10,18 +10,27 @@ HOW_COMPUTED = """
 **How is this computed?**
 
 - An activity **serves** a Strategy item or CAMI section when it is linked to it or to any
-  item below it. The matrix rows are the **Strategy goals**, each rolled up over its
-  objectives (`item_closure`); choose a goal above the matrix to drill into its
-  **objectives**. Activities linked to a goal itself, not to one of its objectives, appear in
-  the goal's row only. Columns are the CAMI Work Programme sections.
+  item below it **and its work counts toward that plan**, as on the plan's own page: its
+  documented work overlaps the plan's period (from its start date, else its first report, to
+  its end date, else its latest report), and the plan had begun by the *progress as of*
+  date. A tag alone serves nothing: a survey tagged to a CAMI section that ended before the
+  Work Programme began serves the Strategy only. So an activity **serves both plans** only
+  with work in the years both plans run.
+- The matrix rows are the **Strategy goals**, each rolled up over its objectives
+  (`item_closure`); choose a goal above the matrix to drill into its **objectives**.
+  Activities linked to a goal itself, not to one of its objectives, appear in the goal's row
+  only. Columns are the CAMI Work Programme sections.
 - A **cell** counts each activity serving both once (cancelled ones included) and shows the
   **mean progress** of those not cancelled: an activity's progress is its latest update on or
   before the *progress as of* date, a completed activity counts as 100 %. A cell with only
   cancelled activities says *none counted*. Link weights are not used here: they say how much
   an activity serves one item, not how it divides between the two plans.
-- The **synergy share** is the activities serving both plans over all activities shown.
+- The **synergy share** is the activities serving both plans over those serving either.
+  Activities tagged to both plans whose work lies outside the years both run are counted
+  apart and named above the figures.
 - **Orphans**: a CAMI section is listed when no activity serving it also serves any Strategy
-  item, and the other way round; *activities* says whether it has any work at all.
+  item, and the other way round; *activities* counts the work serving it in its own plan's
+  period (0: none at all).
 - The **flows** run Strategy goal → activity → CAMI section for the activities serving both.
   Each activity weighs 1 (or its funding in one chosen currency; amounts are never added
   across currencies), split evenly over the goals and over the sections it serves, so each
@@ -60,11 +69,6 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     filters = shared_filters()
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
-    st.caption(
-        "**Tagging, whatever the dates.** These figures count every activity tagged to both "
-        "plans, including work done before a plan's period began (for example before 2026 for "
-        "the Work Programme). The plans' own pages count only the work of their period."
-    )
     data.prefetch(
         lambda: data.plan_overlap(filters=filters),
         lambda: data.synergy_matrix(filters=filters),
@@ -84,114 +88,136 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         )
         st.stop()
 
+    years = data.shared_years()
+    st.markdown(charts.synergy_sentence(share, years, first="Strategy", second="CAMI WP"))
+
     a, b, c, d = st.columns(4)
     a.metric(
         "Synergy share",
-        f"{share['share']:.0%}",
-        help="Activities serving both plans, over all activities shown (cancelled included).",
+        "—" if share["share"] is None else f"{share['share']:.0%}",
+        help=(
+            "Activities serving both plans, over those serving either in its period "
+            f"({share['serving']:,}; cancelled included)."
+        ),
     )
     # Counts alone in the tiles (a "n of m" pair no longer fits once m has six digits).
     b.metric(
         "Serve both plans",
         f"{share['both']:,}",
-        help=f"Of {share['activities']:,} activities shown.",
+        help=f"Of {share['serving']:,} activities serving either plan in its period.",
     )
     c.metric("Strategy only", f"{share['strategy_only']:,}")
     d.metric("CAMI WP only", f"{share['cami_only']:,}")
 
     st.subheader("Strategy × CAMI matrix")
-    goals = data.synergy_matrix(filters=filters)
-    goal_labels = charts.row_labels(goals)
-    layout.relabel_link(
-        "syn_goal", {code: f"Objectives of {label}" for code, label in goal_labels.items()}
-    )
-    goal = st.selectbox(
-        "Strategy rows",
-        list(goal_labels),
-        format_func=lambda code: f"Objectives of {goal_labels[code]}",
-        index=None,
-        placeholder="Goals (choose one to drill into its objectives)",
-        key="syn_goal",
-        bind="query-params",
-        on_change=_forget_cell,
-    )
-    matrix = data.synergy_matrix(filters=filters, strategy_parent=goal) if goal else goals
-    if matrix.empty:
-        st.info(f"{goal_labels.get(goal or '', goal)} has no objectives: its row above says all.")
+    if not share["both"]:
+        st.info(
+            "No activity shown serves both plans, so the matrix has nothing to show: "
+            + (
+                f"none has work in {years[0]}–{years[1]}, the years both plans run."
+                if years
+                else "the two plans' periods do not meet."
+            )
+        )
     else:
-        st.plotly_chart(
-            charts.synergy_heatmap(
-                matrix,
-                title="Activities serving both a Strategy item and a CAMI section",
-                row_title="Strategy objective" if goal else "Strategy goal",
-                column_title="CAMI Work Programme section",
-            ),
-            width="stretch",
-            key="synergy-matrix",
-            on_select=_cell_from_chart,
-            selection_mode="points",
-            config={"displaylogo": False},
+        goals = data.synergy_matrix(filters=filters)
+        goal_labels = charts.row_labels(goals)
+        layout.relabel_link(
+            "syn_goal", {code: f"Objectives of {label}" for code, label in goal_labels.items()}
         )
-        layout.provisional_note(
-            bool(matrix["strategy_provisional"].any() or matrix["cami_provisional"].any())
-        )
-        with st.expander("Data behind “Strategy × CAMI matrix”"):
-            table = charts.matrix_table(matrix)
-            st.dataframe(table, hide_index=True, width="stretch")
-            layout.csv_download(table, key="synergy-matrix")
-
-        cell = st.selectbox(
-            "Activities in a cell (or click a cell in the matrix)",
-            charts.matrix_cells(matrix),
+        goal = st.selectbox(
+            "Strategy rows",
+            list(goal_labels),
+            format_func=lambda code: f"Objectives of {goal_labels[code]}",
             index=None,
-            placeholder="Choose a Strategy item × CAMI section",
-            key="syn_cell",
+            placeholder="Goals (choose one to drill into its objectives)",
+            key="syn_goal",
             bind="query-params",
-            on_change=_first_page_of_cell,
+            on_change=_forget_cell,
         )
-        if cell:
-            cell_items = tuple(cell.split(" × "))
-            total = charts.cell_activities(matrix, cell)
-            st.caption(f"Activities serving both {charts.cell_label(matrix, cell)}.")
-            if not total:
-                st.info(f"No activity serves both {cell} under these filters.")
-            else:
-                layout.paged_table(
-                    total,
-                    lambda offset, limit: data.activities_serving(
-                        filters=filters, items=cell_items, offset=offset, limit=limit
-                    ),
-                    key="syn_cell",
-                    noun=("activity", "activities"),
-                    column_config={
-                        "progress_pct": st.column_config.ProgressColumn(
-                            "progress", format="%.0f %%", min_value=0, max_value=100
-                        )
-                    },
-                )
-                layout.csv_download(
-                    data.later(queries.activities_serving, filters=filters, items=cell_items),
-                    key="synergy-cell",
-                )
+        matrix = data.synergy_matrix(filters=filters, strategy_parent=goal) if goal else goals
+        if matrix.empty:
+            st.info(
+                f"{goal_labels.get(goal or '', goal)} has no objectives: its row above says all."
+            )
+        else:
+            st.plotly_chart(
+                charts.synergy_heatmap(
+                    matrix,
+                    title="Activities serving both a Strategy item and a CAMI section",
+                    row_title="Strategy objective" if goal else "Strategy goal",
+                    column_title="CAMI Work Programme section",
+                ),
+                width="stretch",
+                key="synergy-matrix",
+                on_select=_cell_from_chart,
+                selection_mode="points",
+                config={"displaylogo": False},
+            )
+            layout.provisional_note(
+                bool(matrix["strategy_provisional"].any() or matrix["cami_provisional"].any())
+            )
+            with st.expander("Data behind “Strategy × CAMI matrix”"):
+                table = charts.matrix_table(matrix)
+                st.dataframe(table, hide_index=True, width="stretch")
+                layout.csv_download(table, key="synergy-matrix")
+
+            cell = st.selectbox(
+                "Activities in a cell (or click a cell in the matrix)",
+                charts.matrix_cells(matrix),
+                index=None,
+                placeholder="Choose a Strategy item × CAMI section",
+                key="syn_cell",
+                bind="query-params",
+                on_change=_first_page_of_cell,
+            )
+            if cell:
+                cell_items = tuple(cell.split(" × "))
+                total = charts.cell_activities(matrix, cell)
+                st.caption(f"Activities serving both {charts.cell_label(matrix, cell)}.")
+                if not total:
+                    st.info(f"No activity serves both {cell} under these filters.")
+                else:
+                    layout.paged_table(
+                        total,
+                        lambda offset, limit: data.activities_serving(
+                            filters=filters, items=cell_items, offset=offset, limit=limit
+                        ),
+                        key="syn_cell",
+                        noun=("activity", "activities"),
+                        column_config={
+                            "progress_pct": st.column_config.ProgressColumn(
+                                "progress", format="%.0f %%", min_value=0, max_value=100
+                            )
+                        },
+                    )
+                    layout.csv_download(
+                        data.later(queries.activities_serving, filters=filters, items=cell_items),
+                        key="synergy-cell",
+                    )
 
     st.subheader("Orphans: work behind one plan only")
     left, right = st.columns(2)
     with left:
         sections = overlap["cami"]
-        st.markdown("**CAMI sections with no activity linked to any Strategy item**")
+        st.markdown("**CAMI sections with no activity that also serves the Strategy**")
         if sections.empty:
             st.success("Every CAMI section has an activity that also serves the Strategy.")
         else:
             st.dataframe(sections, hide_index=True, width="stretch")
     with right:
         items = overlap["strategy"]
-        st.markdown("**Strategy items with no activity linked to any CAMI section**")
+        st.markdown("**Strategy items with no activity that also serves the CAMI WP**")
         if items.empty:
             st.success("Every Strategy item has an activity that also serves the CAMI WP.")
         else:
             st.dataframe(items, hide_index=True, width="stretch")
     single = share["strategy_only"] + share["cami_only"]
-    st.markdown(f"**Activities linked to only one plan ({single:,})**")
+    st.markdown(f"**Activities serving only one plan ({single:,})**")
+    st.caption(
+        "The codes list every link, whatever its dates; *plans* says which plans the activity "
+        "serves, with work in their periods."
+    )
     if not single:
         st.success("Every activity shown serves both plans.")
     else:

@@ -61,12 +61,13 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(directory: Path) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port against a new, empty store (seeded on start)."""
+def streamlit_server(directory: Path, data_dir: Path = FIXTURE_DATA) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port against a new, empty store (seeded on start
+    from `data_dir`)."""
     with temporary_store(directory) as store:
         port = _free_port()
         log = directory / f"streamlit-{port}.log"
-        env = {**os.environ, "DATABASE_URL": store, "MANUL_DATA_DIR": str(FIXTURE_DATA)}
+        env = {**os.environ, "DATABASE_URL": store, "MANUL_DATA_DIR": str(data_dir)}
         command = [
             sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
             "--server.headless", "true", "--server.address", "127.0.0.1",

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dashboard.charts.maps import HOME_VIEW, RAMP
-from tests.browser.conftest import Server, Visit, wait_for_run
+from tests.browser.conftest import Server, Visit, streamlit_server, wait_for_run
 
 pytestmark = pytest.mark.browser
 
 CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
 
 
-@pytest.fixture(scope="module")
-def warm(server: Server, browser: Any) -> Server:
-    """The server after one visit to its home page.
+def warm_up(server: Server, browser: Any) -> Server:
+    """`server` after one visit to its home page.
 
     The first deep link to a fresh server shows Streamlit's "Page not found" dialog over the
     (right) page; its backdrop would dim the map and catch the clicks.
@@ -29,6 +30,12 @@ def warm(server: Server, browser: Any) -> Server:
     wait_for_run(page, expect="Manul Progress")
     page.close()
     return server
+
+
+@pytest.fixture(scope="module")
+def warm(server: Server, browser: Any) -> Server:
+    """The server after one visit to its home page (`warm_up`)."""
+    return warm_up(server, browser)
 
 
 def world_pixel(longitude: float, latitude: float, zoom: float) -> tuple[float, float]:
@@ -103,8 +110,21 @@ def test_clicking_a_range_state_filters_the_table(warm: Server, visit: Visit) ->
     assert visit.outside == [], f"requests left localhost: {visit.outside}"
 
 
-def test_clicking_a_matrix_cell_lists_its_activities(warm: Server, visit: Visit) -> None:
-    visit.open(f"{warm.url}/synergies", expect="Strategy × CAMI matrix")
+@pytest.fixture(scope="module")
+def overlapping_server(
+    overlapping_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server on the fixture with both plans running from 2019 (tests/test_synergies.py),
+    where its tagged work serves both: the matrix has cells to click."""
+    with streamlit_server(tmp_path_factory.mktemp("overlapping"), overlapping_data) as running:
+        yield running
+
+
+def test_clicking_a_matrix_cell_lists_its_activities(
+    overlapping_server: Server, browser: Any, visit: Visit
+) -> None:
+    warm_up(overlapping_server, browser)
+    visit.open(f"{overlapping_server.url}/synergies", expect="Strategy × CAMI matrix")
     cells = visit.page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first
     cells.wait_for(timeout=30_000)
     cells.scroll_into_view_if_needed()

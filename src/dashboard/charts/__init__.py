@@ -36,6 +36,7 @@ from dashboard.charts.synergies import (
     row_labels,
     synergy_heatmap,
     synergy_sankey,
+    synergy_sentence,
 )
 
 # How every chart names a plan's items (dashboard.provisional, shared with the queries).
@@ -75,4 +76,5 @@ __all__ = [
     "status_legend_html",
     "synergy_heatmap",
     "synergy_sankey",
+    "synergy_sentence",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -118,6 +121,42 @@ def synergy_heatmap(
         plot_bgcolor="#E3E3E3",
     )
     return figure
+
+
+def _activities(count: int) -> str:
+    return f"{count:,} {'activity' if count == 1 else 'activities'}"
+
+
+def synergy_sentence(
+    share: Mapping[str, Any], years: tuple[int, int] | None, *, first: str, second: str
+) -> str:
+    """How the activities shown divide between two plans (`queries.synergy_share`), in plain
+    words with every count, and what the tagged work outside the years both plans run
+    (`years`, `queries.shared_years`) counts for: true on a printed page."""
+    shown, serving, both = share["activities"], share["serving"], share["both"]
+    sentence = (
+        f"Of the {_activities(shown)} shown, {serving:,} serve at least one plan in its "
+        f"period: {both:,} serve both, {share['strategy_only']:,} the {first} only and "
+        f"{share['cami_only']:,} the {second} only."
+    )
+    if share["neither"]:
+        sentence += (
+            f" {_activities(share['neither'])} serve neither (no link to either plan, or "
+            "work outside their periods)."
+        )
+    elsewhere = share["tagged_elsewhere"]
+    if elsewhere:
+        when = (
+            f"outside {years[0]}–{years[1]}, the years both plans run"
+            if years
+            else ("outside the plans' periods, which do not meet")
+        )
+        sentence += (
+            f" {_activities(elsewhere)} {'is' if elsewhere == 1 else 'are'} tagged to both "
+            f"plans but {'its' if elsewhere == 1 else 'their'} work lies {when}: "
+            f"{'it counts' if elsewhere == 1 else 'they count'} for one plan at most."
+        )
+    return sentence
 
 
 def row_labels(matrix: pd.DataFrame) -> dict[str, str]:

@@ -53,7 +53,7 @@ from dashboard.queries.scope import (
     Region,
     before_period,
     counted_activities,
-    in_period,
+    counts_toward,
     plans,
     progress_at,
     rolled_up,
@@ -136,16 +136,10 @@ def _plan_items(plan: Plan) -> Select[Any]:
     )
 
 
-def _counted_in(filters: Filters, plan: Plan) -> ColumnElement[bool]:
-    """Which activities count toward `plan` on the filters' date: those whose work overlaps
-    its period, and none before the plan has begun."""
-    return in_period(plan) if plan.started_by(filters.as_of_date()) else false()
-
-
 def _item_rows(filters: Filters, plan: Plan) -> Select[Any]:
     """One row per item of `plan` (ITEM_COLUMNS): its activities of the plan's period rolled
     up the tree, and its latest assessment."""
-    state = progress_at(filters, where=_counted_in(filters, plan))
+    state = progress_at(filters, where=counts_toward(filters, plan))
     rolled = rolled_up(state, plan.code)
     latest = _latest_assessments(filters, plan)
     parent = aliased(FrameworkItem)
@@ -285,7 +279,7 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
     # The items the plan tracks have nothing below them, so an item's activities are those
     # linked to it: whether one of them has started is asked per item, without rolling every
     # activity up the tree (what item_progress does for every item, tracked or not).
-    state = progress_at(filters, where=_counted_in(filters, plan))
+    state = progress_at(filters, where=counts_toward(filters, plan))
     latest = _latest_assessments(filters, plan)
     child = aliased(FrameworkItem)
     begun = plan.started_by(as_of)

@@ -366,6 +366,12 @@ def in_period(plan: Plan) -> ColumnElement[bool]:
     return and_(ends >= plan.start, begins <= plan.end)
 
 
+def counts_toward(filters: Filters, plan: Plan) -> ColumnElement[bool]:
+    """Which activities count toward `plan` on the filters' date: those whose work overlaps
+    its period (`in_period`), and none before the plan has begun."""
+    return in_period(plan) if plan.started_by(filters.as_of_date()) else false()
+
+
 def before_period(plan: Plan) -> ColumnElement[bool]:
     """Work documented only before `plan` began: earlier work, shown apart, never counted."""
     return work_span(plan)[1] < plan.start

@@ -1,7 +1,10 @@
 """Synergies between the two plans: activities that advance a Strategy item and a CAMI section.
 
-An activity serves an item when it is linked to it or to any item below it (`item_closure`).
-Cells and flows count each activity once. Completion is the plain mean progress of the counted
+An activity serves an item when it is linked to it or to any item below it (`item_closure`)
+and its work counts toward the item's plan, as on the plan's own pages (`counts_toward`: it
+overlaps the plan's period); a link alone, to work done before a plan began, serves nothing.
+So an activity serves both plans only with work in the years both run. Cells and flows count
+each activity once. Completion is the plain mean progress of the counted
 activities (as of the filters' date; cancelled not counted, completed 100 %), each activity
 once: link weights say how much an activity serves one item, not how it is shared across plans.
 
@@ -19,6 +22,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     CTE,
+    ColumnElement,
     Float,
     Select,
     and_,
@@ -45,8 +49,10 @@ from dashboard.queries.scope import (
     FrameworkItem,
     Funding,
     Organisation,
+    counts_toward,
     item_closure,
     mean_progress,
+    plans,
     progress_at,
     to_frame,
 )
@@ -114,16 +120,57 @@ def _tops(items: Select[Any], name: str) -> CTE:
     )
 
 
-def _plans_served(state: CTE, first: str, second: str) -> Select[Any]:
-    """Per activity in scope with any link: whether it is linked to any item of `first` (1
-    or 0) and to any item of `second`. One pass over the links."""
+def serves(session: Session, filters: Filters, framework: str) -> ColumnElement[bool]:
+    """Whether an activity's work counts toward `framework`'s plan on the filters' date
+    (`counts_toward`): only then does its link to an item of that plan serve the plan."""
+    found = plans(session, framework)
+    return counts_toward(filters, found[0]) if found else false()
+
+
+def shared_years(
+    *, session: Session, strategy: str = STRATEGY, cami: str = CAMI
+) -> tuple[int, int] | None:
+    """The years both plans run (first, last), or None when their periods do not meet (or
+    a plan is unknown): only work in those years can serve both."""
+    found = [plan for code in (strategy, cami) for plan in plans(session, code)]
+    if len(found) < 2:
+        return None
+    first = max(plan.start for plan in found)
+    last = min(plan.end for plan in found)
+    return (first.year, last.year) if first <= last else None
+
+
+def _in_both_periods(
+    session: Session, filters: Filters, first: str, second: str
+) -> ColumnElement[bool]:
+    """Whether an activity's work counts toward both plans: for two periods, that is work
+    in the years both plans run (none when the periods do not meet)."""
+    return and_(serves(session, filters, first), serves(session, filters, second))
+
+
+def _plans_served(
+    session: Session, filters: Filters, state: CTE, first: str, second: str
+) -> Select[Any]:
+    """Per activity in scope with any link: whether it serves `first` (1 or 0): linked to
+    any of its items, its work counting toward that plan; the same for `second`; and
+    whether it is linked to both plans at all, whatever its dates (`tagged_both`).
+    One pass over the links."""
+    in_first, in_second = _in_framework(first), _in_framework(second)
     return (
         select(
             ActivityItem.c.activity_id,
-            func.max(case((_in_framework(first), 1), else_=0)).label("first"),
-            func.max(case((_in_framework(second), 1), else_=0)).label("second"),
+            func.max(case((and_(in_first, serves(session, filters, first)), 1), else_=0)).label(
+                "first"
+            ),
+            func.max(case((and_(in_second, serves(session, filters, second)), 1), else_=0)).label(
+                "second"
+            ),
+            (
+                func.max(case((in_first, 1), else_=0)) * func.max(case((in_second, 1), else_=0))
+            ).label("tagged_both"),
         )
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)
+        .join(Activity, Activity.c.id == ActivityItem.c.activity_id)
         # Grouped on the links' column, whose statistics PostgreSQL knows (the state's not).
         .group_by(ActivityItem.c.activity_id)
     )
@@ -141,14 +188,15 @@ def synergy_matrix(
 
     Rows are the Strategy goals, or the items directly below `strategy_parent` (a goal's
     objectives); columns are the CAMI top-level sections. Both roll up their subtrees. Pairs
-    with no activity are listed with 0 activities and no completion.
+    with no activity are listed with 0 activities and no completion. An activity serves both
+    only when its work counts toward both plans (`_in_both_periods`): a tag alone does not.
 
     Columns: strategy_item, strategy_title, strategy_provisional, cami_section, cami_title,
     cami_provisional (whether the item belongs to a provisional working structure),
     activities (cancelled included), counted (not cancelled), completion_pct (mean progress
     of counted activities).
     """
-    state = progress_at(filters)
+    state = progress_at(filters, where=_in_both_periods(session, filters, strategy, cami))
     row_items = _children(strategy, strategy_parent)
     column_items = _children(cami, None)
     row_tops = _tops(select(row_items.subquery("row_ids").c.id), "row_tops")
@@ -233,7 +281,8 @@ def activities_serving(
     offset: int = 0,
     limit: int | None = None,
 ) -> pd.DataFrame:
-    """The activities in scope that serve every item in `items` (each or anything below it).
+    """The activities in scope that serve every item in `items`: linked to it or anything
+    below it, their work counting toward its plan (`serves`).
 
     `("S1", "CAMI-10")` lists one cell of the synergy matrix (whose `activities` counts them).
     Columns: activity_id, title, status, progress_pct, counted, lead, demo; ordered by
@@ -261,7 +310,14 @@ def activities_serving(
         serving = select(ActivityItem.c.activity_id).where(
             ActivityItem.c.item_id.in_(select(below.c.item_id))
         )
-        statement = statement.where(Activity.c.id.in_(serving))
+        framework = session.execute(
+            select(Framework.c.code)
+            .join(FrameworkItem, FrameworkItem.c.framework_id == Framework.c.id)
+            .where(FrameworkItem.c.code == code)
+        ).scalar()
+        statement = statement.where(
+            Activity.c.id.in_(serving), serves(session, filters, str(framework))
+        )
     if not items:
         statement = statement.where(false())
     frame = to_frame(
@@ -283,21 +339,24 @@ def activity_plans(
     strategy: str = STRATEGY,
     cami: str = CAMI,
 ) -> pd.DataFrame:
-    """Each activity in scope with the Strategy items and CAMI sections it is linked to.
+    """Each activity in scope with the Strategy items and CAMI sections it is linked to, and
+    the plans it serves.
 
     Columns: activity_id, title, status, progress_pct, lead, demo, strategy_items and
-    cami_sections (`;`-joined codes as linked, "" when none; the header of a provisional
-    structure's codes says so: "strategy_items (provisional structure)"), plans ("both",
-    "Strategy only", "CAMI only" with the frameworks' short names, or "neither"). With
-    `single_plan_only`,
-    only the activities linked to exactly one of the two plans (`plan_overlap` counts them).
+    cami_sections (`;`-joined codes as linked, whatever the dates, "" when none; the header
+    of a provisional structure's codes says so: "strategy_items (provisional structure)"),
+    plans: which plans it serves, its work counting toward them (`serves`): "both",
+    "Strategy only", "CAMI only" with the frameworks' short names, or "neither". A link
+    outside a plan's period serves nothing: an activity tagged to both plans whose work
+    ended before the second began serves the first only. With `single_plan_only`, only the
+    activities serving exactly one of the two plans (`plan_overlap` counts them).
     In activity_id order; `limit` rows from `offset` (one page), or all of them.
     """
     state = progress_at(filters)
+    served = _plans_served(session, filters, state, strategy, cami).subquery("served")
     # The page's activities first; their state, lead and codes after, for those rows only.
     chosen = select(Activity.c.id, Activity.c.activity_id)
     if single_plan_only:
-        served = _plans_served(state, strategy, cami).subquery("served")
         chosen = chosen.join(served, served.c.activity_id == Activity.c.id).where(
             served.c.first != served.c.second
         )
@@ -328,11 +387,14 @@ def activity_plans(
             Activity.c.demo,
             codes(strategy),
             codes(cami),
+            func.coalesce(served.c.first, 0),
+            func.coalesce(served.c.second, 0),
         )
         .select_from(page)
         .join(Activity, Activity.c.id == page.c.id)
         .join(state, state.c.activity_id == page.c.id)
         .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
+        .outerjoin(served, served.c.activity_id == page.c.id)
         .order_by(page.c.activity_id)
     )
     frame = to_frame(
@@ -347,6 +409,8 @@ def activity_plans(
             "demo",
             "strategy_items",
             "cami_sections",
+            "serves_first",
+            "serves_second",
         ],
     )
     names = {
@@ -361,8 +425,8 @@ def activity_plans(
             else ""
             for value in frame[column]
         ]
-    has_first = frame["strategy_items"] != ""
-    has_second = frame["cami_sections"] != ""
+    has_first = frame.pop("serves_first").astype(int) == 1
+    has_second = frame.pop("serves_second").astype(int) == 1
     frame["plans"] = [
         "both"
         if a and b
@@ -385,14 +449,20 @@ def activity_plans(
 def plan_overlap(
     *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
 ) -> dict[str, Any]:
-    """How the activities in scope divide between the plans, and each plan's orphans.
+    """How the activities in scope divide between the plans they serve, and each plan's
+    orphans. An activity serves a plan when it is linked to one of its items and its work
+    counts toward that plan (`serves`: it overlaps the plan's period).
 
     One statement for the synergy share and the orphans both ways. Keys: "share" (as
     `synergy_share`), and `strategy` and `cami`: that framework's items that no activity
-    links to any item of the other (as `unshared_items`).
+    serving them also serves the other plan (as `unshared_items`).
     """
     state = progress_at(filters)
-    served = _plans_served(state, strategy, cami).cte("served").prefix_with("MATERIALIZED")
+    served = (
+        _plans_served(session, filters, state, strategy, cami)
+        .cte("served")
+        .prefix_with("MATERIALIZED")
+    )
     # An activity serving an item of one plan also serves the other exactly when it serves
     # both: an item is shared when one of the activities linked within its subtree does.
     tops = _tops(select(FrameworkItem.c.id), "item_tops")
@@ -409,19 +479,28 @@ def plan_overlap(
         .group_by(tops.c.top_id)
         .subquery("shared")
     )
-    # How many activities serve an item: counted only for the orphans, where CASE evaluates
-    # it (usually none, so the deduplication is not paid for every item).
-    serving = (
-        select(func.count(distinct(ActivityItem.c.activity_id)))
-        .join(tops, tops.c.item_id == ActivityItem.c.item_id)
-        .where(
-            tops.c.top_id == FrameworkItem.c.id,
-            ActivityItem.c.activity_id.in_(select(served.c.activity_id)),
+    # How many activities serve an item (its own plan, in its period): counted only for the
+    # orphans, where CASE evaluates it (usually none, so the deduplication is not paid for
+    # every item).
+
+    def serving_own(flag: Any) -> Any:
+        """How many activities serving its own plan (`flag`) are linked within an item."""
+        return (
+            select(func.count(distinct(ActivityItem.c.activity_id)))
+            .join(tops, tops.c.item_id == ActivityItem.c.item_id)
+            .where(
+                tops.c.top_id == FrameworkItem.c.id,
+                ActivityItem.c.activity_id.in_(select(served.c.activity_id).where(flag == 1)),
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
+
     is_shared = func.coalesce(shared.c.shared, 0) == 1
-    orphan_activities = case((is_shared, 0), else_=serving)
+    orphan_activities = case(
+        (is_shared, 0),
+        (Framework.c.code == strategy, serving_own(served.c.first)),
+        else_=serving_own(served.c.second),
+    )
 
     def count(first: int, second: int) -> Any:
         matches = and_(served.c.first == first, served.c.second == second)
@@ -435,6 +514,9 @@ def plan_overlap(
             count(1, 1).label("both"),
             count(1, 0).label("first_only"),
             count(0, 1).label("second_only"),
+            func.coalesce(
+                func.sum(case((served.c.first * served.c.second < served.c.tagged_both, 1))), 0
+            ).label("tagged_elsewhere"),
         )
         .select_from(served)
         .subquery("counts")
@@ -465,6 +547,7 @@ def plan_overlap(
             counts.c.both,
             counts.c.first_only,
             counts.c.second_only,
+            counts.c.tagged_elsewhere,
             items.c.framework,
             items.c.code,
             items.c.title,
@@ -478,14 +561,17 @@ def plan_overlap(
         .order_by(items.c.id)
     )
     rows = session.execute(statement).all()
-    activities, both_plans, first_only, second_only = (int(value) for value in rows[0][:4])
+    activities, both_plans, first_only, second_only, elsewhere = (
+        int(value) for value in rows[0][:5]
+    )
+    serving = both_plans + first_only + second_only
     orphans = {}
     for framework in (strategy, cami):
         frame = pd.DataFrame(
             [
-                (row[5], item_title(row[6], bool(row[11])), *row[7:10])
+                (row[6], item_title(row[7], bool(row[12])), *row[8:11])
                 for row in rows
-                if row[4] == framework and not row[10]
+                if row[5] == framework and not row[11]
             ],
             columns=["code", "title", "level", "parent_code", "activities"],
         )
@@ -497,8 +583,10 @@ def plan_overlap(
             "both": both_plans,
             "strategy_only": first_only,
             "cami_only": second_only,
-            "neither": activities - both_plans - first_only - second_only,
-            "share": both_plans / activities if activities else None,
+            "serving": serving,
+            "neither": activities - serving,
+            "tagged_elsewhere": elsewhere,
+            "share": both_plans / serving if serving else None,
         },
         **orphans,
     }
@@ -507,10 +595,13 @@ def plan_overlap(
 def synergy_share(
     *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
 ) -> dict[str, Any]:
-    """How many activities in scope serve both plans, one, or neither, and the share of both.
+    """How many activities in scope serve both plans, one, or neither (`plan_overlap`), and
+    the share of both among those serving either.
 
-    Keys: activities, both, strategy_only, cami_only, neither, share (both / activities, None
-    when there is no activity). Cancelled activities are included, as in every count.
+    Keys: activities, both, strategy_only, cami_only, serving (either plan), neither,
+    tagged_elsewhere (tagged to both plans, but not serving both: its work lies outside the
+    years both plans run), share (both / serving, None when none serves either plan).
+    Cancelled activities are included, as in every count.
     """
     share: dict[str, Any] = plan_overlap(
         session=session, filters=filters, strategy=strategy, cami=cami
@@ -521,12 +612,13 @@ def synergy_share(
 def unshared_items(
     *, session: Session, filters: Filters, framework: str, other: str
 ) -> pd.DataFrame:
-    """Items of `framework` that no activity links to any item of `other` ("orphans").
+    """Items of `framework` that no activity serving them also serves `other` ("orphans").
 
     An item counts as shared when an activity serving it (or anything below it) also serves
-    any item of `other`. Columns: code, title (marked "(provisional)" for an item of a
-    provisional working structure), level, parent_code, activities (serving the item at
-    all; 0 means no work behind it in either plan). In framework order.
+    any item of `other`, both in their periods (`serves`). Columns: code, title (marked
+    "(provisional)" for an item of a provisional working structure), level, parent_code,
+    activities (serving the item in its plan's period; 0 means no work behind it).
+    In framework order.
     """
     orphans: pd.DataFrame = plan_overlap(
         session=session, filters=filters, strategy=framework, cami=other
@@ -543,7 +635,8 @@ def synergy_flows(
     strategy: str = STRATEGY,
     cami: str = CAMI,
 ) -> pd.DataFrame:
-    """Flows Strategy goal → activity → CAMI section for the activities serving both plans.
+    """Flows Strategy goal → activity → CAMI section for the activities serving both plans
+    (their work counting toward both: `_in_both_periods`).
 
     Each activity carries a weight: 1 (activity count), or with `currency` its funding in that
     currency (activities with none drop out; never summed across currencies). The weight is
@@ -556,7 +649,7 @@ def synergy_flows(
     of their own; the others flow together through one node, `OTHER_ACTIVITIES` ("N other
     activities"), so every goal's and every section's total stays the same.
     """
-    state = progress_at(filters)
+    state = progress_at(filters, where=_in_both_periods(session, filters, strategy, cami))
     first = select(Framework.c.id).where(Framework.c.code == strategy).scalar_subquery()
     second = select(Framework.c.id).where(Framework.c.code == cami).scalar_subquery()
     # The goals and the sections together, each item below them mapped to them (`into` 1
