@@ -27,11 +27,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from dashboard import charts, queries
 from dashboard.db import make_engine
 from dashboard.filters import Filters
+from dashboard.models import Activity, Funding, Organisation
 from dashboard.queries.synergies import OTHER_ACTIVITIES, natural_key
 from tests.conftest import FIXTURE_DATA, seeded_engine
 from tests.test_activity_table import assert_same_rows, many_activities_store
@@ -617,3 +618,20 @@ def test_the_page_lists_many_activities_a_page_at_a_time(
         assert any("other activities" in label for label in flows["data"][0]["node"]["label"])
     finally:
         st.cache_data.clear()
+
+
+def test_funding_whose_amount_is_not_published_is_no_weighting(writable_store_url: str) -> None:
+    # A documented grant with no published amount has no currency: the flows cannot be
+    # weighted by it, and it is no choice of currency (it was offered as "funding in None").
+    engine = make_engine(writable_store_url)
+    try:
+        with Session(engine) as session:
+            a2 = session.exec(select(Activity).where(Activity.activity_id == "A2")).one()
+            funder = session.exec(select(Organisation).where(Organisation.slug == "pica")).one()
+            session.add(Funding(funder_id=funder.id, activity_id=a2.id, source="fixture"))
+            session.commit()
+            assert queries.funding_currencies(
+                session=session, filters=Filters(include_demo=True)
+            ) == ["EUR", "USD"]
+    finally:
+        engine.dispose()

@@ -804,12 +804,14 @@ def synergy_flows(
 
 
 def funding_currencies(*, session: Session, filters: Filters) -> list[str]:
-    """Currencies funding the activities in scope, most used first (a flow weighting choice)."""
+    """Currencies funding the activities in scope, most used first (a flow weighting choice);
+    funding whose amount is not published has no currency and weighs nothing."""
     state = progress_at(filters)
     statement = (
         select(Funding.c.currency)
         # Joined, not `IN`: PostgreSQL cannot count the state's rows, and would look up each.
         .join(state, state.c.activity_id == Funding.c.activity_id)
+        .where(Funding.c.currency.is_not(None), Funding.c.amount.is_not(None))
         .group_by(Funding.c.currency)
         .order_by(func.count().desc(), Funding.c.currency)
     )
