@@ -184,6 +184,7 @@ def test_progress_command_prints_the_overviews_figures(
         "plan_years": 11,
         "activity_progress_pct": pytest.approx(55.0),
         "activities_counted": 3,
+        "activities_not_reported": 0,
         "activities": 4,
         "earlier_activities": 0,
     }

@@ -155,10 +155,26 @@ def test_every_activity_ends_on_its_latest_update() -> None:
     for key, activity in _activities().items():
         assert key in updates, f"{key}: no progress update"
         latest = max(updates[key], key=lambda row: row["date"])
-        assert (latest["status"], float(latest["progress_pct"])) == (
+        # An empty progress_pct is "no percentage reported", in both files alike.
+        assert (latest["status"], _percentage(latest)) == (
             activity["status"],
-            float(activity["progress_pct"]),
+            _percentage(activity),
         ), key
+
+
+def _percentage(row: dict[str, str]) -> float | None:
+    return float(row["progress_pct"]) if row["progress_pct"] else None
+
+
+def test_no_real_activity_under_way_is_read_as_0_percent() -> None:
+    # No source reports a percentage: a real activity under way has none, never 0 (which
+    # every mean would read as "nothing done"); completed is 100, planned 0.
+    for name in ("activities", "progress_updates"):
+        for row in _rows(name):
+            if row.get("demo", "false") == "true":
+                continue
+            expected = {"completed": 100.0, "planned": 0.0}.get(row["status"])
+            assert _percentage(row) == expected, (name, row["activity_id"], row["status"])
 
 
 def test_the_2021_small_grants_take_their_periods_from_their_project_pages() -> None:
@@ -174,7 +190,7 @@ def test_the_2021_small_grants_take_their_periods_from_their_project_pages() -> 
     assert (turkmenistan["start_date"], turkmenistan["end_date"]) == ("", "")
     # No source reports any of the three completed.
     for row in (bhutan, nepal, turkmenistan):
-        assert (row["status"], row["progress_pct"]) == ("in_progress", "0"), row["activity_id"]
+        assert (row["status"], row["progress_pct"]) == ("in_progress", ""), row["activity_id"]
 
 
 def test_work_began_where_a_source_gives_the_start() -> None:
@@ -367,7 +383,7 @@ def test_the_store_holds_the_bhutan_project_as_its_page_gives_it(real_store: Eng
             select(m.Activity).where(m.Activity.activity_id == "MP-2021-BTN-STATUS-ASSESSMENT")
         ).one()
     assert (bhutan.start_date, bhutan.end_date) == (dt.date(2021, 8, 1), dt.date(2022, 4, 30))
-    assert (bhutan.status, bhutan.progress_pct) == ("in_progress", 0)
+    assert (bhutan.status, bhutan.progress_pct) == ("in_progress", None)
 
 
 def test_the_store_marks_demo_organisations_and_demo_work_uses_only_them(

@@ -100,7 +100,8 @@ PROGRESS_FIELDS = (
     "framework", "name", "provisional", "period_start", "period_end", "as_of",
     "items_total", "items_started", "items_well_advanced", "items_completed",
     "items_not_applicable", "items_assessed", "time_elapsed_pct", "plan_year", "plan_years",
-    "activity_progress_pct", "activities_counted", "activities", "earlier_activities",
+    "activity_progress_pct", "activities_counted", "activities_not_reported", "activities",
+    "earlier_activities",
 )  # fmt: skip
 
 

@@ -114,7 +114,8 @@ class ActivityDraft:
     title: str
     description: str = ""
     status: str = "planned"
-    progress_pct: float = 0.0
+    # None: no percentage reported (not 0 %; no mean reads it).
+    progress_pct: float | None = 0.0
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     lead_organisation: str | None = None
@@ -140,7 +141,7 @@ class ActivityDraft:
             ptcrs=tuple(sorted(set(self.ptcrs))),
             strategy_items=tuple(sorted(dict(self.strategy_items).items())),
             cami_sections=tuple(sorted(dict(self.cami_sections).items())),
-            progress_pct=float(self.progress_pct),
+            progress_pct=percentage(self.progress_pct),
             version=None,
         )
 
@@ -172,6 +173,24 @@ class ActivityDraft:
         }
 
 
+def percentage(value: float | None) -> float | None:
+    """A progress percentage as stored: a float, or None for "no percentage reported"."""
+    return None if value is None else float(value)
+
+
+def check_percentage(status: str, progress_pct: float | None) -> list[Problem]:
+    """A reported progress: 0–100, or none reported (not for a completed activity: 100)."""
+    if progress_pct is None:
+        if status == "completed":
+            return [Problem("progress_pct", "a completed activity is at 100, not unreported")]
+        return []
+    if not (math.isfinite(progress_pct) and 0 <= progress_pct <= 100):
+        return [Problem("progress_pct", f"{progress_pct:g} is outside 0–100")]
+    if status == "completed" and progress_pct < 100:
+        return [Problem("progress_pct", f"a completed activity is at 100, not {progress_pct:g}")]
+    return []
+
+
 def differences(before: ActivityDraft, after: ActivityDraft) -> dict[str, tuple[Any, Any]]:
     """{field: (before, after)} for every field that differs (lists compared as sets)."""
     return audit.changed_values(before.record(), after.record())
@@ -181,7 +200,8 @@ def differences(before: ActivityDraft, after: ActivityDraft) -> dict[str, tuple[
 class ProgressDraft:
     activity_id: str
     date: dt.date
-    progress_pct: float
+    # None: the report gave no percentage ("not reported").
+    progress_pct: float | None
     status: str
     note: str = ""
     source: str = ""
@@ -192,7 +212,7 @@ class ProgressDraft:
     def record(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat(),
-            "progress_pct": float(self.progress_pct),
+            "progress_pct": percentage(self.progress_pct),
             "status": self.status,
             "note": self.note,
             "source": self.source,
@@ -390,12 +410,7 @@ def check_activity(draft: ActivityDraft, reference: Reference) -> list[Problem]:
         problems.append(
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ACTIVITY_STATUSES)}")
         )
-    if not (math.isfinite(draft.progress_pct) and 0 <= draft.progress_pct <= 100):
-        problems.append(Problem("progress_pct", f"{draft.progress_pct:g} is outside 0–100"))
-    elif draft.status == "completed" and draft.progress_pct < 100:
-        problems.append(
-            Problem("progress_pct", f"a completed activity is at 100, not {draft.progress_pct:g}")
-        )
+    problems.extend(check_percentage(draft.status, draft.progress_pct))
     if draft.start_date and draft.end_date and draft.end_date < draft.start_date:
         problems.append(
             Problem(
@@ -501,12 +516,7 @@ def check_progress(
         problems.append(
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ACTIVITY_STATUSES)}")
         )
-    if not (math.isfinite(draft.progress_pct) and 0 <= draft.progress_pct <= 100):
-        problems.append(Problem("progress_pct", f"{draft.progress_pct:g} is outside 0–100"))
-    elif draft.status == "completed" and draft.progress_pct < 100:
-        problems.append(
-            Problem("progress_pct", f"a completed activity is at 100, not {draft.progress_pct:g}")
-        )
+    problems.extend(check_percentage(draft.status, draft.progress_pct))
     return problems
 
 
@@ -653,7 +663,7 @@ def load_draft(*, session: Session, activity_id: str) -> ActivityDraft | None:
         title=row.title,
         description=row.description,
         status=row.status,
-        progress_pct=float(row.progress_pct),
+        progress_pct=percentage(row.progress_pct),
         start_date=row.start_date,
         end_date=row.end_date,
         lead_organisation=lead,
@@ -686,7 +696,7 @@ def activity_row_values(draft: ActivityDraft, reference: Reference) -> dict[str,
         "title_key": m.sort_key(draft.title),
         "description": draft.description,
         "status": draft.status,
-        "progress_pct": float(draft.progress_pct),
+        "progress_pct": percentage(draft.progress_pct),
         "start_date": draft.start_date,
         "end_date": draft.end_date,
         "lead_organisation_id": reference.organisations[draft.lead_organisation]
@@ -870,11 +880,11 @@ def _create_activity(
     return dataclasses.replace(result, warnings=tuple(warnings))
 
 
-def work_started(status: str, progress_pct: float) -> bool:
+def work_started(status: str, progress_pct: float | None) -> bool:
     """Whether a reported state says work is under way or done (in progress or completed,
     or any progress above 0): from the first such report, the plan items the activity
     serves count as started."""
-    return status in m.WORK_STARTED_STATUSES or progress_pct > 0
+    return status in m.WORK_STARTED_STATUSES or (progress_pct or 0) > 0
 
 
 def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> None:
@@ -922,12 +932,14 @@ def sync_reported_dates(session: Session, pks: Sequence[int] | None = None) -> N
     session.execute(flags)
 
 
-def counted_value(status: str, progress_pct: float) -> tuple[float, int]:
-    """(progress as completion counts it, whether it is counted) for a state: completed
-    counts 100, cancelled is not counted (0, 0)."""
-    if status == "cancelled":
+def counted_value(status: str, progress_pct: float | None) -> tuple[float, int]:
+    """(progress as a mean counts it, whether it is counted) for a state: completed counts
+    100; cancelled, and a state with no percentage reported, are not counted (0, 0)."""
+    if status == "completed":
+        return 100.0, 1
+    if status == "cancelled" or progress_pct is None:
         return 0.0, 0
-    return (100.0 if status == "completed" else float(progress_pct)), 1
+    return float(progress_pct), 1
 
 
 def sync_progress_changes(session: Session, pks: Sequence[int] | None = None) -> None:
@@ -935,15 +947,16 @@ def sync_progress_changes(session: Session, pks: Sequence[int] | None = None) ->
     update before it (of the activities `pks`, or of all): every path that adds updates
     ends here, so a back-dated update also corrects the change of the one after it."""
     update_table = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
+    # As counted_value, in SQL.
     progress = case(
         (update_table.c.status == "completed", 100.0), else_=update_table.c.progress_pct
     )
-    counted = case((update_table.c.status == "cancelled", 0), else_=1)
+    counted = case((update_table.c.status == "cancelled", 0), (progress.is_(None), 0), else_=1)
     window = {
         "partition_by": update_table.c.activity_id,
         "order_by": (update_table.c.date, update_table.c.id),
     }
-    value = progress * counted
+    value = func.coalesce(progress, 0.0) * counted
     changes = select(
         update_table.c.id,
         (value - func.lag(value, 1, 0.0).over(**window)).label("value_change"),
@@ -1031,7 +1044,7 @@ def create_activities(
             {
                 "activity_id": pk,
                 "date": first.date,
-                "progress_pct": float(first.progress_pct),
+                "progress_pct": percentage(first.progress_pct),
                 "status": first.status,
                 "note": first.note,
                 "source": first.source,
@@ -1089,7 +1102,7 @@ def _add_update(session: Session, actor: Actor, pk: int, draft: ProgressDraft) -
     update_row = m.ProgressUpdate(
         activity_id=pk,
         date=draft.date,
-        progress_pct=float(draft.progress_pct),
+        progress_pct=percentage(draft.progress_pct),
         status=draft.status,
         note=draft.note,
         source=draft.source,
@@ -1172,8 +1185,8 @@ def refresh_state(*, session: Session, actor: Actor, activity_id: str) -> bool:
     ).first()
     if latest is None or (latest.status, latest.progress_pct) == (row.status, row.progress_pct):
         return False
-    before = {"status": row.status, "progress_pct": float(row.progress_pct)}
-    after = {"status": latest.status, "progress_pct": float(latest.progress_pct)}
+    before = {"status": row.status, "progress_pct": percentage(row.progress_pct)}
+    after = {"status": latest.status, "progress_pct": percentage(latest.progress_pct)}
     session.exec(
         update(m.Activity)
         .where(col(m.Activity.id) == row.id)

@@ -257,7 +257,8 @@ def parse_activity(line: int, row: Mapping[str, str]) -> tuple[ActivityDraft, li
         title=cells(READER.text, "title", ""),
         description=cells(READER.text, "description", "", required=False),
         status=cells(READER.choice, "status", "planned", allowed=m.ACTIVITY_STATUSES),
-        progress_pct=cells(READER.number, "progress_pct", None) or 0.0,
+        # Empty: no percentage reported (not 0 %).
+        progress_pct=cells(READER.number, "progress_pct", None, required=False),
         start_date=cells(READER.date, "start_date", None, required=False),
         end_date=cells(READER.date, "end_date", None, required=False),
         lead_organisation=cells(READER.text, "lead_organisation", "", required=False) or None,
@@ -279,7 +280,8 @@ def parse_progress(line: int, row: Mapping[str, str]) -> tuple[ProgressDraft, li
     draft = ProgressDraft(
         activity_id=cells(READER.text, "activity_id", ""),
         date=cells(READER.date, "date", None) or dt.date.min,
-        progress_pct=cells(READER.number, "progress_pct", None) or 0.0,
+        # Empty: the report gave no percentage (not 0 %).
+        progress_pct=cells(READER.number, "progress_pct", None, required=False),
         status=cells(READER.choice, "status", "planned", allowed=m.ACTIVITY_STATUSES),
         note=cells(READER.text, "note", "", required=False),
         source=cells(READER.text, "source", "", required=False),
@@ -646,7 +648,9 @@ def _existing_update(session: Session, pk: int, draft: ProgressDraft) -> bool:
             select(m.ProgressUpdate.id).where(
                 m.ProgressUpdate.activity_id == pk,
                 m.ProgressUpdate.date == draft.date,
-                m.ProgressUpdate.progress_pct == float(draft.progress_pct),
+                m.ProgressUpdate.progress_pct.is_(None)  # type: ignore[union-attr]
+                if draft.progress_pct is None
+                else m.ProgressUpdate.progress_pct == float(draft.progress_pct),
                 m.ProgressUpdate.status == draft.status,
                 m.ProgressUpdate.note == draft.note,
                 m.ProgressUpdate.source == draft.source,

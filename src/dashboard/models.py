@@ -152,9 +152,11 @@ class Activity(SQLModel, table=True):
     # sort_key(title), kept by every write (tests/test_store.py checks they agree).
     title_key: str = ""
     description: str = ""
-    # Current status and progress: the latest ProgressUpdate, kept here for listing.
+    # Current status and progress: the latest ProgressUpdate, kept here for listing. No
+    # progress (None) means no percentage was reported, not 0 %. (No default: the ORM would
+    # write a column default in place of an explicit None.)
     status: str = Field(max_length=20, index=True)
-    progress_pct: float = 0.0
+    progress_pct: float | None = None
     # The date of its earliest ProgressUpdate, kept here as status is: today's figures leave
     # out an activity not reported yet without reading the update history. Not indexed: it is
     # only compared with today, which nearly every row passes (a scan is faster).
@@ -228,15 +230,16 @@ class ProgressUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     date: dt.date = Field(index=True)
-    progress_pct: float
+    # None: the report gave no percentage ("not reported"), which no mean reads as 0 %.
+    progress_pct: float | None
     status: str = Field(max_length=20, index=True)
     note: str = ""
     source: str = ""
     recorded_at: dt.datetime = Field(default_factory=_now)
-    # What this update changed against the activity's update before it (by date, then id):
-    # its counted progress (100 when completed, 0 when cancelled) and whether it is counted
-    # (0 when cancelled, else 1). Kept by every write, so completion over time is a sum of
-    # changes per date, with no window over the whole history.
+    # What this update changed against the activity's update before it (by date, then id): its
+    # counted progress (100 when completed, 0 when cancelled or not reported) and whether it is
+    # counted in the mean (0 when cancelled or no percentage reported, else 1). Kept by every write,
+    # so completion over time is a sum of changes per date, with no window over the whole history.
     value_change: float = 0.0
     counted_change: int = 0
     # The activity's demo flag, kept on its updates so that an invented update is never

@@ -22,9 +22,11 @@ from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS
 from dashboard.charts.progress import (
     ITEM_STATUS_LABELS,
     NO_ACTIVITY,
+    NOT_REPORTED,
     activity_progress_bars,
     item_tree_table,
     plan_sentence,
+    progress_text,
     status_bar,
     status_label,
 )
@@ -44,6 +46,7 @@ from dashboard.provisional import PROVISIONAL, item_label
 
 __all__ = [
     "ITEM_STATUS_LABELS",
+    "NOT_REPORTED",
     "NO_ACTIVITY",
     "OKABE_ITO",
     "PROVISIONAL",
@@ -68,6 +71,7 @@ __all__ = [
     "plain_summary",
     "plan_pace",
     "plan_sentence",
+    "progress_text",
     "row_labels",
     "selected_place",
     "sites_note",

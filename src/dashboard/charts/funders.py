@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.charts.maps import CompactDeck, load_shapes, rgba
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
+from dashboard.charts.progress import uncounted_text
 from dashboard.provisional import shorten
 from dashboard.queries.funders import FunderFigures, money
 from dashboard.settings import get_settings
@@ -310,7 +311,7 @@ def items_advanced(items: pd.DataFrame, *, title: str) -> go.Figure:
 
     `items` has framework, code, title, activities, counted, completion_pct (as from
     `funder_items`), listed top to bottom in that order. Items whose activities are all
-    cancelled get no bar but the words "no counted activity".
+    cancelled or report no percentage get no bar but the words "no counted activity".
     """
     # The title cut to about 31 characters; an item's "(provisional)" mark is kept.
     labels = [
@@ -321,8 +322,14 @@ def items_advanced(items: pd.DataFrame, *, title: str) -> go.Figure:
     text = [
         f"{pct:.0f} % · {_count(int(total), 'activity', 'activities')}"
         if pd.notna(pct)
-        else f"no counted activity ({int(total)} cancelled)"
-        for pct, total in zip(items["completion_pct"], items["activities"], strict=True)
+        else uncounted_text(int(total), int(counted), int(unreported))
+        for pct, total, counted, unreported in zip(
+            items["completion_pct"],
+            items["activities"],
+            items["counted"],
+            items["not_reported"],
+            strict=True,
+        )
     ]
     figure = go.Figure(
         go.Bar(

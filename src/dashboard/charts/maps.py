@@ -22,6 +22,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.charts.palette import OKABE_ITO
+from dashboard.charts.progress import progress_text
 from dashboard.queries.coverage import parse_place
 
 SHADINGS = {"activities": "Activities (count)", "completion": "Mean activity progress (%)"}
@@ -213,7 +214,7 @@ def _work_lines(row: pd.Series) -> tuple[str, str]:
     first = f"{activities} activit{'y' if activities == 1 else 'ies'} ({counted} counted)"
     completion = row["completion_pct"]
     second = (
-        "no counted activity"
+        "no counted activity (cancelled, or no percentage reported)"
         if pd.isna(completion)
         else f"mean activity progress {completion:.0f} %"
     )
@@ -247,7 +248,8 @@ def _site_point(rows: list[dict[str, Any]]) -> dict[str, Any]:
         where = f"{sites:,} sites nearby" if sites > 1 else first["site"] or first["activity_id"]
         point.update(
             name=first["title"],
-            line1=f"{str(first['status']).replace('_', ' ')} · {first['progress_pct']:.0f} %",
+            line1=f"{str(first['status']).replace('_', ' ')} · "
+            f"{progress_text(first['progress_pct'])}",
             line2=f"lead: {first['lead'] or 'not recorded'}",
             line3=("demo data · " if first["demo"] else "") + where,
         )

@@ -12,6 +12,25 @@ from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
 from dashboard.provisional import PROVISIONAL, item_label
 
 NO_ACTIVITY = "no activity"
+# An activity whose report gave no percentage: shown so, never as 0 % (and in no mean).
+NOT_REPORTED = "not reported"
+
+
+def uncounted_text(activities: int, counted: int, not_reported: int) -> str:
+    """Why a group of activities has no mean progress: none at all, or why none counts
+    ("no counted activity (1 cancelled, 2 with no percentage reported)")."""
+    if not activities:
+        return NO_ACTIVITY
+    cancelled = activities - counted - not_reported
+    reasons = [f"{cancelled} cancelled"] if cancelled else []
+    if not_reported:
+        reasons.append(f"{not_reported} with no percentage reported")
+    return f"no counted activity ({', '.join(reasons)})"
+
+
+def progress_text(value: float | None) -> str:
+    """An activity's progress in words: "40 %", or NOT_REPORTED where none was given."""
+    return NOT_REPORTED if value is None or pd.isna(value) else f"{value:.0f} %"
 
 
 def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> go.Figure:
@@ -86,14 +105,11 @@ def activity_progress_bars(
     text = [
         f"{pct:.0f} % · {counted} act. · {state}"
         if pd.notna(pct)
-        else (
-            f"no counted activity ({total} cancelled) · {state}"
-            if total
-            else f"{NO_ACTIVITY} · {state}"
-        )
-        for pct, counted, total, state in zip(
+        else f"{uncounted_text(int(total), int(counted), int(unreported))} · {state}"
+        for pct, counted, unreported, total, state in zip(
             frame["activity_progress_pct"],
             frame["counted"],
+            frame["not_reported"],
             frame["activities"],
             status,
             strict=True,
@@ -213,11 +229,19 @@ def plan_sentence(plan: Mapping[str, Any]) -> str:
     )
     counted = plan["activities_counted"]
     progress = plan["activity_progress_pct"]
+    unreported = plan["activities_not_reported"]
     activity = (
-        "no activity of its period has reported progress"
+        "no activity of its period has reported a percentage"
         if counted == 0 or progress != progress
-        else f"the {_count(counted, 'activity', 'activities')} of its period "
+        else f"the {_count(counted, 'activity', 'activities')} of its period that "
+        f"{'reports' if counted == 1 else 'report'} a percentage "
         f"{'is' if counted == 1 else 'are'} on average {progress:.0f} % of the way through "
         f"{'its' if counted == 1 else 'their'} own work"
     )
+    if unreported:
+        activity += (
+            f"; {_count(unreported, 'activity', 'activities')} under way "
+            f"{'reports' if unreported == 1 else 'report'} no percentage and "
+            f"{'is' if unreported == 1 else 'are'} left out of that mean"
+        )
     return f"As of {as_of}, {time}, {items}; {activity}."

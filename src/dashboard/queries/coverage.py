@@ -419,7 +419,7 @@ def activities_in_place(
             state.c.counted,
         )
         .join(state, state.c.activity_id == Activity.c.id)
-        .order_by(state.c.progress.desc(), Activity.c.activity_id)
+        .order_by(state.c.progress.desc().nulls_last(), Activity.c.activity_id)
         .offset(offset or None)
         .limit(limit),
         Activity.c.id,
@@ -466,7 +466,7 @@ def activities_in_place(
         .outerjoin(Organisation, Organisation.c.id == details.c.lead_organisation_id)
         .outerjoin(countries, countries.c.activity_id == chosen.c.id)
         .outerjoin(regions, regions.c.activity_id == chosen.c.id)
-        .order_by(chosen.c.progress.desc(), chosen.c.activity_id)
+        .order_by(chosen.c.progress.desc().nulls_last(), chosen.c.activity_id)
     )
     frame = to_frame(
         session,

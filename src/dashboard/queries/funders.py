@@ -318,9 +318,10 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
     """The Strategy items and CAMI sections the funder's activities serve (or serve below).
 
     Columns: framework (short name), code, title (marked "(provisional)" for an item of a
-    provisional working structure), level, activities, counted (not cancelled),
-    completion_pct (link-weighted mean progress of the funder's counted activities; empty
-    when none is counted). Only items with at least one activity.
+    provisional working structure), level, activities, counted (not cancelled, a percentage
+    reported), not_reported (under way with no percentage), completion_pct (link-weighted mean
+    progress of the funder's counted activities; empty when none is counted). Only items with at
+    least one activity.
     """
     mine = funder_state(filters, funder)
     rolled = rolled_up(mine)
@@ -334,6 +335,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
             FrameworkItem.c.level,
             rolled.c.activities,
             rolled.c.counted,
+            rolled.c.not_reported,
             rolled.c.completion_pct,
         )
         .join(rolled, rolled.c.item_id == FrameworkItem.c.id)
@@ -351,6 +353,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
             "level",
             "activities",
             "counted",
+            "not_reported",
             "completion_pct",
         ],
     )

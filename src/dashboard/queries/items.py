@@ -93,6 +93,6 @@ def _behind(filters: Filters, code: str) -> Select[Any]:
             Activity.c.source_url,
             Activity.c.demo,
         )
-        .order_by(state.c.progress.desc(), Activity.c.activity_id)
+        .order_by(state.c.progress.desc().nulls_last(), Activity.c.activity_id)
     )
     return statement

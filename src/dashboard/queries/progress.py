@@ -58,6 +58,7 @@ from dashboard.queries.scope import (
     progress_at,
     rolled_up,
     to_frame,
+    unreported_activities,
     weighted_completion,
     work_span,
 )
@@ -90,7 +91,8 @@ def time_elapsed(plan: Plan, as_of: dt.date) -> tuple[float, int, int]:
 
 ITEM_COLUMNS = [
     "id", "code", "title", "level", "parent_code", "provisional", "applies", "sort_order",
-    "tracked", "activities", "counted", "started_activities", "links", "activity_progress_pct",
+    "tracked", "activities", "counted", "not_reported", "started_activities", "links",
+    "activity_progress_pct",
     "assessed_status", "assessed_on", "assessment_note", "assessment_source", "status", "basis",
 ]  # fmt: skip
 
@@ -161,6 +163,7 @@ def _item_rows(filters: Filters, plan: Plan) -> Select[Any]:
         ~exists().where(child.c.parent_id == FrameworkItem.c.id),
         func.coalesce(rolled.c.activities, 0),
         func.coalesce(rolled.c.counted, 0),
+        func.coalesce(rolled.c.not_reported, 0),
         started,
         func.coalesce(rolled.c.links, 0),
         rolled.c.completion_pct,
@@ -193,13 +196,12 @@ def item_status(assessed: Any, started_activities: Any) -> ColumnElement[str]:
 def item_progress(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
     """Every item of `framework`, in tree order, with its status and activity progress.
 
-    Columns: code, title, level, parent_code, depth, provisional, applies, sort_order,
-    tracked (an item with nothing below it: the plan counts these), activities (of the
-    plan's period, linked to it or below, cancelled included), counted (not cancelled),
-    started_activities, links (counted links), activity_progress_pct (link-weighted mean
-    progress of the counted ones; None when none), covered (any activity), status (one of
-    models.ITEM_STATUSES), basis ("assessed" or "derived"), assessed_on, assessment_note,
-    assessment_source.
+    Columns: code, title, level, parent_code, depth, provisional, applies, sort_order, tracked (an
+    item with nothing below it: the plan counts these), activities (of the plan's period, linked to
+    it or below, cancelled included), counted (not cancelled, a percentage reported),
+    started_activities, links (counted links), activity_progress_pct (link-weighted mean progress of
+    the counted ones; None when none), covered (any activity), status (one of models.ITEM_STATUSES),
+    basis ("assessed" or "derived"), assessed_on, assessment_note, assessment_source.
     """
     found = plans(session, framework)
     frame = (
@@ -247,8 +249,8 @@ PLAN_COLUMNS = [
     "code", "name", "short_name", "description", "source", "period_start", "period_end",
     "as_of", "provisional", "items_total", "items_not_applicable", "items_started",
     "items_well_advanced", "items_completed", "items_assessed", "time_elapsed_pct",
-    "plan_year", "plan_years", "activity_progress_pct", "activities_counted", "activities",
-    "earlier_activities",
+    "plan_year", "plan_years", "activity_progress_pct", "activities_counted",
+    "activities_not_reported", "activities", "earlier_activities",
 ]  # fmt: skip
 
 
@@ -264,7 +266,8 @@ def plan_progress(
     - time elapsed: time_elapsed_pct of its period, in plan_year of plan_years;
     - activity progress: the link-weighted mean progress (activity_progress_pct, None when
       nothing counts) of the activities_counted activities of its period (activities:
-      cancelled included); earlier_activities ended before it began and are not counted.
+      cancelled included; activities_not_reported: under way with no percentage reported,
+      left out of the mean); earlier_activities ended before it began and are not counted.
     """
     rows = [_plan_row(session, filters, plan) for plan in plans(session, framework)]
     frame = pd.DataFrame(rows, columns=PLAN_COLUMNS)
@@ -320,6 +323,7 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
         select(
             func.count(distinct(ActivityItem.c.activity_id)),
             counted_activities(state),
+            unreported_activities(state),
             weighted_completion(state),
         )
         .join(state, state.c.activity_id == ActivityItem.c.activity_id)
@@ -342,7 +346,7 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
     total, not_applicable, started, advanced, completed, assessed = (
         int(value) for value in session.execute(counts).one()
     )
-    activities, counted, progress = session.execute(linked).one()
+    activities, counted, unreported, progress = session.execute(linked).one()
     earlier_count = int(session.execute(earlier).scalar_one() or 0)
     elapsed, year, years = time_elapsed(plan, as_of)
     return [
@@ -366,6 +370,7 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
         years,
         None if progress is None else float(progress),
         int(counted or 0),
+        int(unreported or 0),
         int(activities or 0),
         earlier_count,
     ]

@@ -128,8 +128,10 @@ def progress_at(
     """Per activity in scope: its status and progress as of `filters.as_of` (latest update).
 
     Activities with no update on or before that date did not exist yet and are left out;
-    the status filter applies to the status on that date. `counted` is 0 for cancelled
-    activities; `progress` is 100 for completed ones; `demo` is the activity's demo flag;
+    the status filter applies to the status on that date. `progress` is 100 for completed
+    activities, None where the report gave no percentage ("not reported"); `counted` is 1
+    where a mean of progress reads it: 0 for cancelled activities and for those with no
+    percentage reported (never read as 0 %); `demo` is the activity's demo flag;
     `started` is 1 when the activity had reported work under way by that date
     (Activity.first_started), else 0.
     Every figure is scoped through this.
@@ -143,14 +145,15 @@ def progress_at(
     if where is not None:
         scope = scope.where(where)
     state = _current_state(filters, scope) if filters.as_of is None else _state_on(filters, scope)
+    progress = case((state.c.status == "completed", 100.0), else_=state.c.progress_pct)
     return (
         select(
             state.c.activity_id,
             state.c.status,
-            case((state.c.status == "completed", 100.0), else_=state.c.progress_pct).label(
-                "progress"
+            progress.label("progress"),
+            case((state.c.status == "cancelled", 0), (progress.is_(None), 0), else_=1).label(
+                "counted"
             ),
-            case((state.c.status == "cancelled", 0), else_=1).label("counted"),
             state.c.demo,
             case((state.c.first_started <= filters.as_of_date(), 1), else_=0).label("started"),
         )
@@ -216,22 +219,40 @@ def _state_on(filters: Filters, scope: Select[Any]) -> Subquery:
     )
 
 
+def counted_progress(state: FromClause) -> ColumnElement[Any]:
+    """An activity's progress where a mean reads it (`counted`), else 0 (never NULL)."""
+    return func.coalesce(state.c.progress, 0.0) * state.c.counted
+
+
 def mean_progress(state: FromClause) -> ColumnElement[Any]:
-    """Mean progress of the counted (not cancelled) activities in a group; None if none."""
-    return func.sum(state.c.progress * state.c.counted) / func.nullif(func.sum(state.c.counted), 0)
+    """Mean progress of the counted activities in a group (not cancelled, a percentage
+    reported); None if none is counted."""
+    return func.sum(counted_progress(state)) / func.nullif(func.sum(state.c.counted), 0)
 
 
 def weighted_completion(state: FromClause) -> ColumnElement[Any]:
-    """Completion as every page defines it: the link-weighted mean progress of the counted
-    activities over the ActivityItem links in a group; None when none is counted."""
-    return func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted) / func.nullif(
+    """Activity progress as every page defines it: the link-weighted mean progress of the
+    counted activities over the ActivityItem links in a group; None when none is counted."""
+    return func.sum(ActivityItem.c.weight * counted_progress(state)) / func.nullif(
         func.sum(ActivityItem.c.weight * state.c.counted), 0
     )
 
 
 def counted_activities(state: FromClause) -> ColumnElement[Any]:
-    """How many distinct linked activities in a group are counted (not cancelled)."""
+    """How many distinct linked activities in a group are counted (not cancelled, and a
+    percentage reported)."""
     return func.count(distinct(case((state.c.counted == 1, ActivityItem.c.activity_id))))
+
+
+def _unreported(state: FromClause) -> ColumnElement[bool]:
+    """Whether an activity is under way (not cancelled) with no percentage reported."""
+    return and_(state.c.status != "cancelled", state.c.progress.is_(None))
+
+
+def unreported_activities(state: FromClause) -> ColumnElement[Any]:
+    """How many distinct linked activities in a group are under way (not cancelled) with no
+    percentage reported: listed, but left out of every mean."""
+    return func.count(distinct(case((_unreported(state), ActivityItem.c.activity_id))))
 
 
 def per_activity(
@@ -249,9 +270,10 @@ def per_activity(
             group.label("group_id"),
             ActivityItem.c.activity_id,
             func.max(state.c.counted).label("counted"),
+            func.max(case((_unreported(state), 1), else_=0)).label("not_reported"),
             func.max(state.c.started).label("started"),
             func.sum(state.c.counted).label("links"),
-            func.sum(ActivityItem.c.weight * state.c.progress * state.c.counted).label("numerator"),
+            func.sum(ActivityItem.c.weight * counted_progress(state)).label("numerator"),
             func.sum(ActivityItem.c.weight * state.c.counted).label("denominator"),
         )
         .select_from(ActivityItem if source is None else source)
@@ -262,8 +284,9 @@ def per_activity(
 
 def per_group(steps: Select[Any], name: str) -> Subquery:
     """The second step over `per_activity` rows: per group_id, activities (distinct,
-    cancelled included), counted (not cancelled), started (activities that had reported work
-    under way), links (counted links) and completion_pct (link-weighted mean progress of the
+    cancelled included), counted (not cancelled, a percentage reported), not_reported (under way
+    with no percentage), started (activities that had reported work under way), links (counted
+    links) and completion_pct (link-weighted mean progress of the
     counted ones; None when none is counted)."""
     rows = steps.subquery(f"{name}_by_activity")
     return (
@@ -271,6 +294,7 @@ def per_group(steps: Select[Any], name: str) -> Subquery:
             rows.c.group_id,
             func.count().label("activities"),
             func.sum(rows.c.counted).label("counted"),
+            func.sum(rows.c.not_reported).label("not_reported"),
             func.sum(rows.c.started).label("started"),
             func.sum(rows.c.links).label("links"),
             (func.sum(rows.c.numerator) / func.nullif(func.sum(rows.c.denominator), 0)).label(
@@ -284,8 +308,9 @@ def per_group(steps: Select[Any], name: str) -> Subquery:
 
 def rolled_up(state: FromClause, framework: str | None = None, name: str = "rolled") -> Subquery:
     """Per framework item (of `framework` only, when given), over the activities in `state`
-    linked to it or to anything below it: item_id, activities (distinct, cancelled
-    included), counted (not cancelled), started (reported work under way), links (counted
+    linked to it or to anything below it: item_id, activities (distinct, cancelled included),
+    counted (not cancelled, a percentage reported), not_reported (under way with no percentage),
+    started (reported work under way), links (counted
     links) and completion_pct (link-weighted mean progress; None when none is counted)."""
     closure = item_closure()
     steps = per_activity(
@@ -306,6 +331,7 @@ def rolled_up(state: FromClause, framework: str | None = None, name: str = "roll
         rolled.c.group_id.label("item_id"),
         rolled.c.activities,
         rolled.c.counted,
+        rolled.c.not_reported,
         rolled.c.started,
         rolled.c.links,
         rolled.c.completion_pct,

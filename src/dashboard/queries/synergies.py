@@ -192,9 +192,9 @@ def synergy_matrix(
     only when its work counts toward both plans (`_in_both_periods`): a tag alone does not.
 
     Columns: strategy_item, strategy_title, strategy_provisional, cami_section, cami_title,
-    cami_provisional (whether the item belongs to a provisional working structure),
-    activities (cancelled included), counted (not cancelled), completion_pct (mean progress
-    of counted activities).
+    cami_provisional (whether the item belongs to a provisional working structure), activities
+    (cancelled included), counted (not cancelled, a percentage reported), completion_pct (mean
+    progress of counted activities).
     """
     state = progress_at(filters, where=_in_both_periods(session, filters, strategy, cami))
     row_items = _children(strategy, strategy_parent)
@@ -301,7 +301,7 @@ def activities_serving(
         )
         .join(state, state.c.activity_id == Activity.c.id)
         .outerjoin(Organisation, Organisation.c.id == Activity.c.lead_organisation_id)
-        .order_by(state.c.progress.desc(), Activity.c.activity_id)
+        .order_by(state.c.progress.desc().nulls_last(), Activity.c.activity_id)
         .offset(offset or None)
         .limit(limit)
     )

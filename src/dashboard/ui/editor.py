@@ -20,6 +20,7 @@ import streamlit as st
 from dashboard import editing
 from dashboard import models as m
 from dashboard.auth import Actor
+from dashboard.charts import NOT_REPORTED, progress_text
 from dashboard.editing import (
     ActivityDraft,
     AssessmentDraft,
@@ -46,6 +47,10 @@ TASKS = (
 )
 NEW = ""
 EARLIEST = dt.date(1990, 1, 1)
+NOT_REPORTED_HELP = (
+    f"Leave empty when the report gives no percentage: it is shown as “{NOT_REPORTED}” and "
+    "left out of every mean, never read as 0 %. A completed activity is at 100."
+)
 LATEST = dt.date(2100, 12, 31)
 SITE_COLUMNS = ("name", "latitude", "longitude")
 
@@ -119,7 +124,7 @@ def _load_activity(activity_id: str) -> None:
     state.pop("act_conflict", None)
     for name in ("activity_id", "title", "description", "status", "source_url", "demo"):
         state[f"act_{name}"] = getattr(shown, name)
-    state["act_progress_pct"] = float(shown.progress_pct)
+    state["act_progress_pct"] = editing.percentage(shown.progress_pct)
     state["act_start_date"] = shown.start_date
     state["act_end_date"] = shown.end_date
     state["act_lead_organisation"] = shown.lead_organisation or ""
@@ -196,7 +201,7 @@ def _activity_from_form(sites: pd.DataFrame) -> tuple[ActivityDraft, list[Proble
         title=str(state["act_title"]).strip(),
         description=str(state["act_description"]).strip(),
         status=state["act_status"],
-        progress_pct=float("nan") if progress is None else float(progress),
+        progress_pct=editing.percentage(progress),
         start_date=state["act_start_date"],
         end_date=state["act_end_date"],
         lead_organisation=state["act_lead_organisation"] or None,
@@ -307,7 +312,13 @@ def activity_editor(user: Actor) -> None:
             )
             _show(problems, "status")
         with progress:
-            st.number_input("Progress (%)", key="act_progress_pct", step=5.0, format="%.0f")
+            st.number_input(
+                "Progress (%)",
+                key="act_progress_pct",
+                step=5.0,
+                format="%.0f",
+                help=NOT_REPORTED_HELP,
+            )
             _show(problems, "progress_pct")
         with start:
             st.date_input(
@@ -425,10 +436,10 @@ def progress_form(user: Actor) -> None:
             stored = editing.load_draft(session=current, activity_id=selected)
         if stored:
             state["prog_status"] = stored.status
-            state["prog_progress_pct"] = float(stored.progress_pct)
+            state["prog_progress_pct"] = editing.percentage(stored.progress_pct)
             state["prog_loaded"] = selected
             state["prog_current"] = (
-                f"Now: {stored.status.replace('_', ' ')}, {stored.progress_pct:.0f} %."
+                f"Now: {stored.status.replace('_', ' ')}, {progress_text(stored.progress_pct)}."
             )
         state["prog_problems"] = []
     problems: list[Problem] = state.get("prog_problems", [])
@@ -442,7 +453,13 @@ def progress_form(user: Actor) -> None:
             )
             _show(problems, "date")
         with progress:
-            st.number_input("Progress (%)", key="prog_progress_pct", step=5.0, format="%.0f")
+            st.number_input(
+                "Progress (%)",
+                key="prog_progress_pct",
+                step=5.0,
+                format="%.0f",
+                help=NOT_REPORTED_HELP,
+            )
             _show(problems, "progress_pct")
         with status:
             st.selectbox(
@@ -462,7 +479,7 @@ def progress_form(user: Actor) -> None:
     draft = ProgressDraft(
         activity_id=selected,
         date=state["prog_date"] or dt.date.today(),
-        progress_pct=float("nan") if progress_value is None else float(progress_value),
+        progress_pct=editing.percentage(progress_value),
         status=state["prog_status"],
         note=state["prog_note"].strip(),
         source=state["prog_source"].strip(),
@@ -479,7 +496,7 @@ def progress_form(user: Actor) -> None:
             state["prog_loaded"] = None
             state["prog_flash"] = (
                 f"Recorded: **{selected}** {draft.status.replace('_', ' ')}, "
-                f"{draft.progress_pct:.0f} % on {draft.date.isoformat()}.",
+                f"{progress_text(draft.progress_pct)} on {draft.date.isoformat()}.",
                 [],
             )
     st.rerun()

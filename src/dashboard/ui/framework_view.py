@@ -15,8 +15,12 @@ from dashboard.filters import Filters
 from dashboard.ui import data, layout
 
 
-def _percent(value: float) -> str:
-    return "no activity" if pd.isna(value) else f"{value:.0f} %"
+def _activity_progress(plan: Mapping[str, Any]) -> str:
+    """The plan's activity progress, or why there is none: no activity of its period, or
+    none that reports a percentage."""
+    if pd.notna(plan["activity_progress_pct"]):
+        return f"{plan['activity_progress_pct']:.0f} %"
+    return charts.NOT_REPORTED if plan["activities_not_reported"] else charts.NO_ACTIVITY
 
 
 def _choose_item(framework: str, labels: dict[str, str]) -> str | None:
@@ -65,10 +69,11 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
     )
     d.metric(
         "Activity progress",
-        _percent(plan["activity_progress_pct"]),
-        help=f"Link-weighted mean progress of the {plan['activities_counted']} counted "
-        "activities whose work overlaps the plan's period: how far those activities have come, "
-        "not how much of the plan is done.",
+        _activity_progress(plan),
+        help=f"Link-weighted mean progress of the {plan['activities_counted']} activities "
+        "whose work overlaps the plan's period and that report a percentage "
+        f"({plan['activities_not_reported']} under way report none and are left out): how far "
+        "those activities have come, not how much of the plan is done.",
     )
     if plan["earlier_activities"]:
         st.caption(
