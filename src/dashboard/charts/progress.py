@@ -103,7 +103,9 @@ def activity_progress_bars(
         for value, basis in zip(frame["status"], frame["basis"], strict=True)
     ]
     text = [
-        f"{pct:.0f} % · {counted} act. · {state}"
+        f"{pct:.0f} % · {counted} act."
+        + (f" (+{unreported} not reported)" if unreported else "")
+        + f" · {state}"
         if pd.notna(pct)
         else f"{uncounted_text(int(total), int(counted), int(unreported))} · {state}"
         for pct, counted, unreported, total, state in zip(

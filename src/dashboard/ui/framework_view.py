@@ -67,9 +67,15 @@ def plan_figures(plan: Mapping[str, Any]) -> None:
         help=f"{plan['time_elapsed_pct']:.0f} % of the period {plan['period_start']}–"
         f"{plan['period_end']} had passed on {plan['as_of']}.",
     )
+    reporting = plan["activities_counted"]
     d.metric(
         "Activity progress",
         _activity_progress(plan),
+        # The count beside the percentage, in grey (a delta without colour or arrow).
+        delta=f"mean of {reporting} of {reporting + plan['activities_not_reported']} "
+        "reporting a percentage",
+        delta_color="off",
+        delta_arrow="off",
         help=f"Link-weighted mean progress of the {plan['activities_counted']} activities "
         "whose work overlaps the plan's period and that report a percentage "
         f"({plan['activities_not_reported']} under way report none and are left out): how far "
