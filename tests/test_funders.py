@@ -378,3 +378,81 @@ def test_funding_whose_amount_is_not_published_is_said_so_never_zero(
         assert math.isnan(overall["amount"].iloc[-1])
         assert overall["grants"].iloc[-1] == 1
     engine.dispose()
+
+
+def test_every_funder_side_by_side_as_its_own_page_counts_it(session: Session) -> None:
+    everything = Filters(include_demo=True)
+    overview = q.funders_overview(session=session, filters=everything)
+    # Hellabrunn: A1, A2, A3 (demo) in KAZ, MNG, RUS and PTCRs 9, 11; EUR 16 000 in 2019–2021.
+    # Fondation Segré: A1 (its USD 2 000 grant of 2020).
+    assert overview.drop(columns=["demo"]).to_dict("records") == [
+        {
+            "slug": HELLABRUNN,
+            "name": "Hellabrunn Zoo",
+            "activities": 3,
+            "range_states": 3,
+            "regions": 2,
+            "first_year": 2019,
+            "last_year": 2021,
+            "unpublished": 0,
+            "funding_EUR": 16000.0,
+            "funding_USD": 0.0,
+        },
+        {
+            "slug": "fondation-segre",
+            "name": "Fondation Segré",
+            "activities": 1,
+            "range_states": 1,
+            "regions": 1,
+            "first_year": 2020,
+            "last_year": 2020,
+            "unpublished": 0,
+            "funding_EUR": 0.0,
+            "funding_USD": 2000.0,
+        },
+    ]
+    # The same figures as each funder's own page.
+    for row in overview.itertuples():
+        figures = q.funder_figures(session=session, filters=everything, funder=row.slug)
+        assert figures is not None
+        assert (figures.activities, len(figures.countries), figures.regions) == (
+            row.activities,
+            row.range_states,
+            row.regions,
+        )
+        assert dict(figures.funding) == {
+            currency: amount
+            for currency, amount in (("EUR", row.funding_EUR), ("USD", row.funding_USD))
+            if amount
+        }
+    # As of 2019, only Hellabrunn's first grant had been given; no currency is added up.
+    early = q.funders_overview(
+        session=session, filters=Filters(include_demo=True, as_of=dt.date(2019, 12, 31))
+    )
+    assert list(early.columns[-1:]) == ["funding_EUR"]
+    assert early.set_index("slug")["funding_EUR"].to_dict() == {
+        "fondation-segre": 0.0,
+        HELLABRUNN: 10000.0,
+    }
+
+
+def test_a_grant_without_a_published_amount_is_counted_apart(writable_store_url: str) -> None:
+    engine = make_engine(writable_store_url)
+    try:
+        with Session(engine) as session:
+            a2 = session.exec(select(m.Activity).where(m.Activity.activity_id == "A2")).one()
+            segre = session.exec(
+                select(m.Organisation).where(m.Organisation.slug == "fondation-segre")
+            ).one()
+            session.add(m.Funding(funder_id=segre.id, activity_id=a2.id, source="fixture"))
+            session.commit()
+            row = (
+                q.funders_overview(session=session, filters=Filters())
+                .set_index("slug")
+                .loc["fondation-segre"]
+            )
+            assert (row["activities"], row["unpublished"], row["funding_USD"]) == (2, 1, 2000.0)
+            table = charts.funders_table(q.funders_overview(session=session, filters=Filters()))
+            assert table.set_index("Funder").loc["Fondation Segré", "Years of funding"] == "2020"
+    finally:
+        engine.dispose()

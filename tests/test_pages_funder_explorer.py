@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,16 +207,54 @@ def test_the_funder_page_follows_the_shared_filters() -> None:
     )
 
 
-def test_without_a_funder_the_page_offers_links_by_slug() -> None:
+def test_without_a_funder_the_page_compares_every_funder(
+    downloads: dict[str, tuple[bytes, str]],
+) -> None:
     at = open_page(FUNDER)
+    # Chosen by name; the link keeps the slug.
     assert at.selectbox(key="funder").value is None
-    assert at.selectbox(key="funder").options == ["fondation-segre", "hellabrunn-zoo"]
-    assert at.info[0].value == (
-        "Choose a funder above, or open one of these links: "
-        "[Fondation Segré](?funder=fondation-segre) · [Hellabrunn Zoo](?funder=hellabrunn-zoo)"
+    assert at.selectbox(key="funder").options == ["Fondation Segré", "Hellabrunn Zoo"]
+    assert at.subheader[0].value == "All funders"
+    # Every funder side by side, in words (demo data hidden: A3 and its grant are left out).
+    (shown,) = [frame.value for frame in at.dataframe]
+    assert shown.to_dict("records") == [
+        {
+            "Funder": "Hellabrunn Zoo",
+            "Funder page": "/funder?funder=hellabrunn-zoo",
+            "Activities supported": 2,
+            "Range states": 2,
+            "CAMI priority regions": 2,
+            "Years of funding": "2019–2021",
+            "Funding (EUR)": 15000.0,
+            "Funding (USD)": 0.0,
+            "Records without a published amount": 0,
+        },
+        {
+            "Funder": "Fondation Segré",
+            "Funder page": "/funder?funder=fondation-segre",
+            "Activities supported": 1,
+            "Range states": 1,
+            "CAMI priority regions": 1,
+            "Years of funding": "2020",
+            "Funding (EUR)": 0.0,
+            "Funding (USD)": 2000.0,
+            "Records without a published amount": 0,
+        },
+    ]
+    # One panel per currency, each funder in its own currency only.
+    (chart,) = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    assert [trace["name"] for trace in spec["data"]] == ["EUR", "USD"]
+    assert [trace["y"] for trace in spec["data"]] == [["Hellabrunn Zoo"], ["Fondation Segré"]]
+    # The download keeps the stable codes.
+    csv, _ = download(at, downloads, "funders-overview-csv")
+    assert csv.decode("utf-8-sig").splitlines()[0] == (
+        "slug,name,activities,range_states,regions,first_year,last_year,unpublished,demo,"
+        "funding_EUR,funding_USD"
     )
     at.selectbox(key="funder").select("fondation-segre").run()
     assert [header.value for header in at.main.header] == ["Fondation Segré"]
+    assert at.query_params["funder"] == "fondation-segre"
 
 
 def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
@@ -247,11 +286,14 @@ def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
     assert table(at, 4)[0][:2] == ["A1", "Camera trapping in the Kazakh Altai"]
 
 
-def test_an_unknown_funder_in_the_url_is_dropped() -> None:
+def test_an_unknown_funder_in_the_url_is_dropped_and_said() -> None:
     at = open_page(FUNDER, funder="nobody")
     assert at.selectbox(key="funder").value is None
     assert "funder" not in at.query_params
-    assert at.info[0].value.startswith("Choose a funder above")
+    assert [w.value for w in at.main.warning] == [
+        "The link names no funder “nobody” here. Choose one above."
+    ]
+    assert at.subheader[0].value == "All funders"
 
 
 def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str]]) -> None:

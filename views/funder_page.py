@@ -5,8 +5,8 @@ import streamlit as st
 from dashboard import charts, queries
 from dashboard.export import export_filename
 from dashboard.provisional import PROVISIONAL
-from dashboard.ui import data, layout, printing
-from dashboard.ui.funder_choice import choose_funder, funder_links
+from dashboard.ui import data, funders, layout, printing
+from dashboard.ui.funder_choice import choose_funder
 from dashboard.ui.sidebar import shared_filters
 
 layout.header(
@@ -22,13 +22,8 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     funder = choose_funder()
     if funder is None:
         layout.demo_notice(filters)
-        links = funder_links()
-        st.info(
-            "Choose a funder above, or open one of these links: "
-            + " · ".join(f"[{name}]({link})" for name, link in links)
-            if links
-            else "No funding or funder is recorded in the store yet."
-        )
+        layout.as_of_notice(filters)
+        funders.overview(filters)
         st.stop()
 
     data.prefetch(

@@ -115,7 +115,7 @@ def test_choosing_a_funder_puts_its_slug_in_the_link(server: Server, visit: Visi
     visit.open(f"{server.url}/funder", expect="Choose a funder above")
     dismiss_dialogs(visit)
     visit.page.get_by_placeholder("Choose a funder").click()
-    visit.page.get_by_role("option", name="fondation-segre").click()
+    visit.page.get_by_role("option", name="Fondation Segré").click()
     wait_for_run(visit.page, expect="Since 2020 your support")
     visit.page.wait_for_url("**funder=fondation-segre*", timeout=20_000)
     expect(visit.page.get_by_role("heading", name="Fondation Segré")).to_have_count(

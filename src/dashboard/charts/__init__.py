@@ -2,9 +2,12 @@
 
 from dashboard.charts.funders import (
     funder_sites_deck,
+    funders_compared,
+    funders_table,
     funding_by_year,
     items_advanced,
     outputs_against_targets,
+    overview_currencies,
     plain_summary,
     status_legend_html,
 )
@@ -58,6 +61,8 @@ __all__ = [
     "cell_label",
     "coverage_map",
     "funder_sites_deck",
+    "funders_compared",
+    "funders_table",
     "funding_by_year",
     "item_label",
     "item_tree_table",
@@ -68,6 +73,7 @@ __all__ = [
     "matrix_cells",
     "matrix_table",
     "outputs_against_targets",
+    "overview_currencies",
     "plain_summary",
     "plan_pace",
     "plan_sentence",

@@ -183,6 +183,83 @@ def funding_by_year(funding: pd.DataFrame, *, title: str = "Funding by year") ->
     return figure
 
 
+def overview_currencies(overview: pd.DataFrame) -> list[str]:
+    """The currencies of `queries.funders_overview`'s funding_<CUR> columns, in order."""
+    return [
+        str(column).removeprefix("funding_")
+        for column in overview.columns
+        if str(column).startswith("funding_")
+    ]
+
+
+def funders_compared(overview: pd.DataFrame, *, title: str) -> go.Figure:
+    """Each funder's funding side by side (`queries.funders_overview`): one panel per
+    currency with its own axis (never added up), the funders with funding in it, largest
+    first; a funder whose records publish no amount is named in the hover and not drawn."""
+    currencies = overview_currencies(overview)
+    rows = max(1, len(currencies))
+    figure = make_subplots(rows=rows, cols=1, vertical_spacing=0.18 if rows > 1 else 0.0)
+    colours = [OKABE_ITO[name] for name in ("blue", "orange", "green", "purple", "vermillion")]
+    height = 100
+    for index, currency in enumerate(currencies):
+        part = overview[overview[f"funding_{currency}"] > 0].sort_values(
+            f"funding_{currency}", ascending=True
+        )
+        names = [shorten(str(name), 28) for name in part["name"]]
+        figure.add_trace(
+            go.Bar(
+                x=part[f"funding_{currency}"],
+                y=names,
+                orientation="h",
+                name=currency,
+                marker_color=colours[index % len(colours)],
+                text=[money(amount, currency) for amount in part[f"funding_{currency}"]],
+                textposition="outside",
+                cliponaxis=False,
+                customdata=part["name"],
+                hovertemplate="%{customdata}: %{text}<extra></extra>",
+            ),
+            row=index + 1,
+            col=1,
+        )
+        figure.update_xaxes(
+            title_text=f"Funding ({currency})",
+            rangemode="tozero",
+            tickformat=",.0f",
+            row=index + 1,
+            col=1,
+        )
+        height += 80 + 34 * len(part)
+    apply_layout(figure, title=title, x_title="", height=height)
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+def funders_table(overview: pd.DataFrame) -> pd.DataFrame:
+    """`queries.funders_overview` as people read it: words for headers, years as a span,
+    one column of funding per currency, and what is not published said so."""
+    currencies = overview_currencies(overview)
+    years = [
+        "" if pd.isna(first) else (f"{first}" if first == last else f"{first}–{last}")
+        for first, last in zip(overview["first_year"], overview["last_year"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Funder": [
+                f"[Demo] {name}" if demo else str(name)
+                for name, demo in zip(overview["name"], overview["demo"], strict=True)
+            ],
+            "Funder page": [f"/funder?funder={slug}" for slug in overview["slug"]],
+            "Activities supported": overview["activities"],
+            "Range states": overview["range_states"],
+            "CAMI priority regions": overview["regions"],
+            "Years of funding": years,
+            **{f"Funding ({currency})": overview[f"funding_{currency}"] for currency in currencies},
+            "Records without a published amount": overview["unpublished"],
+        }
+    )
+
+
 def outputs_against_targets(
     outputs: pd.DataFrame, *, title: str = "Outputs against targets"
 ) -> go.Figure:

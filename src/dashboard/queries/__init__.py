@@ -25,6 +25,7 @@ from dashboard.queries.funders import (
     funder_options,
     funder_outputs,
     funder_sites,
+    funders_overview,
 )
 from dashboard.queries.history import activity_progress_history, items_history
 from dashboard.queries.items import activities_for_item, activities_for_item_count
@@ -82,6 +83,7 @@ __all__ = [
     "funder_options",
     "funder_outputs",
     "funder_sites",
+    "funders_overview",
     "funding_by_currency",
     "funding_currencies",
     "headline",

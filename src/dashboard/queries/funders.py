@@ -486,3 +486,135 @@ def funder_figures(*, session: Session, filters: Filters, funder: str) -> Funder
         funding=tuple(sorted(funding.items(), key=lambda pair: (-pair[1], pair[0]))),
         unpublished=not_published,
     )
+
+
+OVERVIEW_COLUMNS = [
+    "slug", "name", "activities", "range_states", "regions", "first_year", "last_year",
+    "unpublished", "demo",
+]  # fmt: skip
+
+
+def funders_overview(*, session: Session, filters: Filters) -> pd.DataFrame:
+    """Every funder side by side (`funder_options`), each as its own page counts it: the
+    activities in scope it supports (a funding record from it or a funder link to it), the
+    range states and CAMI priority regions they reach, the years of its funding, its funding
+    records without a published amount, whether it is an invented demo organisation, and
+    `funding_<CUR>` per currency (never added across currencies; 0 where it gave none).
+
+    Columns: OVERVIEW_COLUMNS, then funding_<CUR> by currency code. Most activities first,
+    then by name. A funder with nothing in scope is listed with 0 activities.
+    """
+    state = progress_at(filters)
+    grants = select(Funding.c.funder_id.label("funder_id"), Funding.c.activity_id)
+    if not filters.include_demo:
+        grants = grants.where(Funding.c.demo == false())
+    links = select(
+        ActivityOrganisation.c.organisation_id, ActivityOrganisation.c.activity_id
+    ).where(ActivityOrganisation.c.role == "funder")
+    supported = union(grants, links).subquery("supported")
+    # Each (funder, activity in scope) once.
+    pairs = (
+        select(supported.c.funder_id, supported.c.activity_id)
+        .join(state, state.c.activity_id == supported.c.activity_id)
+        .cte("funder_activities")
+    )
+
+    def per_funder(value: Any, *joins: tuple[Any, Any]) -> Any:
+        statement = select(pairs.c.funder_id, value.label("value"))
+        for table, on in joins:
+            statement = statement.join(table, on)
+        return statement.group_by(pairs.c.funder_id).subquery()
+
+    activities = per_funder(func.count())
+    countries = per_funder(
+        func.count(distinct(ActivityCountry.c.country_iso3)),
+        (ActivityCountry, ActivityCountry.c.activity_id == pairs.c.activity_id),
+    )
+    regions = per_funder(
+        func.count(distinct(ActivityRegion.c.region_number)),
+        (ActivityRegion, ActivityRegion.c.activity_id == pairs.c.activity_id),
+    )
+    records = [Funding.c.activity_id.in_(select(state.c.activity_id))]
+    if not filters.include_demo:
+        records.append(Funding.c.demo == false())
+    if filters.as_of:
+        records.append(Funding.c.year <= filters.as_of.year)
+    money = (
+        select(
+            Funding.c.funder_id,
+            Funding.c.currency,
+            func.sum(Funding.c.amount).label("amount"),
+            func.min(Funding.c.year).label("first_year"),
+            func.max(Funding.c.year).label("last_year"),
+            func.sum(case((Funding.c.amount.is_(None), 1), else_=0)).label("unpublished"),
+        )
+        .where(*records)
+        .group_by(Funding.c.funder_id, Funding.c.currency)
+        .subquery("money")
+    )
+    shown = [slug for slug, _ in funder_options(session=session, include_demo=filters.include_demo)]
+    rows = session.execute(
+        select(
+            Organisation.c.slug,
+            Organisation.c.name,
+            func.coalesce(activities.c.value, 0),
+            func.coalesce(countries.c.value, 0),
+            func.coalesce(regions.c.value, 0),
+            Organisation.c.demo,
+            money.c.currency,
+            money.c.amount,
+            money.c.first_year,
+            money.c.last_year,
+            money.c.unpublished,
+        )
+        .outerjoin(activities, activities.c.funder_id == Organisation.c.id)
+        .outerjoin(countries, countries.c.funder_id == Organisation.c.id)
+        .outerjoin(regions, regions.c.funder_id == Organisation.c.id)
+        .outerjoin(money, money.c.funder_id == Organisation.c.id)
+        .where(Organisation.c.slug.in_(shown))
+    ).all()
+    funders: dict[str, dict[str, Any]] = {}
+    currencies: set[str] = set()
+    for slug, name, count, states, reached, demo, currency, amount, first, last, hidden in rows:
+        funder = funders.setdefault(
+            slug,
+            {
+                "slug": slug,
+                "name": name,
+                "activities": int(count),
+                "range_states": int(states),
+                "regions": int(reached),
+                "years": [],
+                "unpublished": 0,
+                "demo": bool(demo),
+                "funding": {},
+            },
+        )
+        funder["unpublished"] += int(hidden or 0)
+        funder["years"] += [int(year) for year in (first, last) if year is not None]
+        if currency is not None and amount is not None:
+            funder["funding"][str(currency)] = float(amount)
+            currencies.add(str(currency))
+    ordered = sorted(currencies)
+    frame = pd.DataFrame(
+        [
+            {
+                **{key: funder[key] for key in OVERVIEW_COLUMNS if key in funder},
+                "first_year": min(funder["years"]) if funder["years"] else None,
+                "last_year": max(funder["years"]) if funder["years"] else None,
+                **{f"funding_{code}": funder["funding"].get(code, 0.0) for code in ordered},
+            }
+            for funder in funders.values()
+        ],
+        columns=[*OVERVIEW_COLUMNS, *(f"funding_{code}" for code in ordered)],
+    )
+    frame["first_year"] = frame["first_year"].astype("Int64")
+    frame["last_year"] = frame["last_year"].astype("Int64")
+    return frame.sort_values(
+        ["activities", "name"], ascending=[False, True], key=_by_count_then_name
+    ).reset_index(drop=True)
+
+
+def _by_count_then_name(column: pd.Series) -> pd.Series:
+    """Sort key: counts as they are, names case-folded."""
+    return column.str.casefold() if column.dtype == object else column
