@@ -11,6 +11,7 @@ from dashboard.charts.funders import (
 from dashboard.charts.history import activity_progress_lines, plan_pace
 from dashboard.charts.maps import (
     SHADINGS,
+    activity_map,
     coverage_map,
     legend,
     legend_html,
@@ -48,6 +49,7 @@ __all__ = [
     "PROVISIONAL",
     "SHADINGS",
     "STATUS_COLOURS",
+    "activity_map",
     "activity_progress_bars",
     "activity_progress_lines",
     "cell_activities",
