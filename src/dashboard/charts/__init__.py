@@ -16,6 +16,7 @@ from dashboard.charts.maps import (
     legend,
     legend_html,
     load_shapes,
+    selected_activity,
     selected_place,
     sites_note,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "plan_pace",
     "plan_sentence",
     "row_labels",
+    "selected_activity",
     "selected_place",
     "sites_note",
     "status_bar",

@@ -501,6 +501,15 @@ def coverage_map(
     )
 
 
+def selected_activity(objects: dict[str, list[dict[str, Any]]]) -> str | None:
+    """The activity id a map selection (`selection.objects`) opens: a site dot of one
+    activity (its `opens`), else None."""
+    for chosen in objects.get("sites") or []:
+        if chosen.get("opens"):
+            return str(chosen["opens"])
+    return None
+
+
 def selected_place(objects: dict[str, list[dict[str, Any]]]) -> str | None:
     """The place ("country:KAZ", "ptcr:9") of a map selection (`selection.objects`), if any.
 

@@ -15,8 +15,11 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 import streamlit as st
 
-# The activity page's url_path in app.py, and its parameter.
+from dashboard import charts
+
+# The activity page's url_path in app.py, its file, and its parameter.
 ACTIVITY_PAGE = "activity"
+ACTIVITY_PAGE_FILE = "views/activity_page.py"
 ACTIVITY_PARAMETER = "id"
 # The funder page's url_path in app.py and its parameter (ui.funder_choice.KEY).
 FUNDER_PAGE = "funder"
@@ -112,6 +115,24 @@ def linked_titles(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
         "activity_id", display_text=ID_IN_LINK, help="Open the activity's page"
     )
     return shown, {"activity_id": column}
+
+
+# A map click chooses an activity here; the next run opens its page.
+_OPEN = "_manul_open_activity"
+
+
+def open_from_map(objects: Any) -> None:
+    """A map's selection callback: a click on the dot of one activity opens its page."""
+    opened = charts.selected_activity(objects)
+    if opened:
+        st.session_state[_OPEN] = opened
+
+
+def open_chosen_activity() -> None:
+    """Open the page of the activity a map click chose (see `open_from_map`), if any."""
+    opened = st.session_state.pop(_OPEN, None)
+    if opened:
+        st.switch_page(ACTIVITY_PAGE_FILE, query_params={ACTIVITY_PARAMETER: opened})
 
 
 def inline(parts: Iterable[str], *, none: str = "none recorded") -> str:
