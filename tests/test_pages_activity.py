@@ -294,3 +294,16 @@ def test_the_map_tooltips_escape_stored_titles() -> None:
     assert by_id["A2"]["name"] == "**Steppe** [survey](http://x.example) &lt;b&gt;"
     # A click on a dot of one activity opens it.
     assert by_id["A2"]["opens"] == "A2"
+
+
+@pytest.mark.usefixtures("app_env")
+@pytest.mark.parametrize("page", ["views/regions_page.py", "views/funder_page.py"])
+def test_an_activity_chosen_on_a_map_opens_its_page(page: str) -> None:
+    at = run_app(page, funder="hellabrunn-zoo")
+    assert not at.exception, at.exception
+    # What a click on a site leaves for the next run (links.open_from_map).
+    at.session_state["_manul_open_activity"] = "A2"
+    at.run()
+    assert not at.exception, at.exception
+    assert [title.value for title in at.title] == ["Steppe survey in Mongolia"]
+    assert at.query_params["id"] in ("A2", ["A2"])
