@@ -188,18 +188,25 @@ def view_for_shape(feature: dict[str, Any]) -> dict[str, float]:
     return view_for_points(list(_positions(feature["geometry"])))
 
 
-def view_for_points(points: list[tuple[float, float]], *, least: float = 1.0) -> dict[str, float]:
+def view_for_points(
+    points: list[tuple[float, float]], *, least: float = 1.0, pixels: int = 600
+) -> dict[str, float]:
     """A view state framing (longitude, latitude) `points`: their bounding box's centre,
-    zoomed to fit a box at least `least` degrees wide."""
+    zoomed to fit a box at least `least` degrees wide into about `pixels` px. Points on
+    both sides of the antimeridian (Russia's far east) are framed across it, not around
+    the world."""
+    if max(p[0] for p in points) - min(p[0] for p in points) > 180:
+        points = [(longitude % 360, latitude) for longitude, latitude in points]
     west, east = min(p[0] for p in points), max(p[0] for p in points)
     south, north = min(p[1] for p in points), max(p[1] for p in points)
     span = max(east - west, (north - south) * 1.6, least)
-    # At zoom z the world is 512 * 2^z px wide; fit the box into about 600 px.
-    zoom = math.log2(600 * 360 / (512 * span))
+    # At zoom z the world is 512 * 2^z px wide.
+    zoom = math.log2(pixels * 360 / (512 * span))
+    centre = (west + east) / 2
     return {
         "latitude": round((south + north) / 2, 3),
-        "longitude": round((west + east) / 2, 3),
-        "zoom": round(min(max(zoom, 1.5), 6.0), 2),
+        "longitude": round(centre - 360 if centre > 180 else centre, 3),
+        "zoom": round(min(max(zoom, 0.5), 6.0), 2),
     }
 
 
@@ -587,7 +594,8 @@ def activity_map(
     ]
     framed += [tuple(point["position"]) for point in (*site_points, *region_points)]
     # At least about a range state's width, so that a single site keeps its surroundings.
-    view = view_for_points(framed, least=25.0)
+    # Framed for a phone's width (390 px): on a wide screen there is room around it.
+    view = view_for_points(framed, least=25.0, pixels=340)
     layers = [
         _range_states_layer(features),
         *_ptcr_layers(region_points),
