@@ -37,6 +37,8 @@ SITE_COLOUR = OKABE_ITO["orange"]
 PTCR_COLOUR = OKABE_ITO["vermillion"]
 
 TOOLTIP_FIELDS = ("name", "line1", "line2", "line3")
+# An activity's map labels its PTCRs when it has at most this many.
+LABELLED_PTCRS = 3
 LAYER_IDS = ("range-states", "focus", "sites", "ptcrs", "ptcr-labels")
 TOOLTIP = {
     "html": "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}",
@@ -596,11 +598,11 @@ def activity_map(
     # At least about a range state's width, so that a single site keeps its surroundings.
     # Framed for a phone's width (390 px): on a wide screen there is room around it.
     view = view_for_points(framed, least=25.0, pixels=340)
-    layers = [
-        _range_states_layer(features),
-        *_ptcr_layers(region_points),
-        _sites_layer(site_points),
-    ]
+    ptcr_layers = _ptcr_layers(region_points)
+    if len(region_points) > LABELLED_PTCRS:
+        # Zoomed out that far, their labels would overlap: the page names them above the map.
+        ptcr_layers = ptcr_layers[:1]
+    layers = [_range_states_layer(features), *ptcr_layers, _sites_layer(site_points)]
     return CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),

@@ -5,7 +5,7 @@ only web addresses become links)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -58,6 +58,18 @@ def _words(status: object) -> str:
     return STATUS_WORDS.get(str(status), str(status).replace("_", " "))
 
 
+def _entries(lines: Iterable[str]) -> None:
+    """Records as a Markdown list, one line each (made with `links`)."""
+    st.markdown("\n".join(f"- {line}" for line in lines))
+
+
+def _note_and_source(row: Mapping[Any, Any]) -> str:
+    """ ": note (source: …)" of a record, each part only when recorded."""
+    note = f": {links.plain(row['note'])}" if row["note"] else ""
+    source = f" (source: {links.source(row['source'])})" if row["source"] else ""
+    return note + source
+
+
 def _markdown_table(rows: list[dict[str, str]]) -> None:
     """Rows of Markdown cells (made with `links`) as a static table."""
     st.table(pd.DataFrame(rows), hide_index=True)
@@ -90,17 +102,11 @@ def progress_history(updates: pd.DataFrame) -> None:
     if updates.empty:
         st.info("No progress update is recorded yet.")
         return
-    _markdown_table(
-        [
-            {
-                "Date": str(row["date"]),
-                "Status": _words(row["status"]),
-                "Progress": f"{row['progress_pct']:.0f} %",
-                "Note": links.plain(row["note"]),
-                "Source": links.source(row["source"]),
-            }
-            for row in updates.to_dict("records")
-        ]
+    # A list, not a table: notes are long, and a list reads on a phone too.
+    _entries(
+        f"**{row['date']}** · {_words(row['status'])} · {row['progress_pct']:.0f} %"
+        + _note_and_source(row)
+        for row in updates.to_dict("records")
     )
     st.caption(
         f"{len(updates)} dated {'report' if len(updates) == 1 else 'reports'}, newest first: "
@@ -233,19 +239,17 @@ def funding(records: pd.DataFrame, totals: pd.DataFrame) -> None:
             "Amount not published",
             f"{unpublished} {'record' if unpublished == 1 else 'records'}",
         )
-    _markdown_table(
-        [
-            {
-                "Funder": links.link(row["funder"], links.funder_url(row["funder_slug"])),
-                "Year": "not recorded" if pd.isna(row["year"]) else str(row["year"]),
-                "Amount": "amount not published"
-                if pd.isna(row["amount"])
-                else f"{row['amount']:,.0f} {row['currency']}",
-                "Note": links.plain(row["note"]),
-                "Source": links.source(row["source"]),
-            }
-            for row in records.to_dict("records")
-        ]
+    _entries(
+        f"**{links.link(row['funder'], links.funder_url(row['funder_slug']))}** · "
+        + ("year not recorded" if pd.isna(row["year"]) else str(row["year"]))
+        + " · "
+        + (
+            "amount not published"
+            if pd.isna(row["amount"])
+            else f"{row['amount']:,.0f} {row['currency']}"
+        )
+        + _note_and_source(row)
+        for row in records.to_dict("records")
     )
     if len(published) > 1:
         st.caption("Each currency is shown on its own; amounts are never added across them.")
