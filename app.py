@@ -11,8 +11,9 @@ from dashboard.ui.signin import current_user
 HERE = Path(__file__).parent
 settle_imports()
 
+APP_NAME = "Manul Progress"
 st.set_page_config(
-    page_title="Manul Progress",
+    page_title=APP_NAME,
     page_icon=str(HERE / "assets" / "manul-icon.png"),
     layout="wide",
 )
@@ -48,6 +49,13 @@ navigation = st.navigation(
         ],
         "Data": [
             st.Page(HERE / "views" / "explorer_page.py", title="Activities", url_path="activities"),
+            # One activity (`/activity?id=A1`), opened from the listings and maps: not listed.
+            st.Page(
+                HERE / "views" / "activity_page.py",
+                title="Activity",
+                url_path="activity",
+                visibility="hidden",
+            ),
         ],
         "Partners": [
             *(
@@ -62,6 +70,10 @@ navigation = st.navigation(
             ),
         ],
     }
+)
+# Each page's own browser tab title (a page may name itself more precisely when it runs).
+st.set_page_config(
+    page_title=APP_NAME if navigation.title == "Overview" else f"{navigation.title} · {APP_NAME}"
 )
 with timed_run(navigation.url_path):
     # The shared filters live here so that they follow the user from page to page.

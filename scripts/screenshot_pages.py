@@ -2,6 +2,9 @@
 
     python scripts/screenshot_pages.py http://127.0.0.1:8501 OUT_DIR [PATH ...]
 
+SHOT_WIDTH (default 1400) and SHOT_HEIGHT (default 3200) set the window; each file is named
+after its path and query, with the width (e.g. `activity_id-A1_390.png`).
+
 Every request that is not localhost is refused and reported.
 """
 
@@ -24,7 +27,7 @@ def main(base: str, out: Path, paths: list[str]) -> int:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(
             viewport={
-                "width": 1400,
+                "width": int(__import__("os").environ.get("SHOT_WIDTH", "1400")),
                 "height": int(__import__("os").environ.get("SHOT_HEIGHT", "3200")),
             }
         )
@@ -42,7 +45,9 @@ def main(base: str, out: Path, paths: list[str]) -> int:
             page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
             page.wait_for_timeout(2500)
             page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-            name = (path.split("?")[0] or "overview").replace("/", "_")
+            width = page.viewport_size["width"] if page.viewport_size else 0
+            name = f"{(path or 'overview').replace('/', '_').replace('?', '_').replace('=', '-')}"
+            name = f"{name.replace('&', '_')}_{width}"
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print("saved", out / f"{name}.png")
         browser.close()

@@ -139,6 +139,19 @@ def app_env(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     st.cache_data.clear()
 
 
+@pytest.fixture
+def overlapping_app_env(
+    app_env: None,
+    overlapping_store_url: str,
+    overlapping_data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The app on the fixture with both plans running from 2019 (OVERLAPPING_PERIODS), where
+    its tagged work serves both: the synergies have cells."""
+    monkeypatch.setenv("DATABASE_URL", overlapping_store_url)
+    monkeypatch.setenv("MANUL_DATA_DIR", str(overlapping_data))
+
+
 @pytest.fixture(scope="session")
 def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A store seeded with the fixture data once, only ever copied (never opened by a test)."""

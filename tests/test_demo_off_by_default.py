@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -35,7 +36,9 @@ PAGES = sorted(
     if path.name != "edit_page.py"
 )
 # Pages that show no figure at all, so have nothing to say about demo data.
-NO_DATA = {"views/signin_page.py"}
+# Pages that show no figures: nothing to say about demo data. (The activity page shows the
+# one activity its link names; without a link, none.)
+NO_DATA = {"views/signin_page.py", "views/activity_page.py"}
 DEMO_MARKS = ("DEMO-", "[Demo]")
 
 
@@ -156,7 +159,10 @@ def test_a_link_with_demo_true_turns_demo_data_on(shipped_app: str) -> None:
     )
     shown = at.dataframe[0].value
     assert shown["demo"].any()
-    demo_titles = shown.loc[shown["demo"], "title"]
+    # Each title is shown as the text of its link to the activity's page (after "#").
+    demo_titles = shown.loc[shown["demo"], "title"].map(
+        lambda link: unquote(link.partition("#")[2])
+    )
     assert demo_titles.str.startswith("[Demo]").all()
     # The funder choice lists the demo data's invented organisations only now.
     funders = visit("views/funder_page.py", demo="true").selectbox(key="funder").options

@@ -164,7 +164,7 @@ def test_a_dot_grouping_sites_says_how_many_and_names_two(
     assert (sites[1]["name"], sites[1]["line1"], sites[1]["line3"]) == (
         "Den count",
         "in progress · 50 %",
-        "2 sites nearby",
+        "2 sites nearby · click to open",
     )
     assert [sites[2][key] for key in ("name", "line1", "line2", "line3")] == [
         "2 activities at 3 sites in this 0.5° square",
@@ -225,6 +225,14 @@ def test_a_map_click_names_a_place() -> None:
     assert maps.selected_place(both) == "ptcr:11"
     assert maps.selected_place({"sites": [{"activity_id": "A1"}]}) is None
     assert maps.selected_place({}) is None
+
+
+def test_a_click_on_a_site_of_one_activity_opens_it() -> None:
+    assert maps.selected_activity({"sites": [{"activity_id": "A1", "opens": "A1"}]}) == "A1"
+    # A dot grouping several activities opens none; nor does a place.
+    assert maps.selected_activity({"sites": [{"activity_id": "A1", "opens": ""}]}) is None
+    assert maps.selected_activity({"ptcrs": [{"place": "ptcr:11"}]}) is None
+    assert maps.selected_activity({}) is None
 
 
 def test_count_classes_cover_every_count_without_gaps() -> None:

@@ -283,7 +283,8 @@ def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
     with zipfile.ZipFile(io.BytesIO(archive)) as opened:
         assert opened.read("activities.csv") == csv
     # Two sites fit one page: they stay a plain table.
-    assert table(at, 4)[0][:2] == ["A1", "Camera trapping in the Kazakh Altai"]
+    # Each title links to the activity's page.
+    assert table(at, 4)[0][:2] == ["A1", "[Camera trapping in the Kazakh Altai](activity?id=A1)"]
 
 
 def test_an_unknown_funder_in_the_url_is_dropped_and_said() -> None:

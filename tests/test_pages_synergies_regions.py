@@ -2,14 +2,13 @@
 
 The numbers are those worked out in tests/test_synergies.py and tests/test_coverage.py. The
 Synergies tests read, as there, the fixture with both plans running from 2019
-(`synergy_env`), where its tagged work serves both; one reads the fixture as it is.
+(`overlapping_app_env`), where its tagged work serves both; one reads the fixture as it is.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,18 +28,6 @@ SYNERGIES = "views/synergies_page.py"
 REGIONS = "views/regions_page.py"
 
 pytestmark = pytest.mark.usefixtures("app_env")
-
-
-@pytest.fixture
-def synergy_env(
-    app_env: None,
-    overlapping_store_url: str,
-    overlapping_data: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The app on the fixture with both plans running from 2019 (tests/test_synergies.py)."""
-    monkeypatch.setenv("DATABASE_URL", overlapping_store_url)
-    monkeypatch.setenv("MANUL_DATA_DIR", str(overlapping_data))
 
 
 def open_page(page: str, **params: str) -> AppTest:
@@ -86,7 +73,7 @@ def fill_of(parsed: dict[str, Any], iso3: str) -> list[int]:
     raise KeyError(iso3)
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     at = open_page(SYNERGIES, demo="true")
     assert at.title[0].value == "Synergies between the two plans"
@@ -115,7 +102,7 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     assert any("How is this computed?" in expander.label for expander in at.expander)
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_choosing_a_cell_lists_its_activities() -> None:
     at = open_page(SYNERGIES, demo="true")
     assert at.selectbox(key="syn_cell").options[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
@@ -129,14 +116,14 @@ def test_choosing_a_cell_lists_its_activities() -> None:
     assert any("No activity serves both S2 × CAMI-10" in info.value for info in at.info)
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_a_cell_in_the_url_opens_its_list() -> None:
     at = open_page(SYNERGIES, demo="true", syn_cell="S2 × CAMI-4")
     assert at.selectbox(key="syn_cell").value == "S2 × CAMI-4"
     assert ["A3"] in table_with(at, "activity_id")
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_drilling_into_a_goal_shows_its_objectives() -> None:
     at = open_page(SYNERGIES, demo="true")
     at.selectbox(key="syn_goal").set_value("S1").run()
@@ -149,7 +136,7 @@ def test_drilling_into_a_goal_shows_its_objectives() -> None:
     assert at.selectbox(key="syn_cell").options[0] == "S1.1 × CAMI-4"
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 @pytest.mark.parametrize(
     "link",
     [
@@ -178,7 +165,7 @@ def test_a_link_to_a_goals_objectives(link: str) -> None:
     assert len(at.main.warning) == 1
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_orphans_both_ways() -> None:
     at = open_page(SYNERGIES, demo="true")
     codes = table_with(at, "code")
@@ -195,7 +182,7 @@ def test_orphans_both_ways() -> None:
     assert any("Activities serving only one plan (2)" in md.value for md in at.markdown)
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
     at = open_page(SYNERGIES, demo="true")
     assert at.radio(key="syn_weight").options == [
@@ -210,7 +197,7 @@ def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
     assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 1000.0, 10000.0, 10000.0]
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_synergies_follow_the_shared_filters() -> None:
     at = open_page(SYNERGIES, demo="true")
     at.toggle(key="demo").set_value(False).run()
@@ -243,7 +230,7 @@ def test_work_before_the_work_programme_does_not_serve_both() -> None:
     assert any("Activities serving only one plan (5)" in md.value for md in at.markdown)
 
 
-@pytest.mark.usefixtures("synergy_env")
+@pytest.mark.usefixtures("overlapping_app_env")
 def test_synergies_say_why_they_are_empty() -> None:
     at = open_page(SYNERGIES, demo="true")
     at.multiselect(key="status").set_value(["cancelled"])

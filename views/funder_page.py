@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import charts, queries
 from dashboard.export import export_filename
 from dashboard.provisional import PROVISIONAL
-from dashboard.ui import data, funders, layout, printing
+from dashboard.ui import data, funders, layout, links, printing
 from dashboard.ui.funder_choice import choose_funder
 from dashboard.ui.sidebar import shared_filters
 
@@ -141,11 +141,18 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
             width=printing.REPORT_WIDTH,
             height=400,
             key="funder-sites-map",
+            # A click on a site opens its activity's page.
+            on_select=lambda: links.open_from_map(
+                st.session_state["funder-sites-map"].selection.objects
+            ),
+            selection_mode="single-object",
         )
+        links.open_chosen_activity()
         st.html(charts.status_legend_html(sites["status"]))
         st.caption(
-            f"{len(sites):,} site(s) of the activities above, coloured by status. Outlines: the "
-            "range states (Natural Earth, public domain)."
+            f"{len(sites):,} site(s) of the activities above, coloured by status; click a site "
+            "to open its activity's page. Outlines: the range states (Natural Earth, public "
+            "domain)."
         )
         with st.expander("The sites on the map"):
             printing.report_listing(

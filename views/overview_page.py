@@ -99,5 +99,5 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
         )
 
     st.subheader("Latest progress updates")
-    st.dataframe(got["latest"], hide_index=True, width="stretch")
+    layout.listing(got["latest"])
     layout.how_computed()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.ui import data, layout
+from dashboard.ui import data, layout, links
 from dashboard.ui.sidebar import shared_filters
 
 HOW_COMPUTED = """
@@ -52,8 +52,12 @@ def _map_key() -> str:
 
 
 def _place_from_map() -> None:
-    """A click on a range state or PTCR chooses it in the place selector."""
-    place = charts.selected_place(st.session_state[_map_key()].selection.objects)
+    """A click on a range state or PTCR chooses it in the place selector; on an activity's
+    site, opens the activity's page."""
+    objects = st.session_state[_map_key()].selection.objects
+    # A site of one activity opens its page; a range state or PTCR is chosen below.
+    links.open_from_map(objects)
+    place = charts.selected_place(objects)
     if place:
         st.session_state[PLACE] = place
         layout.code_to_url(PLACE, then=_first_page)
@@ -120,6 +124,7 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         selection_mode="single-object",
         key=_map_key(),
     )
+    links.open_chosen_activity()
     st.html(charts.legend_html(charts.legend(countries, shade_by), title=charts.SHADINGS[shade_by]))
     if note := charts.sites_note(points):
         st.caption(note)

@@ -14,10 +14,12 @@ from dashboard.charts.funders import (
 from dashboard.charts.history import activity_progress_lines, plan_pace
 from dashboard.charts.maps import (
     SHADINGS,
+    activity_map,
     coverage_map,
     legend,
     legend_html,
     load_shapes,
+    selected_activity,
     selected_place,
     sites_note,
 )
@@ -55,6 +57,7 @@ __all__ = [
     "PROVISIONAL",
     "SHADINGS",
     "STATUS_COLOURS",
+    "activity_map",
     "activity_progress_bars",
     "activity_progress_lines",
     "cell_activities",
@@ -79,6 +82,7 @@ __all__ = [
     "plan_sentence",
     "progress_text",
     "row_labels",
+    "selected_activity",
     "selected_place",
     "sites_note",
     "status_bar",

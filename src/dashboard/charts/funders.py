@@ -323,6 +323,8 @@ def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> 
     points = [
         {
             "activity_id": str(activity_id),
+            # A click on the dot opens the activity's page (maps.selected_activity).
+            "opens": str(activity_id),
             "title": str(title),
             "status": str(status).replace("_", " "),
             "position": [longitude, latitude],
@@ -379,7 +381,10 @@ def funder_sites_deck(sites: pd.DataFrame, *, land_path: Path | None = None) -> 
         layers=layers,
         initial_view_state=view,
         map_provider=None,
-        tooltip={"text": "{activity_id}: {title}\nStatus: {status}"},
+        # Text, not HTML: a stored title shows as written.
+        tooltip={
+            "text": "{activity_id}: {title}\nStatus: {status}\nClick the dot to open its page"
+        },
     )
 
 

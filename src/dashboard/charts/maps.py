@@ -37,6 +37,9 @@ NONE_COUNTED_COLOUR = "#BDBDBD"
 SITE_COLOUR = OKABE_ITO["orange"]
 PTCR_COLOUR = OKABE_ITO["vermillion"]
 
+TOOLTIP_FIELDS = ("name", "line1", "line2", "line3")
+# An activity's map labels its PTCRs when it has at most this many.
+LABELLED_PTCRS = 3
 LAYER_IDS = ("range-states", "focus", "sites", "ptcrs", "ptcr-labels")
 TOOLTIP = {
     "html": "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}",
@@ -185,16 +188,28 @@ def _positions(geometry: dict[str, Any]) -> Iterator[tuple[float, float]]:
 
 def view_for_shape(feature: dict[str, Any]) -> dict[str, float]:
     """A view state framing one country: its bounding box's centre, zoomed to fit."""
-    points = list(_positions(feature["geometry"]))
+    return view_for_points(list(_positions(feature["geometry"])))
+
+
+def view_for_points(
+    points: list[tuple[float, float]], *, least: float = 1.0, pixels: int = 600
+) -> dict[str, float]:
+    """A view state framing (longitude, latitude) `points`: their bounding box's centre,
+    zoomed to fit a box at least `least` degrees wide into about `pixels` px. Points on
+    both sides of the antimeridian (Russia's far east) are framed across it, not around
+    the world."""
+    if max(p[0] for p in points) - min(p[0] for p in points) > 180:
+        points = [(longitude % 360, latitude) for longitude, latitude in points]
     west, east = min(p[0] for p in points), max(p[0] for p in points)
     south, north = min(p[1] for p in points), max(p[1] for p in points)
-    span = max(east - west, (north - south) * 1.6, 1.0)
-    # At zoom z the world is 512 * 2^z px wide; fit the country into about 600 px.
-    zoom = math.log2(600 * 360 / (512 * span))
+    span = max(east - west, (north - south) * 1.6, least)
+    # At zoom z the world is 512 * 2^z px wide.
+    zoom = math.log2(pixels * 360 / (512 * span))
+    centre = (west + east) / 2
     return {
         "latitude": round((south + north) / 2, 3),
-        "longitude": round((west + east) / 2, 3),
-        "zoom": round(min(max(zoom, 1.5), 6.0), 2),
+        "longitude": round(centre - 360 if centre > 180 else centre, 3),
+        "zoom": round(min(max(zoom, 0.5), 6.0), 2),
     }
 
 
@@ -242,6 +257,8 @@ def _site_point(rows: list[dict[str, Any]]) -> dict[str, Any]:
     activities, sites = int(first["activities"]), int(first["sites"])
     point: dict[str, Any] = {
         "activity_id": first["activity_id"],
+        # The activity a click on the dot opens (a dot of several opens none).
+        "opens": first["activity_id"] if activities == 1 else "",
         "position": [round(float(first["longitude"]), 5), round(float(first["latitude"]), 5)],
     }
     if activities == 1:
@@ -251,16 +268,25 @@ def _site_point(rows: list[dict[str, Any]]) -> dict[str, Any]:
             line1=f"{str(first['status']).replace('_', ' ')} · "
             f"{progress_text(first['progress_pct'])}",
             line2=f"lead: {first['lead'] or 'not recorded'}",
-            line3=("demo data · " if first["demo"] else "") + where,
+            line3=("demo data · " if first["demo"] else "") + f"{where} · click to open",
         )
-        return point
+        return _escaped(point)
     point.update(
         name=f"{activities:,} activities at {sites:,} sites in this {first['grid']:g}° square",
         line1=str(first["title"]),
         line2=str(rows[-1]["title"]),
         line3=f"and {activities - 2:,} more" if activities > 2 else "",
     )
-    return point
+    return _escaped(point)
+
+
+def _escaped(properties: dict[str, Any]) -> dict[str, Any]:
+    """The tooltip's lines (TOOLTIP is HTML: deck.gl puts them in as markup) with stored
+    text escaped, so a title like "<img …>" shows as written."""
+    return {
+        key: html.escape(value) if key in TOOLTIP_FIELDS and isinstance(value, str) else value
+        for key, value in properties.items()
+    }
 
 
 def _site_points(points: pd.DataFrame) -> list[dict[str, Any]]:
@@ -279,6 +305,75 @@ def sites_note(points: pd.DataFrame) -> str | None:
         f"the sites within a square of {points['grid'].iloc[0]:g}° ({len(first):,} dots), "
         "and its tooltip says how many activities are there and names two of them."
     )
+
+
+def _range_states_layer(features: list[dict[str, Any]]) -> pdk.Layer:
+    """The range states, each filled with its `fill` property, pickable."""
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="range-states",
+        data={"type": "FeatureCollection", "features": features},
+        pickable=True,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color=[90, 90, 90, 255],
+        line_width_min_pixels=1,
+    )
+
+
+def _sites_layer(points: list[dict[str, Any]]) -> pdk.Layer:
+    """Activity sites (or groups of them) as orange dots, pickable."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id="sites",
+        data=points,
+        pickable=True,
+        get_position="position",
+        get_fill_color=rgba(SITE_COLOUR, 240),
+        get_line_color=[40, 40, 40, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        radius_units=_text("pixels"),
+        get_radius=5,
+    )
+
+
+def _ptcr_layers(points: list[dict[str, Any]]) -> list[pdk.Layer]:
+    """PTCR markers (filled, or a ring when pending: their `fill`) and their labels."""
+    return [
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="ptcrs",
+            data=points,
+            pickable=True,
+            get_position="position",
+            get_fill_color="fill",
+            get_line_color=rgba(PTCR_COLOUR),
+            stroked=True,
+            line_width_units=_text("pixels"),
+            get_line_width=3,
+            radius_units=_text("pixels"),
+            get_radius=9,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="ptcr-labels",
+            data=points,
+            pickable=False,
+            get_position="position",
+            get_text="label",
+            get_size=12,
+            size_units=_text("pixels"),
+            get_color=[30, 30, 30, 255],
+            get_pixel_offset=[0, -20],
+            font_family=_text("sans-serif"),
+            font_weight=_text("bold"),
+            background=True,
+            get_background_color=[255, 255, 255, 210],
+            background_padding=[3, 1],
+        ),
+    ]
 
 
 def coverage_map(
@@ -342,7 +437,11 @@ def coverage_map(
                 line2="",
                 line3="",
             )
-        shaped = {"type": "Feature", "geometry": feature["geometry"], "properties": properties}
+        shaped = {
+            "type": "Feature",
+            "geometry": feature["geometry"],
+            "properties": _escaped(properties),
+        }
         features.append(shaped)
         if iso3 == focus_country:
             focus_features.append(shaped)
@@ -352,19 +451,21 @@ def coverage_map(
         first, second = _work_lines(pd.Series(row))
         pending = row["pallas_status"] == "pending"
         region_points.append(
-            {
-                "number": int(row["number"]),
-                "place": f"ptcr:{int(row['number'])}",
-                "name": _ptcr_name(pd.Series(row)),
-                "label": _ptcr_label(pd.Series(row)),
-                "position": [float(row["longitude"]), float(row["latitude"])],
-                "fill": rgba("#FFFFFF", 255) if pending else rgba(PTCR_COLOUR, 235),
-                "line1": first,
-                "line2": second,
-                "line3": "countries: "
-                + (", ".join(str(row["countries"]).split(";")) or "none listed")
-                + (" (derived)" if row["position_derived"] else ""),
-            }
+            _escaped(
+                {
+                    "number": int(row["number"]),
+                    "place": f"ptcr:{int(row['number'])}",
+                    "name": _ptcr_name(pd.Series(row)),
+                    "label": _ptcr_label(pd.Series(row)),
+                    "position": [float(row["longitude"]), float(row["latitude"])],
+                    "fill": rgba("#FFFFFF", 255) if pending else rgba(PTCR_COLOUR, 235),
+                    "line1": first,
+                    "line2": second,
+                    "line3": "countries: "
+                    + (", ".join(str(row["countries"]).split(";")) or "none listed")
+                    + (" (derived)" if row["position_derived"] else ""),
+                }
+            )
         )
     for point in region_points:
         if point["number"] == focus_region:
@@ -378,17 +479,7 @@ def coverage_map(
     site_points = _site_points(points)
 
     layers = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            id="range-states",
-            data={"type": "FeatureCollection", "features": features},
-            pickable=True,
-            stroked=True,
-            filled=True,
-            get_fill_color="properties.fill",
-            get_line_color=[90, 90, 90, 255],
-            line_width_min_pixels=1,
-        ),
+        _range_states_layer(features),
         pdk.Layer(
             "GeoJsonLayer",
             id="focus",
@@ -402,50 +493,8 @@ def coverage_map(
             point_radius_units=_text("pixels"),
             get_point_radius=16,
         ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            id="sites",
-            data=site_points,
-            pickable=True,
-            get_position="position",
-            get_fill_color=rgba(SITE_COLOUR, 240),
-            get_line_color=[40, 40, 40, 255],
-            stroked=True,
-            line_width_min_pixels=1,
-            radius_units=_text("pixels"),
-            get_radius=5,
-        ),
-        pdk.Layer(
-            "ScatterplotLayer",
-            id="ptcrs",
-            data=region_points,
-            pickable=True,
-            get_position="position",
-            get_fill_color="fill",
-            get_line_color=rgba(PTCR_COLOUR),
-            stroked=True,
-            line_width_units=_text("pixels"),
-            get_line_width=3,
-            radius_units=_text("pixels"),
-            get_radius=9,
-        ),
-        pdk.Layer(
-            "TextLayer",
-            id="ptcr-labels",
-            data=region_points,
-            pickable=False,
-            get_position="position",
-            get_text="label",
-            get_size=12,
-            size_units=_text("pixels"),
-            get_color=[30, 30, 30, 255],
-            get_pixel_offset=[0, -20],
-            font_family=_text("sans-serif"),
-            font_weight=_text("bold"),
-            background=True,
-            get_background_color=[255, 255, 255, 210],
-            background_padding=[3, 1],
-        ),
+        _sites_layer(site_points),
+        *_ptcr_layers(region_points),
     ]
     view = dict(HOME_VIEW)
     if focus_country and focus_features:
@@ -463,6 +512,15 @@ def coverage_map(
     )
 
 
+def selected_activity(objects: dict[str, list[dict[str, Any]]]) -> str | None:
+    """The activity id a map selection (`selection.objects`) opens: a site dot of one
+    activity (its `opens`), else None."""
+    for chosen in objects.get("sites") or []:
+        if chosen.get("opens"):
+            return str(chosen["opens"])
+    return None
+
+
 def selected_place(objects: dict[str, list[dict[str, Any]]]) -> str | None:
     """The place ("country:KAZ", "ptcr:9") of a map selection (`selection.objects`), if any.
 
@@ -474,3 +532,82 @@ def selected_place(objects: dict[str, list[dict[str, Any]]]) -> str | None:
             if place:
                 return str(place)
     return None
+
+
+def activity_map(
+    shapes: dict[str, Any], places: pd.DataFrame, sites: pd.DataFrame, *, title: str
+) -> pdk.Deck | None:
+    """A small map of one activity: its range states shaded, its PTCRs marked and labelled,
+    its sites as dots; None when it records no place at all.
+
+    `places` is `queries.activity_places`, `sites` `queries.activity_sites`. The view frames
+    all the activity records (its range states, PTCRs and sites). No basemap.
+    """
+    countries = set(places.loc[places["kind"] == "country", "code"])
+    regions = places[places["kind"] == "ptcr"]
+    if not countries and regions.empty and sites.empty:
+        return None
+    features = []
+    framed: list[tuple[float, float]] = []
+    for feature in shapes["features"]:
+        iso3 = feature["properties"]["iso3"]
+        here = iso3 in countries
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": _escaped(
+                    {
+                        "name": feature["properties"]["name"],
+                        "line1": "the activity works here" if here else "",
+                        "line2": "",
+                        "line3": "",
+                        "fill": rgba(RAMP[2] if here else NO_ACTIVITY_COLOUR),
+                    }
+                ),
+            }
+        )
+        if here:
+            framed.extend(_positions(feature["geometry"]))
+    region_points = [
+        _escaped(
+            {
+                "name": f"PTCR {row['code']} {row['name']}"
+                + (" (pending)" if row["pending"] else ""),
+                "label": f"{row['code']} {row['name']}" + (" (pending)" if row["pending"] else ""),
+                "position": [float(row["longitude"]), float(row["latitude"])],
+                "fill": rgba("#FFFFFF") if row["pending"] else rgba(PTCR_COLOUR, 235),
+                "line1": "CAMI Priority Transboundary Conservation Region",
+                "line2": "",
+                "line3": "",
+            }
+        )
+        for row in regions.to_dict("records")
+    ]
+    site_points = [
+        _escaped(
+            {
+                "name": title,
+                "line1": f"site: {row['site']}" if row["site"] else "site",
+                "line2": f"{float(row['latitude']):.3f}° N, {float(row['longitude']):.3f}° E",
+                "line3": "",
+                "position": [float(row["longitude"]), float(row["latitude"])],
+            }
+        )
+        for row in sites.to_dict("records")
+    ]
+    framed += [tuple(point["position"]) for point in (*site_points, *region_points)]
+    # At least about a range state's width, so that a single site keeps its surroundings.
+    # Framed for a phone's width (390 px): on a wide screen there is room around it.
+    view = view_for_points(framed, least=25.0, pixels=340)
+    ptcr_layers = _ptcr_layers(region_points)
+    if len(region_points) > LABELLED_PTCRS:
+        # Zoomed out that far, their labels would overlap: the page names them above the map.
+        ptcr_layers = ptcr_layers[:1]
+    layers = [_range_states_layer(features), *ptcr_layers, _sites_layer(site_points)]
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
+        map_provider=None,
+        tooltip=TOOLTIP,
+    )

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.filters import Filters
-from dashboard.ui import data, layout
+from dashboard.ui import data, layout, links
 
 
 def _activity_progress(plan: Mapping[str, Any]) -> str:
@@ -29,7 +29,7 @@ def _choose_item(framework: str, labels: dict[str, str]) -> str | None:
     return layout.choose_by_code(
         "Item",
         labels,
-        key=f"{framework}_item",
+        key=links.item_key(framework),
         noun="item",
         placeholder="Choose an item to list its activities",
     )

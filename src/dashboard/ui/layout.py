@@ -20,7 +20,7 @@ from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
 from dashboard.provisional import PROVISIONAL_NOTE, unmarked
 from dashboard.settings import get_settings
-from dashboard.ui import data
+from dashboard.ui import data, links
 
 log = logging.getLogger(__name__)
 
@@ -376,6 +376,15 @@ def paged_table(
     if total > len(rows):
         st.caption(f"{noun[1].capitalize()} {first:,}–{last:,} of {total:,}.")
     height = min(35 * (len(rows) + 1) + 3, 743)
-    options = {"hide_index": True, "width": "stretch", "height": height, **dataframe_options}
-    st.dataframe(rows, **options)
+    listing(rows, height=height, **dataframe_options)
     return rows
+
+
+def listing(rows: pd.DataFrame, **dataframe_options: Any) -> None:
+    """A table of `rows` (st.dataframe, full width, no index); when they are activities
+    (an `activity_id` column), each title (else id) links to the activity's page. Only
+    what is shown changes: a CSV made of `rows` keeps its columns and values."""
+    shown, linked = links.linked_titles(rows)
+    options: dict[str, Any] = {"hide_index": True, "width": "stretch", **dataframe_options}
+    options["column_config"] = {**linked, **(options.get("column_config") or {})}
+    st.dataframe(shown, **options)

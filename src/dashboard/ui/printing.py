@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.export import tables_to_zip
-from dashboard.ui import layout
+from dashboard.ui import layout, links
 
 # A long listing on a report page shows this many rows a page: all of them visible at once
 # (no scrolling inside the table), on screen and on paper.
@@ -99,12 +99,20 @@ def report_table(
     whole: Iterable[str] = (),
 ) -> None:
     """`frame` as a static table that prints in full: lists joined with ";", `percent`
-    columns as "67 %", `whole` columns as "1,200", empty cells blank, text escaped."""
+    columns as "67 %", `whole` columns as "1,200", empty cells blank, text escaped; an
+    activity's title (beside its activity_id) a link to its page."""
     shown = pd.DataFrame(index=frame.index)
     percent, whole = set(percent), set(whole)
+    titled = {"activity_id", "title"} <= set(frame.columns)
     for column in frame.columns:
         values = frame[column]
-        if column in percent:
+        if column == "title" and titled:
+            # An activity's title links to its page.
+            cells = [
+                links.link(_plain(title), links.activity_url(str(key)))
+                for key, title in zip(frame["activity_id"], values, strict=True)
+            ]
+        elif column in percent:
             cells = [f"{v:.0f} %" if pd.notna(v) else "" for v in values]
         elif column in whole:
             cells = [f"{v:,.0f}" if pd.notna(v) else "" for v in values]
