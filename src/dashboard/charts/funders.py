@@ -224,7 +224,8 @@ def funders_compared(overview: pd.DataFrame, *, title: str) -> go.Figure:
         )
         figure.update_xaxes(
             title_text=f"Funding ({currency})",
-            rangemode="tozero",
+            # Room on the right for the amount written beside the longest bar.
+            range=[0, float(part[f"funding_{currency}"].max()) * 1.35],
             tickformat=",.0f",
             row=index + 1,
             col=1,
