@@ -1,6 +1,6 @@
 """Sign-in and the edit page through app.py with AppTest, on a copy of the fixture store.
 
-Accounts: alice (editor, any organisation), bob (editor for acbk), carol (disabled).
+Accounts: alice (admin, any organisation), bob (editor for acbk), carol (disabled).
 Fixture figures (tests/fixtures/data): Overview shows CAMI WP completion 42 % = (A1 100 +
 A4 0 + A5 25) / 3 on CAMI-10 (A3 cancelled); A5 is on_hold at 25 %.
 """
@@ -36,12 +36,16 @@ def engine(writable_store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
     engine = make_engine(writable_store_url)
     with Session(engine) as session:
-        for name, organisations in (("alice", []), ("bob", ["acbk"]), ("carol", [])):
+        for name, role, organisations in (
+            ("alice", "admin", []),
+            ("bob", "editor", ["acbk"]),
+            ("carol", "editor", ["pica"]),
+        ):
             auth.add_user(
                 session=session,
                 username=name,
                 password=PASSWORD,
-                role="editor",
+                role=role,
                 organisations=organisations,
                 actor=OPERATOR,
             )
@@ -100,7 +104,7 @@ def test_sign_in_with_a_wrong_password_is_refused_and_counted(engine: Engine) ->
     at = sign_in("alice", password="not the password")
     assert messages(at)["error"] == [auth.WRONG]
     with Session(engine) as session:
-        failure = session.get(m.SignInFailure, "alice")
+        failure = session.get(m.SignInThrottle, ("alice", auth.UNKNOWN_CLIENT))
     assert failure is not None
     assert failure.failures == 1
 
@@ -111,7 +115,7 @@ def test_repeated_failures_lock_the_name(engine: Engine) -> None:
     assert messages(at)["error"] == [auth.WRONG]
     # The third failure locks the name for 2 s: even the right password waits.
     at = sign_in("alice")
-    assert messages(at)["error"][0].startswith("Too many failed sign-ins for this name")
+    assert messages(at)["error"][0].startswith("Too many failed sign-ins from here")
 
 
 def test_a_disabled_user_cannot_sign_in(engine: Engine) -> None:
@@ -124,7 +128,7 @@ def test_a_disabled_user_cannot_sign_in(engine: Engine) -> None:
 def test_sign_in_lists_the_edit_page_and_sign_out_ends_the_rights(engine: Engine) -> None:
     at = sign_in("alice")
     assert messages(at)["success"] == [
-        "Signed in as **alice** (editor): you may edit any activity."
+        "Signed in as **alice** (admin): you may edit any activity."
     ]
     open_edit_page(at)
     assert not at.exception

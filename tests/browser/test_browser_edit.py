@@ -30,7 +30,7 @@ def partner_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
                 session=session,
                 username="alice",
                 password=PASSWORD,
-                role="editor",
+                role="admin",
                 actor=auth.command_line_actor("tests"),
             )
             session.commit()
