@@ -280,3 +280,32 @@ def test_an_editor_may_edit_only_their_organisations_activities() -> None:
     assert not editor.may_edit(None, ["pica"])
     assert auth.Actor("carol", "editor", "form").may_edit("pica", [])
     assert auth.Actor("dora", "admin", "form", frozenset({"acbk"})).may_edit("pica", [])
+
+
+def test_the_migration_refuses_names_that_differ_only_in_case(empty_store_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from dashboard.db import alembic_config
+
+    engine = make_engine(empty_store_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        for name in ("Alice", "alice", "bob"):
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (username, password_hash, role, active, created_at) '
+                    "VALUES (:name, 'x', 'admin', true, '2026-01-01 00:00:00')"
+                ),
+                {"name": name},
+            )
+    with pytest.raises(RuntimeError, match=r"not: alice \(2 accounts\)\. Keep one account"):
+        command.upgrade(config, "head")
+    assert "signinfailure" in inspect(engine).get_table_names(), "nothing may have changed"
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM \"user\" WHERE username = 'Alice'"))
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        assert [user.username for user in session.exec(select(m.User))] == ["alice", "bob"]
+    engine.dispose()

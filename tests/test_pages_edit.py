@@ -127,9 +127,7 @@ def test_a_disabled_user_cannot_sign_in(engine: Engine) -> None:
 
 def test_sign_in_lists_the_edit_page_and_sign_out_ends_the_rights(engine: Engine) -> None:
     at = sign_in("alice")
-    assert messages(at)["success"] == [
-        "Signed in as **alice** (admin): you may edit any activity."
-    ]
+    assert messages(at)["success"] == ["Signed in as **alice** (admin): you may edit any activity."]
     open_edit_page(at)
     assert not at.exception
     assert at.title[0].value == "Edit activities"

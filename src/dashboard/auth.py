@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, delete, func, update
+from sqlalchemy import ColumnElement, case, delete, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -333,7 +333,7 @@ def unlock_user(*, session: Session, username: str, actor: Actor) -> int:
     """Forget every counted failure for an account name (known or not), from every client,
     so that no sign-in to it waits; how many counts were cleared."""
     key = account_key(username)
-    cleared = session.exec(  # type: ignore[call-overload]
+    cleared = session.exec(
         delete(m.SignInThrottle).where(col(m.SignInThrottle.account) == key)
     ).rowcount
     if cleared:
@@ -381,16 +381,13 @@ class Schedule:
     def wait(self, failures: int) -> dt.timedelta:
         return dt.timedelta(milliseconds=self.wait_ms(failures))
 
-    def sql_wait_ms(self, failures: object) -> object:
+    def sql_wait_ms(self, failures: ColumnElement[int]) -> ColumnElement[int]:
         """The same as `wait_ms`, as an SQL expression over a column of failures."""
-        return case(
-            (failures <= self.free, 0),  # type: ignore[operator]
-            *(
-                (failures == self.free + n, wait)  # type: ignore[operator]
-                for n, wait in enumerate(self.steps[:-1], start=1)
-            ),
-            else_=self.steps[-1],
-        )
+        whens: list[tuple[ColumnElement[bool], int]] = [(failures <= self.free, 0)]
+        whens += [
+            (failures == self.free + n, wait) for n, wait in enumerate(self.steps[:-1], start=1)
+        ]
+        return case(*whens, else_=self.steps[-1])
 
 
 def _ms(value: dt.timedelta | dt.datetime) -> int:
@@ -461,10 +458,10 @@ def _release_attempt(*, session: Session, account: str, client: str) -> None:
     """Take back an attempt that turned out to be right: the client's count is forgotten, and
     the account's ceiling counts one failure fewer."""
     throttle = m.SignInThrottle
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(throttle).where(col(throttle.account) == account, col(throttle.client) == client)
     )
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(throttle)
         .where(col(throttle.account) == account, col(throttle.client) == ANY_CLIENT)
         .values(failures=case((col(throttle.failures) > 0, col(throttle.failures) - 1), else_=0))
@@ -615,7 +612,7 @@ def hand_over(
     None if the ticket is unknown, used or expired. The store keeps only the token's hash."""
     now, token = clock(), secrets.token_urlsafe(32)
     table = m.PartnerSession
-    redeemed = session.exec(  # type: ignore[call-overload]
+    redeemed = session.exec(
         update(table)
         .where(
             col(table.ticket_hash) == _digest(ticket),
@@ -681,13 +678,13 @@ def end_session(
         row = _cookie_session(session=session, cookie=cookie, secret=secret, now=_now())
         session_id = row.id if row else ""
     if session_id:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             delete(m.PartnerSession).where(col(m.PartnerSession.id) == session_id)
         )
 
 
 def end_sessions(*, session: Session, user: m.User) -> None:
     """End every session of a user (disabled, or given a new password)."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(m.PartnerSession).where(col(m.PartnerSession.user_id) == user.id)
     )
