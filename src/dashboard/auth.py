@@ -678,13 +678,9 @@ def end_session(
         row = _cookie_session(session=session, cookie=cookie, secret=secret, now=_now())
         session_id = row.id if row else ""
     if session_id:
-        session.exec(
-            delete(m.PartnerSession).where(col(m.PartnerSession.id) == session_id)
-        )
+        session.exec(delete(m.PartnerSession).where(col(m.PartnerSession.id) == session_id))
 
 
 def end_sessions(*, session: Session, user: m.User) -> None:
     """End every session of a user (disabled, or given a new password)."""
-    session.exec(
-        delete(m.PartnerSession).where(col(m.PartnerSession.user_id) == user.id)
-    )
+    session.exec(delete(m.PartnerSession).where(col(m.PartnerSession.user_id) == user.id))
