@@ -172,3 +172,21 @@ def test_unlock_clears_every_count_of_an_account(engine: Engine) -> None:
         session.commit()
         assert session.exec(select(m.SignInThrottle)).all() == []
     assert _guess(engine, clock, password=PASSWORD, client="a").actor is not None
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        (None, [], "local"),
+        ("198.51.100.4", [], "198.51.100.4"),
+        # Behind the trusted proxy: the address it saw, not what the visitor wrote before it.
+        ("10.0.0.2", ["203.0.113.66, 198.51.100.4"], "198.51.100.4"),
+        ("10.0.0.2", ["spoofed", "198.51.100.4 "], "198.51.100.4"),
+        ("10.0.0.2", [" , "], "10.0.0.2"),
+        ("x" * 100, [], "x" * 64),
+    ],
+)
+def test_the_client_is_the_address_the_trusted_proxy_saw(
+    remote: str | None, forwarded: list[str], client: str
+) -> None:
+    assert auth.client_address(remote=remote, forwarded=forwarded) == client

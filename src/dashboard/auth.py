@@ -468,6 +468,17 @@ def _release_attempt(*, session: Session, account: str, client: str) -> None:
     )
 
 
+def client_address(*, remote: str | None, forwarded: Iterable[str] = ()) -> str:
+    """The client that the throttle counts: the last address in the trusted proxy's header
+    (the one the proxy itself saw; earlier ones the visitor may have written), else the
+    connection's address, "local" for the machine itself."""
+    addresses = [address.strip() for value in forwarded for address in value.split(",")]
+    addresses = [address for address in addresses if address]
+    if addresses:
+        return addresses[-1][:64]
+    return (remote or "local")[:64]
+
+
 @dataclass(frozen=True)
 class SignIn:
     """The outcome of a sign-in: the actor, or why not (and how long to wait, if throttled)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # first start and kept in the store (table serversecret), so every server on it agrees.
     manul_session_secret: SecretStr | None = None
     # How long a partner stays signed in on a browser without signing in again.
-    manul_session_hours: int = 168
+    manul_session_hours: int = Field(default=168, ge=1, le=24 * 365)
     # Send the session cookie only over HTTPS (browsers also accept it from http://localhost).
     # Turn off only for a plain-HTTP server on another host, which should not take passwords.
     manul_cookie_secure: bool = True

@@ -59,26 +59,17 @@ def _secret() -> bytes:
 
 
 def client_address() -> str:
-    """Who is signing in, as the throttle tells clients apart: the configured proxy header's
-    last address (the one the proxy saw), else the connection's address ("local" on the
-    machine itself)."""
+    """Who is signing in, as the throttle tells clients apart (auth.client_address)."""
     header = get_settings().manul_client_ip_header
-    if header:
-        forwarded = [
-            address.strip()
-            for value in _strings(st.context.headers.get_all(header))
-            for address in value.split(",")
-            if address.strip()
-        ]
-        if forwarded:
-            return forwarded[-1][:64]
+    forwarded = st.context.headers.get_all(header) if header else []
     address = st.context.ip_address
-    return (address if isinstance(address, str) and address else "local")[:64]
-
-
-def _strings(values: object) -> list[str]:
     # Outside a browser's session (AppTest) st.context answers with stand-ins, not text.
-    return [value for value in values if isinstance(value, str)] if isinstance(values, list) else []
+    return auth.client_address(
+        remote=address if isinstance(address, str) else None,
+        forwarded=[value for value in forwarded if isinstance(value, str)]
+        if isinstance(forwarded, list)
+        else [],
+    )
 
 
 def session_cookie() -> str:
