@@ -152,15 +152,19 @@ def test_a_new_page_load_with_the_session_cookie_is_signed_in(
     assert_asks_to_sign_in(AppTest.from_file(APP, default_timeout=60).run())
 
 
+def signed_in_cookie(session: Session, secret: bytes) -> auth.Cookie:
+    """The cookie a browser gets after alice signs in (an hour's session)."""
+    started = auth.start_session(session=session, username="alice", lifetime=dt.timedelta(hours=1))
+    session.commit()
+    cookie = auth.hand_over(session=session, ticket=started.ticket, secret=secret)
+    assert cookie is not None
+    return cookie
+
+
 def test_disabling_a_user_ends_the_sessions_their_cookies_name(engine: Engine) -> None:
     with Session(engine) as session:
         secret = auth.session_secret(session=session)
-        started = auth.start_session(
-            session=session, username="alice", lifetime=dt.timedelta(hours=1)
-        )
-        session.commit()
-        cookie = auth.hand_over(session=session, ticket=started.ticket, secret=secret)
-        assert cookie is not None
+        cookie = signed_in_cookie(session, secret)
         assert auth.session_actor(session=session, cookie=cookie.value, secret=secret) is not None
         auth.disable_user(session=session, username="alice", actor=OPERATOR)
         auth.enable_user(session=session, username="alice", actor=OPERATOR)
@@ -172,12 +176,7 @@ def test_a_session_cookie_expires(engine: Engine) -> None:
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as session:
         secret = auth.session_secret(session=session)
-        started = auth.start_session(
-            session=session, username="alice", lifetime=dt.timedelta(hours=1)
-        )
-        session.commit()
-        cookie = auth.hand_over(session=session, ticket=started.ticket, secret=secret)
-        assert cookie is not None
+        cookie = signed_in_cookie(session, secret)
         later = now + dt.timedelta(hours=1, seconds=1)
         assert (
             auth.session_actor(

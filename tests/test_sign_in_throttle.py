@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from dashboard import auth
 from dashboard import models as m
 from dashboard.db import make_engine
+from tests.test_auth import Clock
 
 OPERATOR = auth.command_line_actor("tester")
 PASSWORD = "manul-steppe-2026"
@@ -30,19 +31,6 @@ def engine(writable_store_url: str) -> Iterator[Engine]:
         session.commit()
     yield engine
     engine.dispose()
-
-
-class Clock:
-    """A clock the test moves by hand, so that waits pass without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 23, 9, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
 
 
 def _guess(
