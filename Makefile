@@ -17,7 +17,7 @@ install: $(UV)
 	$(UV) sync --locked --compile-bytecode --quiet
 
 run: install
-	$(RUN) streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(RUN) streamlit run serve.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 lint: install

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.ui.layout import guard, settle_imports, timed_run
 from dashboard.ui.sidebar import draw_shared_filters
-from dashboard.ui.signin import current_user
+from dashboard.ui.signin import current_user, sync_cookie
 
 HERE = Path(__file__).parent
 settle_imports()
@@ -58,10 +58,12 @@ navigation = st.navigation(
             ),
         ],
         "Partners": [
-            *(
-                [st.Page(HERE / "views" / "edit_page.py", title="Edit activities", url_path="edit")]
-                if signed_in
-                else []
+            # Listed only for a signed-in partner; a visitor's link to it asks to sign in.
+            st.Page(
+                HERE / "views" / "edit_page.py",
+                title="Edit activities",
+                url_path="edit",
+                visibility="visible" if signed_in else "hidden",
             ),
             st.Page(
                 HERE / "views" / "signin_page.py",
@@ -79,4 +81,6 @@ with timed_run(navigation.url_path):
     # The shared filters live here so that they follow the user from page to page.
     with guard("The filters"):
         draw_shared_filters()
+    with st.sidebar:
+        sync_cookie()
     navigation.run()

@@ -108,7 +108,7 @@ def test_every_kind_of_change_leaves_its_row(engine: Engine) -> None:
             actor=CLI,
         )
         auth.add_user(
-            session=session, username="bob", password="long enough pw", role="editor", actor=CLI
+            session=session, username="bob", password="long enough pw", role="admin", actor=CLI
         )
         auth.disable_user(session=session, username="bob", actor=CLI)
         session.commit()
@@ -133,7 +133,7 @@ def test_every_kind_of_change_leaves_its_row(engine: Engine) -> None:
     assert audit.before_after(user_rows[0])[1] == {
         "active": True,
         "organisations": [],
-        "role": "editor",
+        "role": "admin",
         "username": "bob",
     }
     assert all("scrypt" not in entry.after + entry.before for entry in user_rows)

@@ -74,9 +74,13 @@ def test_verify_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(compared) == 1
 
 
-def test_lock_window_doubles_and_is_capped() -> None:
-    assert [auth.lock_window(n).total_seconds() for n in range(1, 7)] == [0, 0, 2, 4, 8, 16]
-    assert auth.lock_window(40) == auth.MAX_LOCK == dt.timedelta(minutes=15)
+def test_the_wait_doubles_and_is_capped() -> None:
+    waits = [auth.CLIENT_SCHEDULE.wait(n).total_seconds() for n in range(1, 7)]
+    assert waits == [0, 0, 2, 4, 8, 16]
+    longest = dt.timedelta(minutes=15)
+    assert auth.CLIENT_SCHEDULE.wait(40) == auth.CLIENT_SCHEDULE.longest == longest
+    # Past 48 failures the old window overflowed timedelta (issue 15).
+    assert [auth.CLIENT_SCHEDULE.wait(n) for n in (48, 49, 60, 10**9)] == [longest] * 4
 
 
 def test_add_user_stores_a_hash_and_the_organisations(engine: Engine) -> None:
@@ -104,9 +108,20 @@ def test_add_user_stores_a_hash_and_the_organisations(engine: Engine) -> None:
     [
         ("a", PASSWORD, "editor", [], "a user name is 2–80"),
         ("alice smith", PASSWORD, "editor", [], "a user name is 2–80"),
-        ("alice", "short", "editor", [], "at least 10 characters"),
+        ("alice", "short", "editor", ["acbk"], "at least 10 characters"),
+        ("alice", " " * 10, "editor", ["acbk"], "cannot be blank or only spaces"),
+        ("alice", "\t \n" * 4, "editor", ["acbk"], "cannot be blank or only spaces"),
+        ("alice", "password1234", "editor", ["acbk"], "too easy to guess: this is a very common"),
+        ("alice", "qwertyuiopasdf", "editor", ["acbk"], "too easy to guess"),
+        ("alice", "alice-alice-1", "editor", ["acbk"], "too easy to guess"),
+        ("alice", "manul\u202esteppe-2026", "editor", ["acbk"], "control or invisible"),
+        ("alice", "x" * 257, "editor", ["acbk"], "at most 256 characters"),
         ("alice", PASSWORD, "owner", [], "role must be one of editor, admin"),
         ("alice", PASSWORD, "editor", ["wwf"], "unknown organisation 'wwf'"),
+        ("alice", PASSWORD, "editor", [], "an editor needs at least one organisation"),
+        ("alice\u202e", PASSWORD, "admin", [], "a user name is 2–80"),
+        ("al\u0000ice", PASSWORD, "admin", [], "a user name is 2–80"),
+        ("al\u200fice", PASSWORD, "admin", [], "a user name is 2–80"),
     ],
 )
 def test_add_user_refuses_bad_accounts(
@@ -128,21 +143,46 @@ def test_add_user_refuses_bad_accounts(
         )
 
 
-def test_a_user_name_is_taken_once(engine: Engine) -> None:
+def test_a_user_name_is_taken_once_whatever_its_case(engine: Engine) -> None:
     with Session(engine) as session:
         auth.add_user(
-            session=session, username="alice", password=PASSWORD, role="editor", actor=OPERATOR
+            session=session, username="Alice", password=PASSWORD, role="admin", actor=OPERATOR
         )
-        with pytest.raises(auth.AuthError, match="exists already"):
-            auth.add_user(
-                session=session, username="alice", password=PASSWORD, role="admin", actor=OPERATOR
-            )
+        session.commit()
+        for name in ("Alice", "alice", "ALICE"):
+            with pytest.raises(auth.AuthError, match="exists already"):
+                auth.add_user(
+                    session=session, username=name, password=PASSWORD, role="admin", actor=OPERATOR
+                )
+        # Either spelling finds the one account, and signs in as it.
+        found = auth.get_user(session=session, username="alice")
+        assert found is not None
+        assert found.username == "Alice"
+        outcome = auth.authenticate(session=session, username="aLiCe", password=PASSWORD)
+        assert outcome.actor is not None
+        assert outcome.actor.name == "Alice"
+
+
+def test_the_store_itself_refuses_a_name_that_differs_only_in_case(engine: Engine) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with Session(engine) as session:
+        session.add(m.User(username="bob", password_hash="x", role="admin"))
+        session.commit()
+        session.add(m.User(username="BOB", password_hash="x", role="admin"))
+        with pytest.raises(IntegrityError):
+            session.commit()
 
 
 def _with_user(engine: Engine, *, active: bool = True) -> None:
     with Session(engine) as session:
         auth.add_user(
-            session=session, username="alice", password=PASSWORD, role="editor", actor=OPERATOR
+            session=session,
+            username="alice",
+            password=PASSWORD,
+            role="editor",
+            organisations=["acbk"],
+            actor=OPERATOR,
         )
         if not active:
             auth.disable_user(session=session, username="alice", actor=OPERATOR)
@@ -207,7 +247,7 @@ def test_repeated_failures_lock_the_name_for_a_growing_window(engine: Engine) ->
             session=session, username="Alice", password=PASSWORD, clock=clock
         )
         assert locked.actor is None
-        assert locked.message == "Too many failed sign-ins for this name: try again in 2 s."
+        assert locked.message == "Too many failed sign-ins from here: try again in 2 s."
         clock.advance(2)
         fourth = auth.authenticate(
             session=session, username="alice", password="x" * 12, clock=clock
@@ -217,8 +257,8 @@ def test_repeated_failures_lock_the_name_for_a_growing_window(engine: Engine) ->
         assert auth.authenticate(
             session=session, username="alice", password=PASSWORD, clock=clock
         ).actor
-        # Success forgets the failures.
-        assert session.get(m.SignInFailure, "alice") is None
+        # Success forgets this client's failures.
+        assert session.get(m.SignInThrottle, ("alice", auth.UNKNOWN_CLIENT)) is None
 
 
 def test_unknown_names_are_slowed_down_like_known_ones(engine: Engine) -> None:
@@ -240,3 +280,32 @@ def test_an_editor_may_edit_only_their_organisations_activities() -> None:
     assert not editor.may_edit(None, ["pica"])
     assert auth.Actor("carol", "editor", "form").may_edit("pica", [])
     assert auth.Actor("dora", "admin", "form", frozenset({"acbk"})).may_edit("pica", [])
+
+
+def test_the_migration_refuses_names_that_differ_only_in_case(empty_store_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from dashboard.db import alembic_config
+
+    engine = make_engine(empty_store_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0008")
+    with engine.begin() as connection:
+        for name in ("Alice", "alice", "bob"):
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (username, password_hash, role, active, created_at) '
+                    "VALUES (:name, 'x', 'admin', true, '2026-01-01 00:00:00')"
+                ),
+                {"name": name},
+            )
+    with pytest.raises(RuntimeError, match=r"not: alice \(2 accounts\)\. Keep one account"):
+        command.upgrade(config, "head")
+    assert "signinfailure" in inspect(engine).get_table_names(), "nothing may have changed"
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM \"user\" WHERE username = 'Alice'"))
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        assert [user.username for user in session.exec(select(m.User))] == ["alice", "bob"]
+    engine.dispose()

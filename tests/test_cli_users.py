@@ -1,4 +1,5 @@
-"""`dashboard user add|list|disable` and `dashboard history`, on a copy of the fixture store."""
+"""`dashboard user add|list|disable|enable|reset-password|unlock` and `dashboard history`, on a
+copy of the fixture store."""
 
 from __future__ import annotations
 
@@ -89,15 +90,35 @@ def test_list_and_disable(
 @pytest.mark.parametrize(
     ("argv", "stdin", "message"),
     [
-        (("user", "add", "alice"), "short\n", "error: a password needs at least 10 characters\n"),
-        (("user", "add", "alice"), "\n", "error: a password needs at least 10 characters\n"),
+        (
+            ("user", "add", "alice", "--admin"),
+            "short\n",
+            "error: a password needs at least 10 characters\n",
+        ),
+        (("user", "add", "alice", "--admin"), "\n", "error: a password cannot be blank"),
+        (("user", "add", "alice", "--admin"), " " * 10 + "\n", "error: a password cannot be blank"),
+        (
+            ("user", "add", "alice", "--admin"),
+            "iloveyou123\n",
+            "error: this password is too easy to guess",
+        ),
+        (
+            ("user", "add", "alice"),
+            "long password 1\n",
+            "error: an editor needs at least one organisation whose activities they may edit "
+            "(--organisation SLUG); to let an account edit everything, make it an admin (--admin)",
+        ),
         (
             ("user", "add", "alice", "--organisation", "wwf"),
             "long password 1\n",
             "error: unknown organisation 'wwf'\n",
         ),
         (("user", "add", "al ice"), "long password 1\n", "error: a user name is 2–80 letters"),
+        (("user", "add", "al\u202eice"), "long password 1\n", "error: a user name is 2–80"),
+        (("user", "add", "alice\x07"), "long password 1\n", "error: a user name is 2–80"),
         (("user", "disable", "nobody"), "", "error: no user 'nobody'\n"),
+        (("user", "enable", "nobody"), "", "error: no user 'nobody'\n"),
+        (("user", "reset-password", "nobody"), "long password 1\n", "error: no user 'nobody'\n"),
     ],
 )
 def test_bad_requests_exit_1_with_a_message(
@@ -113,12 +134,71 @@ def test_bad_requests_exit_1_with_a_message(
     assert err.startswith(message)
 
 
-def test_a_user_name_is_added_once(
+def test_a_user_name_is_added_once_whatever_its_case(
     store: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(monkeypatch, capsys, "user", "add", "alice", stdin="long password 1\n")
-    status, _, err = run(monkeypatch, capsys, "user", "add", "alice", stdin="long password 1\n")
+    run(monkeypatch, capsys, "user", "add", "alice", "--admin", stdin="long password 1\n")
+    status, _, err = run(
+        monkeypatch, capsys, "user", "add", "alice", "--admin", stdin="long password 1\n"
+    )
     assert (status, err) == (1, "error: user 'alice' exists already\n")
+    status, _, err = run(
+        monkeypatch, capsys, "user", "add", "Alice", "--admin", stdin="long password 1\n"
+    )
+    assert (status, err) == (1, "error: user 'Alice' exists already (as 'alice')\n")
+
+
+def _sign_in(store: str, name: str, password: str, client: str = "203.0.113.9") -> auth.SignIn:
+    engine = make_engine(store)
+    with Session(engine) as session:
+        outcome = auth.authenticate(
+            session=session, username=name, password=password, client=client
+        )
+        session.commit()
+    engine.dispose()
+    return outcome
+
+
+def test_enable_reset_password_and_unlock(
+    store: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        monkeypatch,
+        capsys,
+        "user",
+        "add",
+        "alice",
+        "--organisation",
+        "acbk",
+        stdin="long password 1\n",
+    )
+    run(monkeypatch, capsys, "user", "disable", "alice")
+    assert _sign_in(store, "alice", "long password 1").actor is None
+    status, out, _ = run(monkeypatch, capsys, "user", "enable", "Alice")
+    assert (status, out) == (0, "user alice enabled: it can sign in again with its password\n")
+    assert run(monkeypatch, capsys, "user", "list")[1] == "alice\teditor\tactive\tacbk\n"
+    assert _sign_in(store, "alice", "long password 1").actor is not None
+    # A guesser makes the partner's browser wait; unlock clears it.
+    for _ in range(3):
+        _sign_in(store, "alice", "a wrong password")
+    assert _sign_in(store, "alice", "long password 1").message.startswith("Too many")
+    status, out, _ = run(monkeypatch, capsys, "user", "unlock", "ALICE")
+    assert (status, out) == (0, "sign-in waits for alice cleared, from every client\n")
+    assert _sign_in(store, "alice", "long password 1").actor is not None
+    status, out, _ = run(monkeypatch, capsys, "user", "unlock", "nobody")
+    assert (status, out) == (0, "no sign-in waits for nobody: nothing to clear\n")
+    # A new password, checked like a new account's.
+    status, _, err = run(
+        monkeypatch, capsys, "user", "reset-password", "alice", stdin=" " * 12 + "\n"
+    )
+    assert (status, err) == (1, "error: a password cannot be blank or only spaces\n")
+    status, out, _ = run(
+        monkeypatch, capsys, "user", "reset-password", "alice", stdin="steppe-cat-2026\n"
+    )
+    assert status == 0
+    assert out.startswith("password of alice reset")
+    assert _sign_in(store, "alice", "long password 1").actor is None
+    assert _sign_in(store, "alice", "steppe-cat-2026").actor is not None
 
 
 def test_history_prints_an_activitys_changes(

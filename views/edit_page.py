@@ -15,8 +15,9 @@ layout.header(
 with layout.guard("The edit page"):
     user = signin.current_user()
     if user is None:
-        st.warning("Editing needs a partner account: sign in first.")
-        st.page_link("views/signin_page.py", label="Partner sign-in")
+        # A reload or a bookmarked link: sign in here, and the page opens where it was.
+        st.info("Sign in to edit. Editing needs a partner account; viewing does not.")
+        signin.sign_in_form()
         st.stop()
     st.caption(signin.describe(user))
     tabs = st.tabs(editor.TASKS, key="task", bind="query-params", on_change="rerun")

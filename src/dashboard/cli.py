@@ -207,38 +207,65 @@ def _read_password() -> str:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    """Add, list or disable the partners' accounts (editing needs one; viewing does not)."""
-    from dashboard.auth import AuthError, add_user, disable_user, list_users
+    """Add, list, disable, enable or unlock the partners' accounts, or reset a password
+    (editing needs an account; viewing does not)."""
+    from dashboard import auth
 
     engine = make_engine(get_settings().effective_database_url)
     init_store(engine)
     with Session(engine) as session:
         try:
             if args.action == "list":
-                for user, organisations in list_users(session=session):
+                for user, organisations in auth.list_users(session=session):
                     state = "active" if user.active else "disabled"
                     scope = ", ".join(sorted(organisations)) or "any organisation"
                     print(f"{user.username}\t{user.role}\t{state}\t{scope}")
                 return 0
-            if args.action == "add":
-                add_user(
-                    session=session,
-                    username=args.name,
-                    password=_read_password(),
-                    role=args.role,
-                    organisations=args.organisation,
-                    actor=_operator(),
-                )
-                message = f"user {args.name} added ({args.role})"
-            else:
-                disable_user(session=session, username=args.name, actor=_operator())
-                message = f"user {args.name} disabled: it can no longer sign in or edit"
+            message = _change_user(session=session, args=args)
             session.commit()
-        except (AuthError, ValueError) as error:
+        except (auth.AuthError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
     print(message)
     return 0
+
+
+def _change_user(*, session: Session, args: argparse.Namespace) -> str:
+    """Carry out `dashboard user ACTION NAME` (the caller commits); what to tell the operator."""
+    from dashboard import auth
+
+    name, operator = args.name, _operator()
+    if args.action == "add":
+        role = "admin" if args.admin else args.role
+        auth.add_user(
+            session=session,
+            username=name,
+            password=_read_password(),
+            role=role,
+            organisations=args.organisation,
+            actor=operator,
+        )
+        return f"user {name} added ({role})"
+    if args.action == "disable":
+        auth.disable_user(session=session, username=name, actor=operator)
+        return f"user {name} disabled: it can no longer sign in or edit"
+    if args.action == "enable":
+        user = auth.enable_user(session=session, username=name, actor=operator)
+        return f"user {user.username} enabled: it can sign in again with its password"
+    if args.action == "reset-password":
+        if auth.get_user(session=session, username=name) is None:
+            # Before asking for a password that would go nowhere.
+            raise auth.AuthError(f"no user {name!r}")
+        user = auth.reset_password(
+            session=session, username=name, password=_read_password(), actor=operator
+        )
+        return (
+            f"password of {user.username} reset: its browsers are signed out and its "
+            "sign-in waits cleared"
+        )
+    if auth.unlock_user(session=session, username=name, actor=operator):
+        return f"sign-in waits for {auth.account_key(name)} cleared, from every client"
+    return f"no sign-in waits for {auth.account_key(name)}: nothing to clear"
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -359,15 +386,28 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", choices=m.USER_ROLES, default="editor")
     add.add_argument(
+        "--admin", action="store_true", help="the same as --role admin: may edit everything"
+    )
+    add.add_argument(
         "--organisation",
         action="append",
         default=[],
         metavar="SLUG",
-        help="may edit only activities this organisation leads or partners (repeatable)",
+        help="may edit only activities this organisation leads or partners (repeatable; an "
+        "editor needs at least one)",
     )
     actions.add_parser("list", help="list the accounts")
-    disable = actions.add_parser("disable", help="disable an account (it keeps its history)")
-    disable.add_argument("name", metavar="NAME")
+    for action, text in (
+        ("disable", "disable an account (it keeps its history; its browsers are signed out)"),
+        ("enable", "enable a disabled account again"),
+        (
+            "reset-password",
+            "give an account a new password, read from a prompt or standard input (its "
+            "browsers are signed out, its sign-in waits cleared)",
+        ),
+        ("unlock", "clear the sign-in waits of an account name, from every client"),
+    ):
+        actions.add_parser(action, help=text, description=text).add_argument("name", metavar="NAME")
     user.set_defaults(handler=cmd_user)
     history = commands.add_parser(
         "history", help="print an activity's recorded changes", description=cmd_history.__doc__

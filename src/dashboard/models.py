@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Index, MetaData, UniqueConstraint
+from sqlalchemy import BigInteger, Index, MetaData, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 # Named constraints make migrations identical on SQLite and PostgreSQL.
@@ -305,6 +305,9 @@ USER_ROLES: tuple[str, ...] = ("editor", "admin")
 class User(SQLModel, table=True):
     """A partner who may edit: a salted, slow password hash (never the password) and a role."""
 
+    # A name is one account whatever its case: `Alice` and `alice` cannot both exist.
+    __table_args__ = (Index("uq_user_username_lower", func.lower("username"), unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=80)
     # "scrypt$n$r$p$salt$hash" (base64): the parameters travel with the hash.
@@ -321,12 +324,44 @@ class UserOrganisation(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, index=True)
 
 
-class SignInFailure(SQLModel, table=True):
-    """Failed sign-ins per user name, known or not, so that guessing is slowed down."""
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins per account (its lower-case name, known or not) and client, so that a
+    guesser is slowed down; the client ANY_CLIENT ("*") counts every client's, as a ceiling.
 
-    username: str = Field(primary_key=True, max_length=80)
+    Times are milliseconds since the epoch, so that the wait can be computed inside the one
+    statement that counts an attempt, alike on SQLite and PostgreSQL (auth.reserve_attempt).
+    """
+
+    account: str = Field(primary_key=True, max_length=80)
+    client: str = Field(primary_key=True, max_length=64)
     failures: int = 0
-    locked_until: dt.datetime | None = None
+    last_failure_ms: int = Field(default=0, sa_type=BigInteger)
+    # The random id of the attempt that last got through, so that it knows it did.
+    attempt: str = Field(default="", max_length=32)
+
+
+class PartnerSession(SQLModel, table=True):
+    """A signed-in browser, until it expires, is signed out, or its user is disabled.
+
+    The browser holds `id` and a token in a signed, HTTP-only cookie; the store holds only the
+    token's hash. A one-time ticket, valid for a minute, hands the token over (auth.hand_over).
+    """
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: dt.datetime = Field(default_factory=_now)
+    expires_at: dt.datetime
+    # Empty until the ticket has been redeemed.
+    token_hash: str = Field(default="", max_length=64)
+    ticket_hash: str = Field(default="", max_length=64)
+    ticket_expires_at: dt.datetime | None = None
+
+
+class ServerSecret(SQLModel, table=True):
+    """A secret generated on first start when none is configured (the session-signing key)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
 
 
 class AuditEntry(SQLModel, table=True):

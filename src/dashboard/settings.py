@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     # MANUL_LOG_PAGE_RUNS=1: log how long each page run takes on the server (one line per
     # run, logger "dashboard.runs"); bench/load.py reads them to tell server from browser time.
     manul_log_page_runs: bool = False
+    # The key that signs partners' session cookies (HMAC-SHA256). Unset: one is generated on
+    # first start and kept in the store (table serversecret), so every server on it agrees.
+    manul_session_secret: SecretStr | None = None
+    # How long a partner stays signed in on a browser without signing in again.
+    manul_session_hours: int = Field(default=168, ge=1, le=24 * 365)
+    # Send the session cookie only over HTTPS (browsers also accept it from http://localhost).
+    # Turn off only for a plain-HTTP server on another host, which should not take passwords.
+    manul_cookie_secure: bool = True
+    # Behind a reverse proxy every visitor arrives from the proxy's address: name the header
+    # the proxy sets (e.g. X-Forwarded-For) and sign-in throttling tells visitors apart by its
+    # last address, the one the proxy saw. Leave unset without such a proxy: the header could
+    # then be written by anyone.
+    manul_client_ip_header: str | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -62,14 +62,14 @@ class Server:
 
 @contextmanager
 def streamlit_server(directory: Path, data_dir: Path = FIXTURE_DATA) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port against a new, empty store (seeded on start
-    from `data_dir`)."""
+    """`streamlit run serve.py` (app.py and its HTTP routes) on a free port against a new,
+    empty store (seeded on start from `data_dir`)."""
     with temporary_store(directory) as store:
         port = _free_port()
         log = directory / f"streamlit-{port}.log"
         env = {**os.environ, "DATABASE_URL": store, "MANUL_DATA_DIR": str(data_dir)}
         command = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
             "--server.headless", "true", "--server.address", "127.0.0.1",
             "--server.port", str(port), "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",

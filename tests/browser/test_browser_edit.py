@@ -30,7 +30,7 @@ def partner_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
                 session=session,
                 username="alice",
                 password=PASSWORD,
-                role="editor",
+                role="admin",
                 actor=auth.command_line_actor("tests"),
             )
             session.commit()
@@ -94,8 +94,9 @@ def test_sign_in_then_edit_and_sign_out(partner_server: Server, visit: Visit) ->
     assert visit.outside == [], f"requests left localhost: {visit.outside}"
 
 
-def test_the_edit_page_is_not_served_to_visitors(partner_server: Server, visit: Visit) -> None:
-    visit.open(f"{partner_server.url}/edit", expect="Manul Progress")
+def test_the_edit_page_asks_visitors_to_sign_in(partner_server: Server, visit: Visit) -> None:
+    visit.open(f"{partner_server.url}/edit", expect="Sign in to edit")
+    assert visit.page.get_by_text("Page not found").count() == 0
     assert visit.page.get_by_text("Create activity").count() == 0
     assert visit.page.locator("[data-testid='stException']").count() == 0
     assert visit.outside == []
@@ -133,3 +134,54 @@ def test_assess_a_plan_item_and_record_funding_without_an_amount(
     expect(visit.page.get_by_label("Amount", exact=True)).to_be_disabled()
     visit.screenshot("edit-funding-not-published")
     assert visit.outside == [], f"requests left localhost: {visit.outside}"
+
+
+def test_a_reload_and_a_bookmarked_edit_link_stay_signed_in(
+    partner_server: Server, browser: object
+) -> None:
+    """The session cookie: HTTP-only, set by the server, and it survives a new page load."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        # A bookmarked edit link, opened signed out: sign in there, and stay there.
+        page.goto(f"{partner_server.url}/edit?task=Progress+update", wait_until="domcontentloaded")
+        wait_for_run(page, expect="Sign in to edit")
+        assert (
+            page.locator("[data-testid='stSidebarNav']").get_by_text("Edit activities").count() == 0
+        )
+        page.get_by_label("User name").fill("Alice")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        wait_for_run(page, expect="Signed in as")
+        expect(page.get_by_role("tab", name="Progress update")).to_have_attribute(
+            "aria-selected", "true", timeout=20_000
+        )
+        # The page hands its one-time ticket to the server, whose answer sets the cookie.
+        cookies: list[dict[str, object]] = []
+        for _ in range(100):
+            cookies = [c for c in context.cookies() if c["name"] == auth.SESSION_COOKIE]
+            if cookies:
+                break
+            page.wait_for_timeout(100)
+        [cookie] = cookies
+        assert (cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (True, True, "Strict")
+        assert auth.SESSION_COOKIE not in page.evaluate("document.cookie")
+        # Reload: still signed in, on the edit page.
+        page.reload(wait_until="domcontentloaded")
+        wait_for_run(page, expect="Signed in as")
+        assert page.get_by_text("Sign in to edit").count() == 0
+        page.get_by_role("tab", name="Activity").wait_for()
+        # The bookmarked link in a new tab of the same browser: signed in too.
+        other = context.new_page()
+        other.goto(f"{partner_server.url}/edit", wait_until="domcontentloaded")
+        wait_for_run(other, expect="Signed in as")
+        # Signing out there ends the session: a reload asks to sign in again.
+        other.goto(f"{partner_server.url}/sign-in", wait_until="domcontentloaded")
+        wait_for_run(other, expect="Signed in as")
+        other.get_by_role("button", name="Sign out").click()
+        wait_for_run(other, expect="User name")
+        page.reload(wait_until="domcontentloaded")
+        wait_for_run(page, expect="Sign in to edit")
+        assert page.locator("[data-testid='stException']").count() == 0, partner_server.output()
+    finally:
+        context.close()
