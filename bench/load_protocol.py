@@ -220,9 +220,14 @@ class ViewReader:
     errors: list[str] = field(default_factory=list)
     cache_age: int = DEFAULT_CACHE_AGE
     done: bool = False
+    # Every element the page drew, in order, if asked for (tests read figures from them).
+    elements: list[Element] | None = None
 
     def feed(self, message: ForwardMsg) -> bool:
         kind = message.WhichOneof("type")
+        element = new_element(message)
+        if self.elements is not None and element is not None:
+            self.elements.append(element)
         if kind == "new_session":
             self.cache_age = message.new_session.config.max_cached_message_age or self.cache_age
         elif kind == "page_info_changed":
@@ -265,6 +270,30 @@ async def page_view(
     seconds = time.perf_counter() - started
     cache.finished_run(reader.cache_age)
     return seconds
+
+
+def one_view(base: str, path: str = "", query: str = "", *, timeout: float = 60) -> ViewReader:
+    """One view of the page at URL path `path` on a new websocket, as a newly opened tab:
+    what it drew (`elements`) and what went wrong (`errors`)."""
+
+    async def view() -> ViewReader:
+        reader = ViewReader(path, elements=[])
+        async with asyncio.timeout(timeout):
+            async with _connect(base.replace("http", "ws", 1), timeout) as socket:
+                request = rerun_message(path, query, url=f"{base}/{path}?{query}")
+                await page_view(socket, reader, request, MessageCache())
+        return reader
+
+    return asyncio.run(view())
+
+
+def metrics(reader: ViewReader) -> dict[str, str]:
+    """The figures (st.metric) a page view drew: label to value."""
+    return {
+        element.metric.label: element.metric.body
+        for element in reader.elements or []
+        if element.WhichOneof("type") == "metric"
+    }
 
 
 async def _bytes(socket: ClientConnection) -> bytes:

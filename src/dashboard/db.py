@@ -12,6 +12,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine, select
 
 from dashboard import models
+from dashboard import store_version as _store_version  # noqa: F401  (every commit advances it)
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
