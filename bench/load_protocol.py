@@ -52,6 +52,7 @@ import random
 import sys
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -284,7 +285,9 @@ def one_view(base: str, path: str = "", query: str = "", *, timeout: float = 60)
                 await page_view(socket, reader, request, MessageCache())
         return reader
 
-    return asyncio.run(view())
+    # In a thread of its own: the caller may be running an event loop (Playwright's).
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(view())).result()
 
 
 def metrics(reader: ViewReader) -> dict[str, str]:
