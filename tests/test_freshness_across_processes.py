@@ -39,6 +39,30 @@ def replicas(writable_store_url: str, tmp_path: Path) -> Iterator[list[Server]]:
         ]
 
 
+def command_line_import(store: str, path: Path) -> None:
+    """`dashboard import PATH` in a process of its own, against `store`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "import", str(path)],
+        cwd=ROOT,
+        env={"DATABASE_URL": store, "MANUL_DATA_DIR": str(FIXTURE_DATA), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def add_partner(store: str, name: str) -> None:
+    """An editor of any activity, with the tests' password."""
+    engine = make_engine(store)
+    with Session(engine) as session:
+        auth.add_user(
+            session=session, username=name, password=PASSWORD, role="editor", actor=OPERATOR
+        )
+        session.commit()
+    engine.dispose()
+
+
 def activities_shown(server: Server) -> str:
     view = one_view(server.url)
     assert view.errors == [], server.output()
@@ -55,32 +79,13 @@ def test_a_change_from_any_process_shows_on_every_servers_next_view(
     # The command line, in its own process.
     path = tmp_path / "activities.csv"
     path.write_text(with_rows(A6), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "import", str(path)],
-        cwd=ROOT,
-        env={"DATABASE_URL": store, "MANUL_DATA_DIR": str(FIXTURE_DATA), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    command_line_import(store, path)
     assert [activities_shown(server) for server in replicas] == ["4", "4"]
 
     # A partner's import through the edit page of another app process.
     monkeypatch.setenv("DATABASE_URL", store)
     monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
-    engine = make_engine(store)
-    with Session(engine) as session:
-        auth.add_user(
-            session=session,
-            username="alice",
-            password=PASSWORD,
-            role="editor",
-            organisations=[],
-            actor=OPERATOR,
-        )
-        session.commit()
-    engine.dispose()
+    add_partner(store, "alice")
     at = open_edit_page(sign_in("alice"), "Import a file")
     at.get("file_uploader")[0].set_value(("a7.csv", with_rows(A7).encode(), "text/csv"))
     click(at.run(), "Import")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -23,19 +21,16 @@ import pytest
 from bench.load_protocol import metrics, one_view
 from bench.topology import Replica, Topology, haproxy, throwaway_postgresql, topology
 from playwright.sync_api import expect
-from sqlmodel import Session
 
-from dashboard import auth
-from dashboard.db import make_engine
 from tests.browser.conftest import Visit, wait_for_run
-from tests.conftest import FIXTURE_DATA, ON_POSTGRES, ROOT, temporary_store
+from tests.conftest import FIXTURE_DATA, ON_POSTGRES, temporary_store
+from tests.test_freshness_across_processes import A7, add_partner, command_line_import
 from tests.test_importer import A6, with_rows
+from tests.test_pages_edit import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.topology]
 
 REQUIRE_HAPROXY = os.environ.get("MANUL_REQUIRE_HAPROXY") == "1"
-PASSWORD = "manul-steppe-2026"
-A7 = A6.replace("A6,Kazakh Altai interviews,", "A7,Tuva den survey,")
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +54,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         # store, one migrates and seeds, the other waits and finds it ready.
         with ThreadPoolExecutor(2) as pool:
             assert list(pool.map(shown_directly, running.replicas)) == ["3", "3"]
-        engine = make_engine(store)
-        with Session(engine) as session:
-            auth.add_user(
-                session=session,
-                username="alice",
-                password=PASSWORD,
-                role="editor",
-                actor=auth.command_line_actor("tests"),
-            )
-            session.commit()
-        engine.dispose()
+        add_partner(store, "alice")
         yield running
 
 
@@ -168,15 +153,7 @@ def test_an_import_through_one_replica_shows_on_the_other(
 
     # And from the command line: both replicas show it on their next view.
     path.write_text(with_rows(A7), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "import", str(path)],
-        cwd=ROOT,
-        env={"DATABASE_URL": site.store, "MANUL_DATA_DIR": str(FIXTURE_DATA), "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    command_line_import(site.store, path)
     assert shown_directly(other) == "5"
     tab.page.reload()
     wait_for_run(tab.page, expect="Manul Progress")
