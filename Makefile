@@ -3,6 +3,11 @@
 
 PYTHON ?= python3
 PORT ?= 8501
+# Served on this machine only; `make run HOST=0.0.0.0` opens it to the network.
+HOST ?= 127.0.0.1
+# On every interface Streamlit would print an "External URL" found by asking an internet
+# service, and log "Did not auto detect external IP" offline: name this machine instead.
+ADDRESS_SHOWN := $(if $(filter 0.0.0.0 ::,$(HOST)),--browser.serverAddress $(shell hostname))
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 # The environment may set PYTHONDONTWRITEBYTECODE: compile once at install instead.
 RUN := $(UV) run --no-sync
@@ -17,8 +22,8 @@ install: $(UV)
 	$(UV) sync --locked --compile-bytecode --quiet
 
 run: install
-	$(RUN) streamlit run serve.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+	$(RUN) streamlit run serve.py --server.address $(HOST) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false $(ADDRESS_SHOWN)
 
 lint: install
 	$(RUN) ruff check .

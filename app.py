@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.ui import data
 from dashboard.ui.layout import guard, settle_imports, timed_run
 from dashboard.ui.sidebar import draw_shared_filters
 from dashboard.ui.signin import current_user, sync_cookie
@@ -78,6 +79,10 @@ st.set_page_config(
     page_title=APP_NAME if navigation.title == "Overview" else f"{navigation.title} · {APP_NAME}"
 )
 with timed_run(navigation.url_path):
+    # One single-row read a run: figures cached for an older version of the store (changed
+    # since by any process: another server, the command line) are not shown.
+    with guard("The store"):
+        data.read_store_version()
     # The shared filters live here so that they follow the user from page to page.
     with guard("The filters"):
         draw_shared_filters()

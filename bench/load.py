@@ -65,7 +65,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlparse
@@ -535,18 +535,20 @@ def record(summary: str, table: str, errors: list[str]) -> int:
 
 
 def start_server(
-    url: str, port: int, options: list[str], log: IO[bytes]
+    url: str, port: int, options: list[str], log: IO[bytes], env: Mapping[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """`streamlit run app.py` on 127.0.0.1:`port` against the store at `url`, each page run
+    """`streamlit run serve.py` (app.py and its routes) on 127.0.0.1:`port` against the store
+    at `url`, each page run
     logged (MANUL_LOG_PAGE_RUNS=1) with the rest of its output to `log`; `options` are more
-    Streamlit options, NAME=VALUE (bench/load_protocol.py starts its server here too)."""
+    Streamlit options, NAME=VALUE, and `env` more environment (bench/load_protocol.py and
+    bench/topology.py start their servers here too)."""
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "serve.py",
             "--server.headless",
             "true",
             "--server.address",
@@ -564,7 +566,7 @@ def start_server(
             ),
         ],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, "MANUL_LOG_PAGE_RUNS": "1"},
+        env={**os.environ, **(env or {}), "DATABASE_URL": url, "MANUL_LOG_PAGE_RUNS": "1"},
         stdout=log,
         stderr=log,
     )

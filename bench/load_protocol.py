@@ -49,10 +49,14 @@ import asyncio
 import contextlib
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -220,9 +224,14 @@ class ViewReader:
     errors: list[str] = field(default_factory=list)
     cache_age: int = DEFAULT_CACHE_AGE
     done: bool = False
+    # Every element the page drew, in order, if asked for (tests read figures from them).
+    elements: list[Element] | None = None
 
     def feed(self, message: ForwardMsg) -> bool:
         kind = message.WhichOneof("type")
+        element = new_element(message)
+        if self.elements is not None and element is not None:
+            self.elements.append(element)
         if kind == "new_session":
             self.cache_age = message.new_session.config.max_cached_message_age or self.cache_age
         elif kind == "page_info_changed":
@@ -265,6 +274,32 @@ async def page_view(
     seconds = time.perf_counter() - started
     cache.finished_run(reader.cache_age)
     return seconds
+
+
+def one_view(base: str, path: str = "", query: str = "", *, timeout: float = 60) -> ViewReader:
+    """One view of the page at URL path `path` on a new websocket, as a newly opened tab:
+    what it drew (`elements`) and what went wrong (`errors`)."""
+
+    async def view() -> ViewReader:
+        reader = ViewReader(path, elements=[])
+        async with asyncio.timeout(timeout):
+            async with _connect(base.replace("http", "ws", 1), timeout) as socket:
+                request = rerun_message(path, query, url=f"{base}/{path}?{query}")
+                await page_view(socket, reader, request, MessageCache())
+        return reader
+
+    # In a thread of its own: the caller may be running an event loop (Playwright's).
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(view())).result()
+
+
+def metrics(reader: ViewReader) -> dict[str, str]:
+    """The figures (st.metric) a page view drew: label to value."""
+    return {
+        element.metric.label: element.metric.body
+        for element in reader.elements or []
+        if element.WhichOneof("type") == "metric"
+    }
 
 
 async def _bytes(socket: ClientConnection) -> bytes:
@@ -368,6 +403,11 @@ async def session(
         await _close(socket)
 
 
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=20)
+
+
 async def _close(socket: ClientConnection | None) -> None:
     if socket is not None:
         with contextlib.suppress(Exception):
@@ -426,19 +466,44 @@ def main() -> int:
         "--timeout", type=float, default=120, help="seconds a page view may take (default 120)"
     )
     parser.add_argument("--verbose", action="store_true", help="print every page view")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        choices=(1, 2),
+        help="through haproxy in front of this many replicas (bench/topology.py; --postgres)",
+    )
     args = parser.parse_args()
+    if args.replicas and not args.postgres:
+        parser.error("--replicas needs --postgres: the replicas share one PostgreSQL store")
 
     load_average = os.getloadavg()
-    server, port, log_path = launch(args)
-    try:
-        wait_until_up(port)
-        server_cpu_before = cpu_seconds(server.pid)
+    with contextlib.ExitStack() as stack:
+        if args.replicas:
+            from bench.run import store_url
+            from bench.topology import topology
+
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load.")))
+            site = stack.enter_context(
+                topology(
+                    store_url("postgresql", args.activities, args.postgres, False),
+                    directory,
+                    replicas=args.replicas,
+                    options=args.server_option,
+                )
+            )
+            base, servers = site.url, [(r.process, r.log) for r in site.replicas]
+        else:
+            server, port, log_path = launch(args)
+            stack.callback(_stop, server)
+            wait_until_up(port)
+            base, servers = f"http://127.0.0.1:{port}", [(server, log_path)]
+        server_cpu_before = sum(cpu_seconds(process.pid) for process, _ in servers)
         client_before = os.times()
         machine_before = machine_cpu()
         wall = time.monotonic()
         tally = asyncio.run(
             run(
-                f"http://127.0.0.1:{port}",
+                base,
                 args.sessions,
                 args.seconds,
                 args.think,
@@ -451,12 +516,11 @@ def main() -> int:
         wall = time.monotonic() - wall
         machine_after = machine_cpu()
         client_after = os.times()
-        server_cpu = cpu_seconds(server.pid) - server_cpu_before
-        server_peak = peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-    server_log = log_path.read_text(encoding="utf-8", errors="replace")
+        server_cpu = sum(cpu_seconds(process.pid) for process, _ in servers) - server_cpu_before
+        server_peak = max(peak_rss_mb(process.pid) for process, _ in servers)
+        server_log = "".join(
+            log.read_text(encoding="utf-8", errors="replace") for _, log in servers
+        )
     errors = tally.errors + ["traceback in the server's log"] * server_log.count(
         "Traceback (most recent call"
     )
@@ -480,6 +544,12 @@ def main() -> int:
             "a new websocket per view"
             if args.new_connection_per_view
             else "one websocket per session"
+        )
+        + (
+            f", through haproxy to {args.replicas} replica{'s' if args.replicas > 1 else ''}"
+            " (servers: their sum of CPU, the largest peak RSS)"
+            if args.replicas
+            else ""
         )
         + "".join(f", {option}" for option in args.server_option)
         + ": "

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine, select
 
 from dashboard import models
+from dashboard import store_version as _store_version  # noqa: F401  (every commit advances it)
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -86,12 +89,34 @@ def init_store(engine: Engine, settings: Settings | None = None) -> bool:
     from dashboard.seed import seed_store
 
     settings = settings or get_settings()
-    migrate(engine)
-    if is_seeded(engine):
-        log.info("store already seeded; keeping its data")
-        return False
-    with Session(engine) as session:
-        seed_store(session=session, data_dir=settings.manul_data_dir)
-        session.commit()
+    with _one_start_at_a_time(engine):
+        migrate(engine)
+        if is_seeded(engine):
+            log.info("store already seeded; keeping its data")
+            return False
+        with Session(engine) as session:
+            seed_store(session=session, data_dir=settings.manul_data_dir)
+            session.commit()
     log.info("store seeded from %s", settings.manul_data_dir)
     return True
+
+
+# Any fixed number, the same in every process of this app: the advisory lock's name.
+SET_UP_LOCK = 0x6D616E756C
+
+
+@contextmanager
+def _one_start_at_a_time(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, servers starting together migrate and seed one after another (a session
+    advisory lock, released even if the holder dies): the later ones find the store ready."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SET_UP_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SET_UP_LOCK})
+            connection.commit()

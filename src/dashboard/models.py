@@ -380,3 +380,12 @@ class AuditEntry(SQLModel, table=True):
     # JSON objects of the changed row's values ("" when there is no before or after).
     before: str = ""
     after: str = ""
+
+
+class StoreVersion(SQLModel, table=True):
+    """One row: a number that every commit changing what the pages show advances, in the
+    same transaction (store_version.py), so that every process can tell whether its cached
+    figures are current with a single-row read."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

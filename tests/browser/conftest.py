@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +61,12 @@ class Server:
 
 
 @contextmanager
-def streamlit_server(directory: Path, data_dir: Path = FIXTURE_DATA) -> Iterator[Server]:
-    """`streamlit run serve.py` (app.py and its HTTP routes) on a free port against a new,
-    empty store (seeded on start from `data_dir`)."""
-    with temporary_store(directory) as store:
+def streamlit_server(
+    directory: Path, data_dir: Path = FIXTURE_DATA, store: str | None = None
+) -> Iterator[Server]:
+    """`streamlit run serve.py` (app.py and its HTTP routes) on a free port against `store`,
+    else a new, empty store (seeded on start from `data_dir`)."""
+    with nullcontext(store) if store else temporary_store(directory) as store:
         port = _free_port()
         log = directory / f"streamlit-{port}.log"
         env = {**os.environ, "DATABASE_URL": store, "MANUL_DATA_DIR": str(data_dir)}

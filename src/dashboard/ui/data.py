@@ -1,7 +1,9 @@
-"""Cached wrappers around the pure queries, keyed on the store and the hashable Filters.
+"""Cached wrappers around the pure queries, keyed on the store, its version and the Filters.
 
 Call them with the query's own keyword arguments, minus the session:
-`data.headline(filters=filters)`. `clear()` drops every cached figure after an edit.
+`data.headline(filters=filters)`. Every run reads the store's version once
+(`read_store_version`, called by app.py): a change committed by any process advances it, so
+the next page view in every process asks the store again (issue 16). `clear()` after an edit.
 """
 
 from __future__ import annotations
@@ -17,30 +19,62 @@ import streamlit as st
 from sqlmodel import Session
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from dashboard import charts, queries
+from dashboard import charts, queries, store_version
 from dashboard.settings import get_settings
 from dashboard.ui.store import engine as store_engine
 from dashboard.ui.store import session
 
 T = TypeVar("T")
 
-# Figures change only through edits and imports, and those clear the cache at once.
+# Freshness comes from the store's version in the key; the time limit only bounds memory.
 TTL = "1h"
+# Where a run keeps the version it read: (store URL, version).
+VERSION_KEY = "_store_version"
+_cached_queries: list[Any] = []
+# The newest version this process has seen, per store: older entries are dropped on a change.
+_seen: dict[str, int] = {}
+_seen_lock = threading.Lock()
+
+
+def read_store_version() -> int:
+    """Read the store's version for this run (one single-row query), and drop the figures this
+    process cached for an older one. app.py calls it at the start of every run."""
+    url = get_settings().effective_database_url
+    with session() as current:
+        version = store_version.current(session=current)
+    with _seen_lock:
+        if _seen.setdefault(url, version) != version:
+            _seen[url] = version
+            for cached in _cached_queries:
+                cached.clear()
+    if get_script_run_ctx() is not None:
+        st.session_state[VERSION_KEY] = (url, version)
+    return version
+
+
+def _version_of_this_run(url: str) -> int:
+    known = st.session_state.get(VERSION_KEY) if get_script_run_ctx() is not None else None
+    if known is not None and known[0] == url:
+        return int(known[1])
+    return read_store_version()
 
 
 def _cached(query: Callable[..., T]) -> Callable[..., T]:
-    def run(url: str, **kwargs: Any) -> T:
+    def run(url: str, version: int, **kwargs: Any) -> T:
         with session() as current:
             return query(session=current, **kwargs)
 
     # st.cache_data keys on the function's qualified name and source: make each one distinct.
     run.__name__ = run.__qualname__ = f"cached_{query.__name__}"
     cached = st.cache_data(ttl=TTL, show_spinner=False)(run)
+    _cached_queries.append(cached)
 
     @functools.wraps(query)
     def call(**kwargs: Any) -> T:
-        # The store's URL is part of the key, so two stores in one process never share figures.
-        return cached(get_settings().effective_database_url, **kwargs)
+        # The store's URL is part of the key, so two stores in one process never share
+        # figures, and its version, so a change committed by any process is seen.
+        url = get_settings().effective_database_url
+        return cached(url, _version_of_this_run(url), **kwargs)
 
     return call
 
@@ -158,6 +192,10 @@ def later(query: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
 
 
 def clear() -> None:
-    """Drop every cached figure (after an edit or import), on every page."""
+    """After an edit or import in this run: drop every figure this process cached and read
+    the store's version again, so the rest of the run shows the new figures. Other sessions
+    and processes see them on their next run through the version alone."""
     st.cache_data.clear()
     _chart.clear()
+    if get_script_run_ctx() is not None:
+        st.session_state.pop(VERSION_KEY, None)
