@@ -151,3 +151,46 @@ def test_progress_in_words() -> None:
     assert charts.progress_text(None) == "not reported"
     assert charts.progress_text(float("nan")) == "not reported"
     assert charts.progress_text(40.0) == "40 %"
+
+
+def test_a_store_with_activities_and_their_history_upgrades(empty_store_url: str) -> None:
+    # A store in use at 0007: its activities have progress updates that refer to them, so
+    # SQLite's copy-and-drop of the activity table must not trip over the foreign keys.
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from dashboard.db import alembic_config
+
+    engine = make_engine(empty_store_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO activity (id, activity_id, title, description, status, progress_pct,"
+                " source_url, demo, version, created_at, updated_at, title_key) VALUES (1, 'A1',"
+                " 'Survey', '', 'in_progress', 0, '', false, 1, '2026-01-01 00:00:00',"
+                " '2026-01-01 00:00:00', 'survey')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO progressupdate (activity_id, date, progress_pct, status, note,"
+                " source, recorded_at) VALUES (1, '2026-01-01', 0, 'in_progress', '', '',"
+                " '2026-01-01 00:00:00')"
+            )
+        )
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        activity = session.exec(select(m.Activity)).one()
+        update = session.exec(select(m.ProgressUpdate)).one()
+        # Kept as it was (0 stays 0: whether it meant "not reported" is for its partner to say).
+        assert (activity.activity_id, activity.progress_pct, update.progress_pct) == ("A1", 0, 0)
+        assert update.activity_id == activity.id
+    columns = {c["name"]: c for c in inspect(engine).get_columns("activity")}
+    assert columns["progress_pct"]["nullable"]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            # Foreign keys are on again for the app's connections.
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
