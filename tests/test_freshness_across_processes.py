@@ -53,11 +53,12 @@ def command_line_import(store: str, path: Path) -> None:
 
 
 def add_partner(store: str, name: str) -> None:
-    """An editor of any activity, with the tests' password."""
+    """A partner who may edit any activity (an admin: an editor needs organisations), with
+    the tests' password."""
     engine = make_engine(store)
     with Session(engine) as session:
         auth.add_user(
-            session=session, username=name, password=PASSWORD, role="editor", actor=OPERATOR
+            session=session, username=name, password=PASSWORD, role="admin", actor=OPERATOR
         )
         session.commit()
     engine.dispose()
