@@ -26,8 +26,9 @@ from sqlalchemy import Engine, insert, select, text
 from sqlmodel import Session
 
 from dashboard import models as m
-from dashboard.db import init_store, make_engine
+from dashboard.db import make_engine
 from dashboard.editing import sync_progress_changes, sync_reported_dates
+from dashboard.seed import init_store
 from dashboard.settings import Settings
 
 STATUSES = ("planned", "in_progress", "completed", "on_hold", "cancelled")

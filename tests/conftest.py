@@ -18,7 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from dashboard.db import init_store, make_engine
+from dashboard.db import make_engine
+from dashboard.seed import init_store
 from dashboard.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

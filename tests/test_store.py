@@ -12,8 +12,8 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session, col, func, select
 
 from dashboard import models as m
-from dashboard.db import POSTGRESQL_WORK_MEM, init_store, is_seeded, make_engine, migrate
-from dashboard.seed import SeedError
+from dashboard.db import POSTGRESQL_WORK_MEM, make_engine, migrate
+from dashboard.seed import SeedError, init_store, is_seeded
 from dashboard.settings import Settings
 from tests.conftest import FIXTURE_DATA
 

@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dashboard import auth, cli, editing, store_version
-from dashboard.db import init_store, make_engine
+from dashboard.db import make_engine
 from dashboard.importer import ImportFileError, import_file
+from dashboard.seed import init_store
 from dashboard.settings import Settings
 from tests.conftest import FIXTURE_DATA
 from tests.test_importer import A6, OPERATOR, with_rows

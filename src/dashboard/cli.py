@@ -11,8 +11,8 @@ from sqlmodel import Session, func, select
 
 from dashboard import models as m
 from dashboard.auth import Actor
-from dashboard.db import init_store, make_engine
-from dashboard.seed import SeedError
+from dashboard.db import make_engine
+from dashboard.seed import SeedError, init_store
 from dashboard.settings import get_settings
 
 

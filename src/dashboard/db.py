@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Engine, event
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine, select
+from sqlmodel import create_engine
 
-from dashboard import models
 from dashboard import store_version as _store_version  # noqa: F401  (every commit advances it)
-from dashboard.settings import Settings, get_settings
-
-log = logging.getLogger(__name__)
+from dashboard.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -74,49 +68,3 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
     command.upgrade(alembic_config(engine), "head")
-
-
-def is_seeded(engine: Engine) -> bool:
-    """Whether the store holds the frameworks already (a later start keeps the data)."""
-    if not inspect(engine).has_table("framework"):
-        return False
-    with Session(engine) as session:
-        return session.exec(select(models.Framework.id).limit(1)).first() is not None
-
-
-def init_store(engine: Engine, settings: Settings | None = None) -> bool:
-    """Migrate, then seed from the data files if the store is empty. True if it seeded."""
-    from dashboard.seed import seed_store
-
-    settings = settings or get_settings()
-    with _one_start_at_a_time(engine):
-        migrate(engine)
-        if is_seeded(engine):
-            log.info("store already seeded; keeping its data")
-            return False
-        with Session(engine) as session:
-            seed_store(session=session, data_dir=settings.manul_data_dir)
-            session.commit()
-    log.info("store seeded from %s", settings.manul_data_dir)
-    return True
-
-
-# Any fixed number, the same in every process of this app: the advisory lock's name.
-SET_UP_LOCK = 0x6D616E756C
-
-
-@contextmanager
-def _one_start_at_a_time(engine: Engine) -> Iterator[None]:
-    """On PostgreSQL, servers starting together migrate and seed one after another (a session
-    advisory lock, released even if the holder dies): the later ones find the store ready."""
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    with engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SET_UP_LOCK})
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SET_UP_LOCK})
-            connection.commit()

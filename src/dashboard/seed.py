@@ -1,4 +1,5 @@
-"""Fill an empty store from the human-editable files in `data/` (see data/README.md).
+"""Set up the store (`init_store`: migrate, then seed if empty) and fill an empty store from
+the human-editable files in `data/` (see data/README.md).
 
 Columns and files added later are optional, so that an older data directory still loads:
 organisations.csv `demo` and progress_updates.csv `demo` (default: not demo, and an update
@@ -11,11 +12,14 @@ import csv
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session, SQLModel, select
 
 from dashboard import models as m
+from dashboard.db import migrate
 from dashboard.editing import (
     Problem,
     Reference,
@@ -39,6 +43,7 @@ from dashboard.importer import (
     parse_output,
     parse_progress,
 )
+from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +118,50 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     _load_assessments(session, data_dir / "item_assessments.csv", reference)
     session.flush()
     log.info("seeded %d activities", len(activities))
+
+
+def is_seeded(engine: Engine) -> bool:
+    """Whether the store holds the frameworks already (a later start keeps the data)."""
+    if not inspect(engine).has_table("framework"):
+        return False
+    with Session(engine) as session:
+        return session.exec(select(m.Framework.id).limit(1)).first() is not None
+
+
+def init_store(engine: Engine, settings: Settings | None = None) -> bool:
+    """Migrate, then seed from the data files if the store is empty. True if it seeded."""
+    settings = settings or get_settings()
+    with _one_start_at_a_time(engine):
+        migrate(engine)
+        if is_seeded(engine):
+            log.info("store already seeded; keeping its data")
+            return False
+        with Session(engine) as session:
+            seed_store(session=session, data_dir=settings.manul_data_dir)
+            session.commit()
+    log.info("store seeded from %s", settings.manul_data_dir)
+    return True
+
+
+# Any fixed number, the same in every process of this app: the advisory lock's name.
+SET_UP_LOCK = 0x6D616E756C
+
+
+@contextmanager
+def _one_start_at_a_time(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, servers starting together migrate and seed one after another (a session
+    advisory lock, released even if the holder dies): the later ones find the store ready."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SET_UP_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SET_UP_LOCK})
+            connection.commit()
 
 
 def _load_frameworks(session: Session, path: Path) -> dict[str, m.Framework]:

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from sqlmodel import Session
 
 from dashboard import auth
-from dashboard.db import init_store, make_engine
+from dashboard.db import make_engine
+from dashboard.seed import init_store
 from dashboard.settings import Settings
 from tests.browser.conftest import Server, Visit, streamlit_server, wait_for_run
 from tests.conftest import FIXTURE_DATA

@@ -9,7 +9,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from dashboard.db import init_store, make_engine
+from dashboard.db import make_engine
+from dashboard.seed import init_store
 from dashboard.settings import get_settings
 
 
