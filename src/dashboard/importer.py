@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from dashboard import editing
+from dashboard import dates, editing
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import (
@@ -178,9 +178,9 @@ class Reader:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            return dates.parse(value)
         except ValueError as error:
-            raise self.fail(line, column, f"expected a date YYYY-MM-DD, got {value!r}") from error
+            raise self.fail(line, column, str(error)) from error
 
     def choice(self, line: int, row: Mapping[str, str], column: str, allowed: Iterable[str]) -> str:
         value = self.text(line, row, column)

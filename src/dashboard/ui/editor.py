@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import editing
+from dashboard import dates, editing
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import (
@@ -45,8 +45,6 @@ TASKS = (
     "History",
 )
 NEW = ""
-EARLIEST = dt.date(1990, 1, 1)
-LATEST = dt.date(2100, 12, 31)
 SITE_COLUMNS = ("name", "latitude", "longitude")
 
 
@@ -311,12 +309,20 @@ def activity_editor(user: Actor) -> None:
             _show(problems, "progress_pct")
         with start:
             st.date_input(
-                "Start date", value=None, key="act_start_date", min_value=EARLIEST, max_value=LATEST
+                "Start date",
+                value=None,
+                key="act_start_date",
+                min_value=dates.EARLIEST,
+                max_value=dates.latest(),
             )
             _show(problems, "start_date")
         with end:
             st.date_input(
-                "End date", value=None, key="act_end_date", min_value=EARLIEST, max_value=LATEST
+                "End date",
+                value=None,
+                key="act_end_date",
+                min_value=dates.EARLIEST,
+                max_value=dates.latest(),
             )
             _show(problems, "end_date")
         organisations = [slug for slug, _ in choices["organisations"]]
@@ -438,7 +444,7 @@ def progress_form(user: Actor) -> None:
         date, progress, status = st.columns(3)
         with date:
             st.date_input(
-                "Date", value="today", key="prog_date", min_value=EARLIEST, max_value="today"
+                "Date", value="today", key="prog_date", min_value=dates.EARLIEST, max_value="today"
             )
             _show(problems, "date")
         with progress:
@@ -656,7 +662,13 @@ def output_form(user: Actor) -> None:
             st.number_input("Target (optional)", value=None, key="out_target", step=1.0)
             _show(problems, "target")
         with date:
-            st.date_input("Date", value=None, key="out_date", min_value=EARLIEST, max_value=LATEST)
+            st.date_input(
+                "Date",
+                value=None,
+                key="out_date",
+                min_value=dates.EARLIEST,
+                max_value=dates.latest(),
+            )
         st.text_input("Note", key="out_note")
         st.text_input("Source (URL or reference)", key="out_source")
         _show(problems, "source")
@@ -784,7 +796,7 @@ def assessment_form(user: Actor) -> None:
                 "Date assessed",
                 value="today",
                 key="assess_date",
-                min_value=editing.EARLIEST_ASSESSMENT,
+                min_value=dates.EARLIEST,
                 max_value="today",
             )
             _show(problems, "date")
