@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.export import export_filename
+from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL
 from dashboard.ui import data, layout, printing
 from dashboard.ui.funder_choice import choose_funder, funder_links
@@ -25,7 +26,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         links = funder_links()
         st.info(
             "Choose a funder above, or open one of these links: "
-            + " · ".join(f"[{name}]({link})" for name, link in links)
+            + " · ".join(f"[{literal(name)}]({link})" for name, link in links)
             if links
             else "No funding or funder is recorded in the store yet."
         )
@@ -44,15 +45,15 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     )
     figures = data.funder_figures(filters=filters, funder=funder)
     if figures is None:
-        st.info(f"“{funder}” is no longer in the store. Choose another funder above.")
+        st.info(f"“{literal(funder)}” is no longer in the store. Choose another funder above.")
         st.stop()
-    st.header(figures.name)
+    st.header(literal(figures.name))
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
     if not figures.activities:
         st.info(
-            f"No activity supported by {figures.name} matches the current filters. Widen the "
-            "filters in the sidebar, or use *Reset filters*."
+            f"No activity supported by {literal(figures.name)} matches the current filters. "
+            "Widen the filters in the sidebar, or use *Reset filters*."
         )
         st.stop()
 

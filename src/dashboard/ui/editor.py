@@ -32,6 +32,7 @@ from dashboard.editing import (
     SiteDraft,
 )
 from dashboard.importer import TEMPLATE_DIR, TEMPLATES, ImportFileError, import_file
+from dashboard.markup import literal
 from dashboard.ui import data, history
 from dashboard.ui.store import session
 
@@ -63,9 +64,9 @@ def _show(problems: Sequence[Problem], *fields: str) -> None:
     for problem in problems:
         if problem.field in fields:
             if problem.warning:
-                st.warning(problem.message, icon=":material/warning:")
+                st.warning(literal(problem.message), icon=":material/warning:")
             else:
-                st.error(problem.message, icon=":material/error:")
+                st.error(literal(problem.message), icon=":material/error:")
 
 
 def _show_others(problems: Sequence[Problem], shown: Iterable[str]) -> None:
@@ -79,7 +80,7 @@ def _flash(key: str) -> None:
         message, warnings = outcome
         st.success(message, icon=":material/check_circle:")
         for warning in warnings:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(literal(warning), icon=":material/warning:")
 
 
 def _editable(user: Actor) -> list[tuple[str, str]]:
@@ -213,11 +214,14 @@ def _activity_from_form(sites: pd.DataFrame) -> tuple[ActivityDraft, list[Proble
 
 def _saved(result: editing.SaveResult) -> str:
     if result.outcome == "unchanged":
-        return f"Nothing to save: **{result.activity_id}** is as stored (version {result.version})."
+        return (
+            f"Nothing to save: **{literal(result.activity_id)}** is as stored "
+            f"(version {result.version})."
+        )
     done = (
-        f"Created **{result.activity_id}**"
+        f"Created **{literal(result.activity_id)}**"
         if result.outcome == "added"
-        else f"Saved **{result.activity_id}** ({', '.join(result.changes)})"
+        else f"Saved **{literal(result.activity_id)}** ({literal(', '.join(result.changes))})"
     )
     return f"{done}. Version {result.version}; every page shows the change now."
 
@@ -270,7 +274,7 @@ def activity_editor(user: Actor) -> None:
     problems: list[Problem] = state["act_problems"]
     _flash("act_flash")
     if state.get("act_conflict"):
-        st.error(state["act_conflict"], icon=":material/sync_problem:")
+        st.error(literal(state["act_conflict"]), icon=":material/sync_problem:")
         st.button(
             "Load the current version (discards your unsaved changes)",
             on_click=_reload_activity,
@@ -281,7 +285,7 @@ def activity_editor(user: Actor) -> None:
     org = _labels(choices["organisations"])
     with st.form("act_form"):
         if base:
-            st.caption(f"Editing {base.activity_id}, version {base.version}.")
+            st.caption(f"Editing {literal(base.activity_id)}, version {base.version}.")
         left, right = st.columns([1, 2])
         with left:
             st.text_input(
@@ -410,7 +414,7 @@ def activity_editor(user: Actor) -> None:
     if submitted:
         _save_activity(user, base, sites)
     if base is not None:
-        with st.expander(f"History of {base.activity_id}"):
+        with st.expander(f"History of {literal(base.activity_id)}"):
             history.activity_history(base.activity_id)
 
 
@@ -484,7 +488,7 @@ def progress_form(user: Actor) -> None:
             data.clear()
             state["prog_loaded"] = None
             state["prog_flash"] = (
-                f"Recorded: **{selected}** {draft.status.replace('_', ' ')}, "
+                f"Recorded: **{literal(selected)}** {draft.status.replace('_', ' ')}, "
                 f"{draft.progress_pct:.0f} % on {draft.date.isoformat()}.",
                 [],
             )
@@ -628,7 +632,8 @@ def funding_form(user: Actor) -> None:
             )
             when = "" if draft.year is None else f" ({draft.year})"
             state["fund_flash"] = (
-                f"Funding {outcome}: {draft.funder} → **{selected}**, {given}{when}.",
+                f"Funding {outcome}: {literal(draft.funder)} → **{literal(selected)}**, "
+                f"{literal(given)}{when}.",
                 [],
             )
     state["fund_problems"] = problems
@@ -709,8 +714,8 @@ def output_form(user: Actor) -> None:
         else:
             data.clear()
             state["out_flash"] = (
-                f"Output {outcome}: **{selected}** {draft.indicator} = {draft.value:g} "
-                f"{draft.unit}.",
+                f"Output {outcome}: **{literal(selected)}** {literal(draft.indicator)} = "
+                f"{draft.value:g} {literal(draft.unit)}.",
                 [],
             )
     state["out_problems"] = problems
@@ -731,14 +736,14 @@ def _assessment_history(item: str, label: str) -> None:
     real = history[~history["demo"].astype(bool)]
     if real.empty:
         st.markdown(
-            f"**{label}**: not assessed yet. Until it is, its status is *derived* from the "
-            "activities linked to it."
+            f"**{literal(label)}**: not assessed yet. Until it is, its status is *derived* "
+            "from the activities linked to it."
         )
     else:
         latest = real.iloc[0]
         st.markdown(
-            f"**{label}**: **{_status_label(latest['status'])}**, as assessed on "
-            f"{latest['date'].isoformat()} by {latest['recorded_by']}."
+            f"**{literal(label)}**: **{_status_label(latest['status'])}**, as assessed on "
+            f"{latest['date'].isoformat()} by {literal(latest['recorded_by'])}."
         )
     if history.empty:
         return
@@ -841,7 +846,7 @@ def assessment_form(user: Actor) -> None:
             data.clear()
             done = "Recorded" if outcome == "added" else "Already recorded, nothing changed"
             state["assess_flash"] = (
-                f"{done}: **{selected}** {_status_label(draft.status)} on "
+                f"{done}: **{literal(selected)}** {_status_label(draft.status)} on "
                 f"{draft.date.isoformat()}.",
                 [],
             )
@@ -885,8 +890,8 @@ def import_panel(user: Actor) -> None:
             )
         except ImportFileError as rejected:
             st.error(
-                f"**{uploaded.name} was not imported**: the store is unchanged. Correct these "
-                "rows and upload the file again.",
+                f"**{literal(uploaded.name)} was not imported**: the store is unchanged. "
+                "Correct these rows and upload the file again.",
                 icon=":material/error:",
             )
             st.code("\n".join(rejected.lines()), language=None, wrap_lines=True)
@@ -894,7 +899,7 @@ def import_panel(user: Actor) -> None:
     if not dry_run:
         data.clear()
     st.success(
-        f"**{uploaded.name}**: "
+        f"**{literal(uploaded.name)}**: "
         + ("checked, nothing written" if dry_run else "imported")
         + f" ({len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.unchanged)} left alone).",

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
+from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL_NOTE, unmarked
 from dashboard.settings import get_settings
 from dashboard.ui import data
@@ -299,7 +300,7 @@ def choose_by_code(
         args=(key, then),
     )
     if linked and wanted is None:
-        st.warning(f"The link names no {noun} “{linked}” here. Choose one above.")
+        st.warning(f"The link names no {noun} “{literal(linked)}” here. Choose one above.")
     return chosen
 
 

@@ -11,6 +11,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import dates
 from dashboard.filters import Filters
+from dashboard.markup import literal
 from dashboard.provisional import unmarked
 from dashboard.ui import data
 from dashboard.ui.layout import first_pages
@@ -156,7 +157,7 @@ def _multiselect_by_code(key: str, choices: Sequence[tuple[Any, str]], *, moved:
         placeholder=placeholder,
     )
     for named in unknown:
-        st.warning(f"The link names no {noun} “{named}”: it is left out of the filters.")
+        st.warning(f"The link names no {noun} “{literal(named)}”: it is left out of the filters.")
     return chosen
 
 
