@@ -15,6 +15,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from dashboard.editing import (
 from dashboard.settings import PROJECT_ROOT
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ACTIVITY_COLUMNS = (
     "activity_id",
@@ -758,6 +760,7 @@ def import_file(
         session.rollback()
         raise ImportFileError([f"nothing was imported: {error}"]) from None
     except SQLAlchemyError as error:
+        log.exception("the store refused an import of %s", name or "a file")
         session.rollback()
         raise ImportFileError(
             [f"the store refused the import, nothing was imported: {type(error).__name__}"]
