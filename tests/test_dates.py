@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-import streamlit as st
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
@@ -16,7 +15,7 @@ from dashboard import models as m
 from dashboard.auth import command_line_actor
 from dashboard.db import make_engine
 from dashboard.importer import ImportFileError, import_file
-from tests.conftest import FIXTURE_DATA
+from tests.conftest import FIXTURE_DATA, app_on
 from tests.test_pages import PAGES, PARTNER_PAGES, run_app
 
 TODAY = dt.date.today()
@@ -185,11 +184,8 @@ def store_with_stray_dates(
         )
         session.commit()
     engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", writable_store_url)
-    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+    with app_on(writable_store_url, monkeypatch):
+        yield
 
 
 @pytest.mark.usefixtures("store_with_stray_dates")

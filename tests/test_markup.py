@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-import streamlit as st
 from sqlmodel import Session, select
 
 from dashboard import charts
@@ -19,7 +18,7 @@ from dashboard.auth import Actor
 from dashboard.db import make_engine
 from dashboard.editing import ActivityDraft, create_activities, load_reference
 from dashboard.markup import html_literal, literal
-from tests.conftest import FIXTURE_DATA
+from tests.conftest import app_on
 from tests.test_pages import run_app
 
 LINK = "[Pay here](https://evil.example/pay)"
@@ -29,6 +28,9 @@ SCRIPT = "[click](javascript:alert(1))"
 EXTRAS = ":red[alarm] :material/warning: $x^2$ www.evil.example **bold** `code`\n# heading"
 PAYLOADS = (LINK, IMAGE, HTML, SCRIPT, EXTRAS)
 HOSTILE = " ".join(PAYLOADS)
+# An output's unit has room for 40 characters, an organisation's name for 200.
+UNIT = "<img src=x onerror=alert(1)>"
+HOSTILE_NAME = " ".join((LINK, HTML, SCRIPT))
 
 # What would be live in Markdown source: a link or image `](`, a tag `<x`, an autolink
 # (`x://`, `www.`, `a@b`), a Streamlit icon `:material/`, emphasis, code or math. Escaped
@@ -111,7 +113,7 @@ def hostile_store(writable_store_url: str, monkeypatch: pytest.MonkeyPatch) -> I
     app pointed at it."""
     engine = make_engine(writable_store_url)
     with Session(engine) as session:
-        session.add(m.Organisation(slug="hostile", name=HOSTILE, kind="NGO", source="test"))
+        session.add(m.Organisation(slug="hostile", name=HOSTILE_NAME, kind="NGO", source="test"))
         session.flush()
         create_activities(
             session=session,
@@ -137,7 +139,7 @@ def hostile_store(writable_store_url: str, monkeypatch: pytest.MonkeyPatch) -> I
                 activity_id=activity.id,
                 indicator=LINK,
                 value=5,
-                unit=HTML,
+                unit=UNIT,
                 target=10,
                 date=dt.date(2025, 1, 1),
                 source="test",
@@ -145,24 +147,21 @@ def hostile_store(writable_store_url: str, monkeypatch: pytest.MonkeyPatch) -> I
         )
         session.commit()
     engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", writable_store_url)
-    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
+    with app_on(writable_store_url, monkeypatch):
+        yield
 
 
 @pytest.mark.usefixtures("hostile_store")
 def test_a_funder_named_with_markup_gets_a_plain_header_summary_and_chart() -> None:
     at = run_app("views/funder_page.py", funder="hostile")
     assert not at.exception
-    assert [header.value for header in at.main.header] == [literal(HOSTILE)]
+    assert [header.value for header in at.main.header] == [literal(HOSTILE_NAME)]
     summary = [text.value for text in at.markdown if "support has reached" in text.value]
     assert len(summary) == 1
     assert literal(LINK) in summary[0]
-    assert literal(HTML) in summary[0]
+    assert literal(UNIT) in summary[0]
     assert LINK not in summary[0]
-    assert HTML not in summary[0]
+    assert UNIT not in summary[0]
     # Nothing live but the summary's own bold figures.
     assert set(live_markup(summary[0])) == {"**"}
     # The outputs chart: plotly reads its labels as HTML.
@@ -173,7 +172,7 @@ def test_a_funder_named_with_markup_gets_a_plain_header_summary_and_chart() -> N
         if trace.get("orientation") == "h"
     ]
     labels = [str(text) for trace in traces for text in [*trace["y"], *trace["text"]]]
-    assert any(html_literal(HTML) in label for label in labels), labels
+    assert any(html_literal(UNIT) in label for label in labels), labels
     assert not [label for label in labels if "<" in label]
 
 
@@ -182,7 +181,7 @@ def test_the_funder_list_names_a_funder_as_text() -> None:
     at = run_app("views/funder_page.py")
     offered = [info.value for info in at.info if info.value.startswith("Choose a funder")]
     assert len(offered) == 1
-    assert f"[{literal(HOSTILE)}](?funder=hostile)" in offered[0]
+    assert f"[{literal(HOSTILE_NAME)}](?funder=hostile)" in offered[0]
 
 
 @pytest.mark.usefixtures("hostile_store")

@@ -61,8 +61,8 @@ def _postgresql_settings(dbapi_connection: object, _record: object) -> None:
 
 
 # How long a write to a SQLite file waits for another one to finish. Readers never wait (WAL);
-# writers take turns, and the longest turn is an import of the largest file the upload limit
-# lets through (about 40 s on this machine, bench/import_memory.py).
+# writers take turns, and the longest turn is an import of the largest file taken (50 MB:
+# about 45 s on the 2-core development machine, bench/import_memory.py), with room to spare.
 SQLITE_BUSY_TIMEOUT_S = 120.0
 
 

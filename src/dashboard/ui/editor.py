@@ -31,7 +31,13 @@ from dashboard.editing import (
     ProgressDraft,
     SiteDraft,
 )
-from dashboard.importer import TEMPLATE_DIR, TEMPLATES, ImportFileError, import_file
+from dashboard.importer import (
+    MAX_FILE_MB,
+    TEMPLATE_DIR,
+    TEMPLATES,
+    ImportFileError,
+    import_file,
+)
 from dashboard.markup import literal
 from dashboard.ui import data, history
 from dashboard.ui.store import session
@@ -874,7 +880,13 @@ def import_panel(user: Actor) -> None:
                 mime="text/csv",
                 key=f"imp_template_{kind}",
             )
-    uploaded = st.file_uploader("File to import (CSV)", type=["csv", "txt"], key="imp_file")
+    # Streamlit refuses a larger file itself, saying the limit (server.maxUploadSize).
+    uploaded = st.file_uploader(
+        "File to import (CSV)",
+        type=["csv", "txt"],
+        key="imp_file",
+        help=f"At most {MAX_FILE_MB} MB (about 60,000 activities): split a larger file.",
+    )
     dry_run = st.checkbox("Only check it (dry run): report what would change", key="imp_dry_run")
     if not st.button("Import", type="primary", key="imp_run", disabled=uploaded is None):
         return
