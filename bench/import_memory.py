@@ -36,8 +36,10 @@ DESCRIPTION = (
 def activities_file(url: str, megabytes: float) -> bytes:
     """A valid activities file of just under `megabytes` MB of new activities."""
     sample = activity_file(url, 100, description=DESCRIPTION)
-    rows = int((megabytes * 1_000_000 - 2_000) * 100 / len(sample))
-    return activity_file(url, rows, description=DESCRIPTION)
+    limit = int(megabytes * 1_000_000)
+    data = activity_file(url, int(limit * 100 / len(sample)), description=DESCRIPTION)
+    # Rows differ in length: cut at the last whole row within the size.
+    return data if len(data) <= limit else data[: data.rindex(b"\n", 0, limit) + 1]
 
 
 def peak_rss_mb() -> int:

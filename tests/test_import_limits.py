@@ -64,6 +64,6 @@ def test_a_larger_file_is_refused_with_the_limit_named(module_store_url: str) ->
     problems = rejected(engine, data)
     engine.dispose()
     assert problems == [
-        f"the file is {MAX_FILE_MB} MB; at most {MAX_FILE_MB} MB is imported at once: split it "
+        f"the file is {MAX_FILE_MB}.0 MB; at most {MAX_FILE_MB} MB is imported at once: split it "
         "into several files"
     ]

@@ -790,7 +790,7 @@ def import_file(
     if len(data) > MAX_FILE_MB * 1_000_000:
         raise ImportFileError(
             [
-                f"the file is {len(data) / 1_000_000:.0f} MB; at most {MAX_FILE_MB} MB is "
+                f"the file is {len(data) / 1_000_000:.1f} MB; at most {MAX_FILE_MB} MB is "
                 "imported at once: split it into several files"
             ]
         )
