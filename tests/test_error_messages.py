@@ -5,7 +5,6 @@ bound values, the database's host and port) go to the server's log only, under t
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +12,7 @@ import streamlit as st
 from sqlalchemy import text
 
 from dashboard.db import make_engine
-from tests.conftest import FIXTURE_DATA, ROOT
+from tests.conftest import FIXTURE_DATA
 from tests.test_pages import run_app
 
 REFERENCE = re.compile(r"quoting the reference ([0-9a-f]{10})\.")
@@ -76,8 +75,3 @@ def test_a_failing_statement_shows_no_sql(
     ]
     logged = [r for r in caplog.records if references(errors)[0] in r.getMessage()]
     assert "itemassessment" in str(logged[0].exc_info[1])  # type: ignore[index]
-
-
-def test_errors_outside_a_guard_show_no_details() -> None:
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["client"]["showErrorDetails"] == "none"
