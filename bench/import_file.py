@@ -25,7 +25,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def activity_file(url: str, rows: int, seed: int = 7) -> bytes:
+def activity_file(
+    url: str, rows: int, seed: int = 7, description: str = "Benchmark import."
+) -> bytes:
     """A valid activities template file of `rows` new activities, codes taken from the store."""
     rng = random.Random(seed)
     engine = make_engine(url)
@@ -44,7 +46,7 @@ def activity_file(url: str, rows: int, seed: int = 7) -> bytes:
         progress = {"planned": 0, "completed": 100}.get(status, rng.randrange(5, 95, 5))
         year = rng.randint(2019, 2026)
         writer.writerow([
-            f"IMPORT-{number:06d}", f"[Demo] Imported activity {number}", "Benchmark import.",
+            f"IMPORT-{number:06d}", f"[Demo] Imported activity {number}", description,
             status, progress, f"{year}-01-01", f"{year + 2}-12-31", rng.choice(organisations),
             rng.choice(organisations), "", ";".join(rng.sample(countries, 2)), "",
             ";".join(rng.sample(strategy, 2)), rng.choice(cami), "", "", "", "true",

@@ -127,6 +127,20 @@ def overlapping_session(overlapping_store_url: str) -> Iterator[Session]:
     engine.dispose()
 
 
+@contextmanager
+def app_on(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The app (run in this process by AppTest) pointed at the store `url`, caches cleared
+    before and after."""
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
+    # AppTest never clears st.cache_data by itself.
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
 @pytest.fixture
 def app_env(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the app (run in this process by AppTest) at the fixture store, caches cleared."""

@@ -45,8 +45,9 @@ from tests.conftest import seeded_engine, temporary_store
 PICA = "Pallas's cat International Conservation Alliance"
 ACBK = "Association for the Conservation of Biodiversity of Kazakhstan"
 # Every CSV starts with UTF-8's byte-order mark (so that Excel reads it as UTF-8), then its
-# header row. The fixture's Strategy items are provisional, its CAMI sections are not: the
-# column of Strategy codes says so.
+# header row. A `;`-joined list is quoted: `;` separates cells in German or French Excel. The
+# fixture's Strategy items are provisional, its CAMI sections are not: the column of Strategy
+# codes says so.
 BOM = "\ufeff"
 HEADER = BOM + (
     "activity_id,title,strategy (provisional structure),cami,countries,ptcrs,lead,partners,"
@@ -54,13 +55,13 @@ HEADER = BOM + (
 )
 ROWS = {
     "A1": "A1,Camera trapping in the Kazakh Altai,S1.1,CAMI-10,KAZ,9,"
-    f"{PICA},,Fondation Segré;Hellabrunn Zoo,completed,100,2019-01-01,2020-12-31,"
+    f'{PICA},,"Fondation Segré;Hellabrunn Zoo",completed,100,2019-01-01,2020-12-31,'
     "https://example.org/a1,false\r\n",
-    "A2": f"A2,Steppe survey in Mongolia,S1.1;S1.2,,MNG,11,{ACBK},{PICA},Hellabrunn Zoo,"
+    "A2": f'A2,Steppe survey in Mongolia,"S1.1;S1.2",,MNG,11,{ACBK},{PICA},Hellabrunn Zoo,'
     "in_progress,50,2021-01-01,,https://example.org/a2,false\r\n",
     "A3": f"A3,Herding-dog study (cancelled),S2.1,CAMI-4,RUS,,{PICA},,Hellabrunn Zoo,"
     "cancelled,30,2020-01-01,2022-12-31,,true\r\n",
-    "A4": f"A4,Transboundary monitoring,,CAMI-10,KAZ;MNG,9,Fondation Segré,{ACBK},,"
+    "A4": f'A4,Transboundary monitoring,,CAMI-10,"KAZ;MNG",9,Fondation Segré,{ACBK},,'
     "planned,0,2026-01-01,2032-12-31,,true\r\n",
     "A5": f"A5,Monitoring guideline trial,S1.2,CAMI-10,KAZ,,{PICA},,,on_hold,25,"
     "2023-01-01,,https://example.org/a5,false\r\n",

@@ -131,7 +131,7 @@ def test_without_out_the_file_is_named_like_the_pages_download(
         (["--funder", "pica"], "error: unknown funder 'pica'; known: fondation-segre, hell"),
         (["--strategy", "CAMI-10"], "error: unknown strategy item 'CAMI-10'"),
         (["--sort", "colour"], "error: --sort must be one of activity_id, title,"),
-        (["--as-of", "yesterday"], "error: Invalid isoformat string: 'yesterday'\n"),
+        (["--as-of", "yesterday"], "error: --as-of must be a date YYYY-MM-DD, not 'yesterday'\n"),
     ],
 )  # fmt: skip
 def test_unknown_filters_are_refused_and_nothing_is_written(

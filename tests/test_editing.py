@@ -575,7 +575,10 @@ def test_an_identical_assessment_is_left_alone(engine: Engine) -> None:
             {"date": TODAY + dt.timedelta(days=1)},
             [f"date: {TODAY + dt.timedelta(days=1)} is in the future: assess what happened"],
         ),
-        ({"date": dt.date(1989, 12, 31)}, ["date: 1989-12-31 is before 1990: check the date"]),
+        (
+            {"date": dt.date(1989, 12, 31)},
+            ["date: 1989-12-31 is before 1990-01-01: check the date"],
+        ),
         (
             {"source": " "},
             [

@@ -73,7 +73,7 @@ def test_lists_are_joined_with_semicolons() -> None:
         }
     )
     assert frame_to_csv(frame).decode() == BOM + (
-        "countries,ptcrs,numbers\r\nKAZ;MNG,9;11,1;2\r\n,,\r\nRUS,4,3\r\n"
+        'countries,ptcrs,numbers\r\n"KAZ;MNG","9;11","1;2"\r\n,,\r\nRUS,4,3\r\n'
     )
 
 
@@ -105,11 +105,11 @@ def test_formulas_are_neutralised_in_cells_lists_and_headers_but_numbers_are_not
     ).rename(columns={"delta": "=delta"})
     assert frame_to_csv(frame).decode() == BOM + (
         "title,names,'=delta\r\n"
-        "'=1+1,'=evil;ok,-5\r\n"
-        "'+cmd|' /C calc'!A0,ok;=later,-1\r\n"
+        "'=1+1,\"'=evil;ok\",-5\r\n"
+        "'+cmd|' /C calc'!A0,\"ok;'=later\",-1\r\n"
         "'@SUM(1),,0\r\n"
         "'-cmd,,1\r\n"
-        "'\tx,,2\r\n"
+        '"\'\tx",,2\r\n'
         '"\'\rx",,3\r\n'
         "plain,'-x,4\r\n"
     )

@@ -131,7 +131,9 @@ def test_tooltips_say_what_is_there(frames: dict[str, pd.DataFrame]) -> None:
     tooltip = charts.coverage_map(
         SHAPES, frames["countries"], frames["regions"], frames["sites"]
     )._tooltip
-    assert tooltip["html"] == "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}"
+    # Text, never HTML: the names and titles come from the store (tests/test_markup.py).
+    assert tooltip["text"] == "{name}\n{line1}\n{line2}\n{line3}"
+    assert "html" not in tooltip
 
 
 def test_a_dot_grouping_sites_says_how_many_and_names_two(

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.export import export_filename
+from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL_STRUCTURE
 from dashboard.queries.activities import SORT_COLUMNS
 from dashboard.ui import data, layout
@@ -51,7 +52,7 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
     if not size.activities:
         st.info(
             "No activity matches the current filters"
-            + (f" and the search “{search.strip()}”" if search.strip() else "")
+            + (f" and the search “{literal(search.strip())}”" if search.strip() else "")
             + ". Widen the filters in the sidebar, or use *Reset filters*."
         )
         st.stop()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.export import export_filename
+from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL
 from dashboard.ui import data, funders, layout, links, printing
 from dashboard.ui.funder_choice import choose_funder
@@ -39,15 +40,15 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     )
     figures = data.funder_figures(filters=filters, funder=funder)
     if figures is None:
-        st.info(f"“{funder}” is no longer in the store. Choose another funder above.")
+        st.info(f"“{literal(funder)}” is no longer in the store. Choose another funder above.")
         st.stop()
-    st.header(figures.name)
+    st.header(literal(figures.name))
     layout.demo_notice(filters)
     layout.as_of_notice(filters)
     if not figures.activities:
         st.info(
-            f"No activity supported by {figures.name} matches the current filters. Widen the "
-            "filters in the sidebar, or use *Reset filters*."
+            f"No activity supported by {literal(figures.name)} matches the current filters. "
+            "Widen the filters in the sidebar, or use *Reset filters*."
         )
         st.stop()
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, queries
+from dashboard.markup import literal
 from dashboard.ui import data, layout, links
 from dashboard.ui.sidebar import shared_filters
 
@@ -129,7 +130,7 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
     if note := charts.sites_note(points):
         st.caption(note)
 
-    where = places[place] if place else "the whole range"
+    where = literal(places[place]) if place else "the whole range"
     st.subheader(f"Activities in {where}")
     total = data.activities_in_place_count(filters=filters, place=place)
     if not total:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, queries
+from dashboard.markup import literal
 from dashboard.ui import data, layout
 from dashboard.ui.sidebar import shared_filters
 
@@ -138,7 +139,8 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         matrix = data.synergy_matrix(filters=filters, strategy_parent=goal) if goal else goals
         if matrix.empty:
             st.info(
-                f"{goal_labels.get(goal or '', goal)} has no objectives: its row above says all."
+                f"{literal(goal_labels.get(goal or '', goal))} has no objectives: its row above "
+                "says all."
             )
         else:
             st.plotly_chart(
@@ -174,9 +176,9 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             if cell:
                 cell_items = tuple(cell.split(" × "))
                 total = charts.cell_activities(matrix, cell)
-                st.caption(f"Activities serving both {charts.cell_label(matrix, cell)}.")
+                st.caption(f"Activities serving both {literal(charts.cell_label(matrix, cell))}.")
                 if not total:
-                    st.info(f"No activity serves both {cell} under these filters.")
+                    st.info(f"No activity serves both {literal(cell)} under these filters.")
                 else:
                     layout.paged_table(
                         total,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
 
 from sqlmodel import Session, func, select
 
+from dashboard import dates
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.db import make_engine
@@ -44,9 +46,21 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(text: str | None) -> dt.date | None:
+    """The --as-of option: strictly YYYY-MM-DD, within the dates a record may carry."""
+    if not text:
+        return None
+    try:
+        day = dates.parse(text)
+    except ValueError:
+        raise ValueError(f"--as-of must be a date YYYY-MM-DD, not {text!r}") from None
+    if reason := dates.out_of_range(day):
+        raise ValueError(f"--as-of {reason}")
+    return day
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the activities explorer's table as CSV: the same bytes as the page's download."""
-    import datetime as dt
     from pathlib import Path
 
     from dashboard.export import export_filename, frame_to_csv
@@ -54,6 +68,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.sort not in SORT_COLUMNS:
         print(f"error: --sort must be one of {', '.join(SORT_COLUMNS)}", file=sys.stderr)
+        return 2
+    try:
+        as_of = _as_of(args.as_of)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     engine = make_engine(get_settings().effective_database_url)
     init_store(engine)
@@ -69,7 +88,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 items={"strategy": args.strategy, "cami": args.cami},
                 start_year=args.from_year,
                 end_year=args.to_year,
-                as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+                as_of=as_of,
                 include_demo=args.include_demo,
             )
         except ValueError as error:
@@ -107,7 +126,6 @@ PROGRESS_FIELDS = (
 
 def cmd_progress(args: argparse.Namespace) -> int:
     """Print how far each plan has come: exactly the figures the Overview shows."""
-    import datetime as dt
     import json
 
     from dashboard.charts import plan_sentence
@@ -116,9 +134,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
     from dashboard.queries import plan_progress
 
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
-    except ValueError:
-        print(f"error: --as-of must be a date YYYY-MM-DD, not {args.as_of!r}", file=sys.stderr)
+        as_of = _as_of(args.as_of)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     engine = make_engine(get_settings().effective_database_url)
     init_store(engine)

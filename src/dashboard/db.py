@@ -24,10 +24,16 @@ def make_engine(url: str | None = None) -> Engine:
             engine = create_engine(
                 url, connect_args={"check_same_thread": False}, poolclass=StaticPool
             )
+            event.listen(engine, "connect", _sqlite_pragmas)
         else:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+            engine = create_engine(
+                url,
+                # sqlite3's `timeout` is SQLite's busy timeout: how long a write waits for
+                # another writer (an import) to commit before "database is locked".
+                connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+            )
+            event.listen(engine, "connect", _sqlite_file_pragmas)
         return engine
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
@@ -51,9 +57,25 @@ def _postgresql_settings(dbapi_connection: object, _record: object) -> None:
     dbapi_connection.commit()  # type: ignore[attr-defined]
 
 
+# How long a write to a SQLite file waits for another one to finish. Readers never wait (WAL);
+# writers take turns, and the longest turn is an import of the largest file taken (50 MB:
+# about 45 s on the 2-core development machine, bench/import_memory.py), with room to spare.
+SQLITE_BUSY_TIMEOUT_S = 120.0
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_file_pragmas(dbapi_connection: object, record: object) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # Write-ahead logging: pages are read while an import writes, instead of failing with
+    # "database is locked" once the import holds the file exclusively (issue 15). The mode is
+    # kept in the file; setting it again is a no-op.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

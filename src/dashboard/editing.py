@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import case, delete, func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from dashboard import audit
+from dashboard import audit, dates
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.provisional import PROVISIONAL, item_label
@@ -318,7 +318,6 @@ class AssessmentDraft:
 
 # The assessments that claim work on an item (started or beyond) need a source: the evidence.
 EVIDENCED_STATUSES: tuple[str, ...] = ("started", "well_advanced", "completed")
-EARLIEST_ASSESSMENT = dt.date(1990, 1, 1)
 
 
 Box = tuple[float, float, float, float]
@@ -411,6 +410,9 @@ def check_activity(draft: ActivityDraft, reference: Reference) -> list[Problem]:
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ACTIVITY_STATUSES)}")
         )
     problems.extend(check_percentage(draft.status, draft.progress_pct))
+    for column, day in (("start_date", draft.start_date), ("end_date", draft.end_date)):
+        if day is not None and (reason := dates.out_of_range(day)):
+            problems.append(Problem(column, reason))
     if draft.start_date and draft.end_date and draft.end_date < draft.start_date:
         problems.append(
             Problem(
@@ -512,6 +514,8 @@ def check_progress(
         problems.append(
             Problem("date", f"{draft.date.isoformat()} is in the future: report what happened")
         )
+    elif reason := dates.out_of_range(draft.date):
+        problems.append(Problem("date", reason))
     if draft.status not in m.ACTIVITY_STATUSES:
         problems.append(
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ACTIVITY_STATUSES)}")
@@ -556,7 +560,7 @@ def check_funding(draft: FundingDraft, reference: Reference) -> list[Problem]:
         currency = draft.currency or ""
         if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
             problems.append(Problem("currency", f"{currency!r} is not an ISO 4217 code"))
-    if draft.year is not None and not 1900 <= draft.year <= dt.date.today().year + 10:
+    if draft.year is not None and not dates.EARLIEST.year <= draft.year <= dates.latest().year:
         problems.append(Problem("year", f"{draft.year} is not a plausible year"))
     return problems
 
@@ -575,6 +579,8 @@ def check_output(draft: OutputDraft, reference: Reference) -> list[Problem]:
         problems.append(Problem("value", "expected a number"))
     if draft.target is not None and not math.isfinite(draft.target):
         problems.append(Problem("target", "expected a number"))
+    if draft.date is not None and (reason := dates.out_of_range(draft.date)):
+        problems.append(Problem("date", reason))
     return problems
 
 
@@ -590,13 +596,8 @@ def check_assessment(
         problems.append(
             Problem("date", f"{draft.date.isoformat()} is in the future: assess what happened")
         )
-    elif draft.date < EARLIEST_ASSESSMENT:
-        problems.append(
-            Problem(
-                "date",
-                f"{draft.date.isoformat()} is before {EARLIEST_ASSESSMENT.year}: check the date",
-            )
-        )
+    elif reason := dates.out_of_range(draft.date):
+        problems.append(Problem("date", reason))
     if draft.status not in m.ITEM_STATUSES:
         problems.append(
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ITEM_STATUSES)}")

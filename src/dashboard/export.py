@@ -2,11 +2,18 @@
 
 One builder for every download and for `dashboard export`, so the page and the command line
 write the same bytes for the same rows. Filenames carry the date and the filters.
+
+A spreadsheet may split the file on `,` (English), `;` (German, French: the list separator of
+their locales) or tab, whatever we meant. So a cell holding any of them is quoted, and in a
+text cell every place where a split could begin a new cell that a spreadsheet would read as a
+formula gets a `'` (OWASP "CSV injection"): the cell's start, and the start of each piece after
+`,` `;` tab or a line break, when it begins (after any spaces or quotes) with `=` `+` `-` or
+`@`; a text cell starting with tab or carriage return too. Numbers are written as numbers
+(a negative amount stays `-5`): only text is marked.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -21,16 +28,31 @@ import pandas as pd
 
 from dashboard.filters import Filters
 
-# A spreadsheet treats a cell starting with these as a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The field separators of common locales and the line breaks: where a spreadsheet may begin
+# a new cell.
+SEPARATORS = ",;\t\r\n"
+# Where a `'` goes: before a piece that (after spaces or quotes) starts a formula, at the
+# cell's start or after any separator; and before a tab or carriage return opening the cell.
+_WOULD_RUN = re.compile(rf"""(?:^|(?<=[{SEPARATORS}]))(?=[ "']*[=+\-@])|^(?=[\t\r])""")
+# A cell holding a separator, a quote or a line break is quoted (RFC 4180).
+_NEEDS_QUOTES = re.compile(f'["{SEPARATORS}]')
 LIST_SEPARATOR = ";"
 # Long filter lists would make unwieldy filenames; the CSV itself is never cut.
 MAX_FILENAME = 200
 
 
 def neutralise(value: str) -> str:
-    """Prefix a cell a spreadsheet would evaluate with a quote, so it stays text."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """Mark with `'` every start of a cell a spreadsheet could evaluate, so it stays text."""
+    return _WOULD_RUN.sub("'", value)
+
+
+def _quoted(cell: str) -> str:
+    """A cell as written: quoted (quotes doubled) when it holds a separator of any locale."""
+    return '"' + cell.replace('"', '""') + '"' if _NEEDS_QUOTES.search(cell) else cell
+
+
+def _line(cells: Iterable[str]) -> str:
+    return ",".join(_quoted(cell) for cell in cells) + "\r\n"
 
 
 def _number(value: float) -> str:
@@ -75,16 +97,15 @@ def _cell(value: Any) -> str:
 def frame_to_csv(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> bytes:
     """The CSV bytes of `frame` (only `columns`, in that order, if given).
 
-    UTF-8 starting with a byte-order mark, RFC 4180 quoting and CRLF line ends, a header row,
-    ISO dates, `true`/`false`, lists joined with `;`, and every text cell that begins with
-    = + - @ tab or carriage return prefixed with `'` so that no spreadsheet runs it.
+    UTF-8 starting with a byte-order mark, CRLF line ends, a header row, ISO dates,
+    `true`/`false`, lists joined with `;`; any cell holding `,` `;` tab, a quote or a line
+    break quoted, and text a spreadsheet would run marked with `'` (see the module's note).
     """
     chosen = list(columns) if columns is not None else [str(name) for name in frame.columns]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(name) for name in chosen])
+    buffer.write(_line(neutralise(name) for name in chosen))
     for row in frame[chosen].itertuples(index=False, name=None):
-        writer.writerow([_cell(value) for value in row])
+        buffer.write(_line(_cell(value) for value in row))
     # The mark is how Excel knows the file is UTF-8: without it, Excel opened by a double click
     # reads the system's code page and shows Cyrillic and Mongolian names as mojibake.
     return buffer.getvalue().encode("utf-8-sig")

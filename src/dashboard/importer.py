@@ -15,8 +15,9 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from dashboard import editing
+from dashboard import dates, editing
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import (
@@ -41,6 +42,7 @@ from dashboard.editing import (
 from dashboard.settings import PROJECT_ROOT
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ACTIVITY_COLUMNS = (
     "activity_id",
@@ -98,6 +100,12 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"progress_updates": ("demo",)}
 # Blank templates with an example row each, documented in the README.
 TEMPLATE_DIR = PROJECT_ROOT / "data" / "templates"
+# The largest file imported at once, in MB (10^6 bytes): the web upload limit too
+# (`server.maxUploadSize` in .streamlit/config.toml). Such a file (about 60,000 activities)
+# imports in well under 500 MB (bench/import_memory.py); a larger one is split.
+MAX_FILE_MB = 50
+# New activities are created this many at a time (each batch a few multi-row statements).
+CREATE_BATCH = 2_000
 # A rejected file lists at most this many problems (and says how many more there are).
 MAX_LISTED = 200
 
@@ -178,9 +186,9 @@ class Reader:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            return dates.parse(value)
         except ValueError as error:
-            raise self.fail(line, column, f"expected a date YYYY-MM-DD, got {value!r}") from error
+            raise self.fail(line, column, str(error)) from error
 
     def choice(self, line: int, row: Mapping[str, str], column: str, allowed: Iterable[str]) -> str:
         value = self.text(line, row, column)
@@ -352,28 +360,50 @@ def parse_assessment(line: int, row: Mapping[str, str]) -> tuple[AssessmentDraft
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV file read as text: its header and its data rows with their spreadsheet row numbers."""
+    """A CSV file checked as a table: its header, and its data rows read one at a time (with
+    their spreadsheet row numbers) whenever `rows` is iterated, so that a large file is never
+    held as text and as cells at once."""
 
     header: tuple[str, ...]
-    rows: tuple[tuple[int, dict[str, str]], ...]
     delimiter: str
+    count: int
+    _open: Callable[[], io.TextIOBase]
+    _header_line: int
+
+    @property
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        header = self.header
+        records = _records(self._open(), self.delimiter)
+        for number, record in records:
+            if number <= self._header_line:
+                continue
+            # Count rows as a spreadsheet does: the header is the first.
+            yield (
+                number - self._header_line + 1,
+                {name: cell.strip() for name, cell in zip(header, record, strict=True)},
+            )
 
 
 NEWLINE = b"\n"
 
 
-def _decode(data: bytes) -> str:
+def _encoding(data: bytes) -> str:
+    """The file's encoding (UTF-16 by its mark, else UTF-8), refusing what is not text."""
     if data.startswith(b"PK\x03\x04"):
         raise ImportFileError(
             ["this is a spreadsheet workbook (.xlsx/.ods), not CSV: save it as “CSV UTF-8”"]
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise ImportFileError([f"the file is not valid UTF-16 text ({error.reason})"]) from None
+        if "\x00" in text:
+            raise ImportFileError(["the file holds binary data (NUL characters), not CSV text"])
+        return "utf-16"
     try:
-        return data.decode("utf-8-sig")
+        # Checked whole, and the text let go at once: the rows are decoded again as read.
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileError(
             [
@@ -382,50 +412,65 @@ def _decode(data: bytes) -> str:
                 "“CSV UTF-8”"
             ]
         ) from None
+    if b"\x00" in data:
+        raise ImportFileError(["the file holds binary data (NUL characters), not CSV text"])
+    return "utf-8-sig"
+
+
+def _records(stream: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank records of a CSV stream, numbered by record (a spreadsheet's row)."""
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    number = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ImportFileError(
+                [f"the file is not valid CSV (line {reader.line_num}): {error}"]
+            ) from None
+        number += 1
+        if any(cell.strip() for cell in record):
+            yield number, record
 
 
 def read_table(data: bytes) -> Table:
-    """Decode and split a CSV file; refuse what cannot be a table, with a clear reason."""
+    """Check that a CSV file is a table (streaming through it once); refuse what cannot be one,
+    with a clear reason."""
     if not data.strip():
         raise ImportFileError(["the file is empty"])
-    text = _decode(data)
-    if "\x00" in text:
-        raise ImportFileError(["the file holds binary data (NUL characters), not CSV text"])
-    if not text.strip():
+    encoding = _encoding(data)
+
+    def open_text() -> io.TextIOBase:
+        return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+
+    first_line = next((line for line in open_text() if line.strip()), "")
+    if not first_line:
         raise ImportFileError(["the file is empty"])
-    first_line = text.lstrip("\r\n").splitlines()[0]
     # A spreadsheet set to another locale saves `;`-delimited CSV; take what the header uses.
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        records = list(reader)
-    except csv.Error as error:
-        raise ImportFileError(
-            [f"the file is not valid CSV (line {reader.line_num}): {error}"]
-        ) from None
-    numbered = [
-        (number, record)
-        for number, record in enumerate(records, start=1)
-        if any(cell.strip() for cell in record)
-    ]
-    if not numbered:
-        raise ImportFileError(["the file is empty"])
-    header_line, header_cells = numbered[0]
-    header = tuple(cell.strip() for cell in header_cells)
+    records = _records(open_text(), delimiter)
     problems: list[str] = []
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, record in numbered[1:]:
-        # Count rows as a spreadsheet does: the header is the first.
-        line = number - header_line + 1
+    header: tuple[str, ...] = ()
+    header_line = count = 0
+    for number, record in records:
+        if not header:
+            header_line, header = number, tuple(cell.strip() for cell in record)
+            continue
         if len(record) != len(header):
             problems.append(
-                f"row {line}: {len(record)} cells, but the header has {len(header)} columns"
+                f"row {number - header_line + 1}: {len(record)} cells, but the header has "
+                f"{len(header)} columns"
             )
-            continue
-        rows.append((line, {name: cell.strip() for name, cell in zip(header, record, strict=True)}))
+        count += 1
+    if not header:
+        raise ImportFileError(["the file is empty"])
     if problems:
         raise ImportFileError(problems)
-    return Table(header=header, rows=tuple(rows), delimiter=delimiter)
+    return Table(
+        header=header, delimiter=delimiter, count=count, _open=open_text, _header_line=header_line
+    )
 
 
 def recognise(header: Sequence[str]) -> str:
@@ -679,10 +724,18 @@ def _apply(
         # through save_activity one by one (version check, changes and audit of each).
         known = reference.activities
         added = [draft for _, draft in checked.drafts if draft.activity_id not in known]
-        for result in editing.create_activities(
-            session=session, drafts=added, actor=actor, reference=reference, note=note
-        ):
-            sort(result.outcome, result.activity_id)
+        # In batches, all in the one transaction: the statements for a batch (rows, links,
+        # updates, audit entries) are built and let go before the next, so that a large file's
+        # are never all in memory at once (bench/import_memory.py).
+        for start in range(0, len(added), CREATE_BATCH):
+            for result in editing.create_activities(
+                session=session,
+                drafts=added[start : start + CREATE_BATCH],
+                actor=actor,
+                reference=reference,
+                note=note,
+            ):
+                sort(result.outcome, result.activity_id)
         for _, draft in checked.drafts:
             if draft.activity_id not in known:
                 continue
@@ -738,9 +791,16 @@ def import_file(
 
     Raises ImportFileError, with the store unchanged, when anything is wrong.
     """
+    if len(data) > MAX_FILE_MB * 1_000_000:
+        raise ImportFileError(
+            [
+                f"the file is {len(data) / 1_000_000:.1f} MB; at most {MAX_FILE_MB} MB is "
+                "imported at once: split it into several files"
+            ]
+        )
     table = read_table(data)
     kind = recognise(table.header)
-    if not table.rows:
+    if not table.count:
         raise ImportFileError(["the file has a header but no data rows"])
     reference = editing.load_reference(session=session)
     checked = _check(table, kind, session, actor, reference)
@@ -751,9 +811,7 @@ def import_file(
             key=lambda error: (error.line, _column_order(kind, error.column), error.message),
         )
         raise ImportFileError([str(error) for error in ordered], warnings=checked.warnings)
-    report = ImportReport(
-        kind=kind, rows=len(table.rows), dry_run=dry_run, warnings=checked.warnings
-    )
+    report = ImportReport(kind=kind, rows=table.count, dry_run=dry_run, warnings=checked.warnings)
     note = f"imported from {name}" if name else "imported"
     try:
         _apply(session, kind, checked, actor, reference, report, note)
@@ -762,6 +820,7 @@ def import_file(
         session.rollback()
         raise ImportFileError([f"nothing was imported: {error}"]) from None
     except SQLAlchemyError as error:
+        log.exception("the store refused an import of %s", name or "a file")
         session.rollback()
         raise ImportFileError(
             [f"the store refused the import, nothing was imported: {type(error).__name__}"]

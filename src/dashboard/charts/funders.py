@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 from dashboard.charts.maps import CompactDeck, load_shapes, rgba
 from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
 from dashboard.charts.progress import uncounted_text
+from dashboard.markup import html_literal, literal
 from dashboard.provisional import shorten
 from dashboard.queries.funders import FunderFigures, money
 from dashboard.settings import get_settings
@@ -71,11 +72,11 @@ def plain_summary(figures: FunderFigures, outputs: pd.DataFrame, *, as_of: str =
     names the date the figures stand on ("" for today).
     """
     if not figures.activities:
-        return f"No activity supported by {figures.name} matches the current filters."
+        return f"No activity supported by {literal(figures.name)} matches the current filters."
     since = f"Since {figures.first_year} your" if figures.first_year else "Your"
     places = []
     if figures.countries:
-        named = list(figures.countries[:NAMED_COUNTRIES])
+        named = [literal(country) for country in figures.countries[:NAMED_COUNTRIES]]
         rest = len(figures.countries) - len(named)
         places.append(
             _count(len(figures.countries), "range state")
@@ -123,7 +124,7 @@ def plain_summary(figures: FunderFigures, outputs: pd.DataFrame, *, as_of: str =
         )
     if not outputs.empty:
         phrases = [
-            _output_phrase(str(indicator), str(unit), float(achieved), target)
+            _output_phrase(literal(indicator), literal(unit), float(achieved), target)
             for indicator, unit, achieved, target in zip(
                 outputs["indicator"].tolist(),
                 outputs["unit"].tolist(),
@@ -205,7 +206,8 @@ def funders_compared(overview: pd.DataFrame, *, title: str) -> go.Figure:
         part = overview[overview[f"funding_{currency}"] > 0].sort_values(
             f"funding_{currency}", ascending=True
         )
-        names = [shorten(str(name), 28) for name in part["name"]]
+        # Names from the store: as text, never markup (plotly renders some HTML in labels).
+        names = [html_literal(shorten(str(name), 28)) for name in part["name"]]
         figure.add_trace(
             go.Bar(
                 x=part[f"funding_{currency}"],
@@ -216,7 +218,7 @@ def funders_compared(overview: pd.DataFrame, *, title: str) -> go.Figure:
                 text=[money(amount, currency) for amount in part[f"funding_{currency}"]],
                 textposition="outside",
                 cliponaxis=False,
-                customdata=part["name"],
+                customdata=[html_literal(name) for name in part["name"]],
                 hovertemplate="%{customdata}: %{text}<extra></extra>",
             ),
             row=index + 1,
@@ -270,7 +272,7 @@ def outputs_against_targets(
     """
     frame = outputs[outputs["pct_of_target"].notna()].sort_values("pct_of_target")
     labels = [
-        f"{_quantity(achieved)} of {_quantity(target)} {unit}".strip()
+        f"{_quantity(achieved)} of {_quantity(target)} {html_literal(unit)}".strip()
         for achieved, target, unit in zip(
             frame["achieved"], frame["target"], frame["unit"], strict=True
         )
@@ -278,7 +280,9 @@ def outputs_against_targets(
     figure = go.Figure(
         go.Bar(
             x=frame["pct_of_target"],
-            y=frame["indicator"],
+            # Plotly reads labels as HTML (`<a href>` makes a link): names from the store are
+            # escaped.
+            y=[html_literal(indicator) for indicator in frame["indicator"]],
             orientation="h",
             marker_color=[
                 OKABE_ITO["green"] if pct >= 100 else OKABE_ITO["blue"]

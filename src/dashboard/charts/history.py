@@ -22,6 +22,23 @@ SERIES_COLOURS = [
 MAX_POINTS = 800
 
 
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _epoch_ms(day: dt.date) -> int:
+    """A day as plotly places it on a date axis: milliseconds since 1970-01-01 UTC (unlike
+    `datetime.timestamp()`, independent of the server's time zone and defined for year 1)."""
+    return (day - _EPOCH).days * 86_400_000
+
+
+def _moved(day: dt.date, by: dt.timedelta) -> dt.date:
+    """`day + by`, stopping at the calendar's ends: any stored date can be charted."""
+    try:
+        return day + by
+    except OverflowError:
+        return dt.date.max if by > dt.timedelta(0) else dt.date.min
+
+
 def plan_pace(
     items: pd.DataFrame,
     activity: pd.DataFrame,
@@ -89,13 +106,13 @@ def plan_pace(
         )
     if start <= as_of <= end:
         figure.add_vline(
-            x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
+            x=_epoch_ms(as_of),
             line={"dash": "dot", "color": OKABE_ITO["black"]},
             annotation_text=f"as of {as_of.isoformat()}",
             annotation_position="top left",
         )
     padding = dt.timedelta(days=max(30, (end - start).days // 40))
-    figure.update_xaxes(range=[start - padding, end + padding])
+    figure.update_xaxes(range=[_moved(start, -padding), _moved(end, padding)])
     figure.update_yaxes(range=[0, 105], ticksuffix=" %", title="Share of the plan's items")
     apply_layout(figure, title=title, x_title="Plan period", height=420)
     figure.update_layout(
@@ -154,7 +171,7 @@ def activity_progress_lines(
         )
     for step, (label, year) in enumerate(horizons.items()):
         figure.add_vline(
-            x=dt.datetime(year, 12, 31).timestamp() * 1000,
+            x=_epoch_ms(dt.date(year, 12, 31)),
             line={"dash": "dash", "color": OKABE_ITO["grey"]},
             annotation_text=f"{label} ({year})",
             annotation_position="top left",
@@ -162,14 +179,21 @@ def activity_progress_lines(
             annotation_yshift=-18 * step,
         )
     figure.add_vline(
-        x=dt.datetime.combine(as_of, dt.time()).timestamp() * 1000,
+        x=_epoch_ms(as_of),
         line={"dash": "dot", "color": OKABE_ITO["black"]},
         annotation_text=f"as of {as_of.isoformat()}",
         annotation_position="bottom right",
     )
     last_year = max([as_of.year, *horizons.values()])
     first_year = min(history["date"]).year if not history.empty else as_of.year
-    figure.update_xaxes(range=[dt.date(first_year - 1, 7, 1), dt.date(last_year + 1, 6, 30)])
+    # Half a year either side of the years shown.
+    half_year = dt.timedelta(days=183)
+    figure.update_xaxes(
+        range=[
+            _moved(dt.date(first_year, 1, 1), -half_year),
+            _moved(dt.date(last_year, 12, 31), half_year),
+        ]
+    )
     figure.update_yaxes(range=[0, 105], ticksuffix=" %", title="Activity progress (%)")
     apply_layout(figure, title=title, x_title="Date of progress update", height=420)
     figure.update_layout(

@@ -41,8 +41,10 @@ TOOLTIP_FIELDS = ("name", "line1", "line2", "line3")
 # An activity's map labels its PTCRs when it has at most this many.
 LABELLED_PTCRS = 3
 LAYER_IDS = ("range-states", "focus", "sites", "ptcrs", "ptcr-labels")
+# Text, not HTML: deck.gl writes an "html" tooltip into the page as markup, and the names and
+# titles come from the store (issue 15).
 TOOLTIP = {
-    "html": "<b>{name}</b><br/>{line1}<br/>{line2}<br/>{line3}",
+    "text": "{name}\n{line1}\n{line2}\n{line3}",
     "style": {
         "backgroundColor": "white",
         "color": "#222222",

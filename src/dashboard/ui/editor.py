@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import editing
+from dashboard import dates, editing
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.charts import NOT_REPORTED, progress_text
@@ -32,7 +32,14 @@ from dashboard.editing import (
     ProgressDraft,
     SiteDraft,
 )
-from dashboard.importer import TEMPLATE_DIR, TEMPLATES, ImportFileError, import_file
+from dashboard.importer import (
+    MAX_FILE_MB,
+    TEMPLATE_DIR,
+    TEMPLATES,
+    ImportFileError,
+    import_file,
+)
+from dashboard.markup import literal
 from dashboard.ui import data, history
 from dashboard.ui.store import session
 
@@ -46,12 +53,10 @@ TASKS = (
     "History",
 )
 NEW = ""
-EARLIEST = dt.date(1990, 1, 1)
 NOT_REPORTED_HELP = (
     f"Leave empty when the report gives no percentage: it is shown as “{NOT_REPORTED}” and "
     "left out of every mean, never read as 0 %. A completed activity is at 100."
 )
-LATEST = dt.date(2100, 12, 31)
 SITE_COLUMNS = ("name", "latitude", "longitude")
 
 
@@ -70,9 +75,9 @@ def _show(problems: Sequence[Problem], *fields: str) -> None:
     for problem in problems:
         if problem.field in fields:
             if problem.warning:
-                st.warning(problem.message, icon=":material/warning:")
+                st.warning(literal(problem.message), icon=":material/warning:")
             else:
-                st.error(problem.message, icon=":material/error:")
+                st.error(literal(problem.message), icon=":material/error:")
 
 
 def _show_others(problems: Sequence[Problem], shown: Iterable[str]) -> None:
@@ -86,7 +91,7 @@ def _flash(key: str) -> None:
         message, warnings = outcome
         st.success(message, icon=":material/check_circle:")
         for warning in warnings:
-            st.warning(warning, icon=":material/warning:")
+            st.warning(literal(warning), icon=":material/warning:")
 
 
 def _editable(user: Actor) -> list[tuple[str, str]]:
@@ -220,11 +225,14 @@ def _activity_from_form(sites: pd.DataFrame) -> tuple[ActivityDraft, list[Proble
 
 def _saved(result: editing.SaveResult) -> str:
     if result.outcome == "unchanged":
-        return f"Nothing to save: **{result.activity_id}** is as stored (version {result.version})."
+        return (
+            f"Nothing to save: **{literal(result.activity_id)}** is as stored "
+            f"(version {result.version})."
+        )
     done = (
-        f"Created **{result.activity_id}**"
+        f"Created **{literal(result.activity_id)}**"
         if result.outcome == "added"
-        else f"Saved **{result.activity_id}** ({', '.join(result.changes)})"
+        else f"Saved **{literal(result.activity_id)}** ({literal(', '.join(result.changes))})"
     )
     return f"{done}. Version {result.version}; every page shows the change now."
 
@@ -277,7 +285,7 @@ def activity_editor(user: Actor) -> None:
     problems: list[Problem] = state["act_problems"]
     _flash("act_flash")
     if state.get("act_conflict"):
-        st.error(state["act_conflict"], icon=":material/sync_problem:")
+        st.error(literal(state["act_conflict"]), icon=":material/sync_problem:")
         st.button(
             "Load the current version (discards your unsaved changes)",
             on_click=_reload_activity,
@@ -288,7 +296,7 @@ def activity_editor(user: Actor) -> None:
     org = _labels(choices["organisations"])
     with st.form("act_form"):
         if base:
-            st.caption(f"Editing {base.activity_id}, version {base.version}.")
+            st.caption(f"Editing {literal(base.activity_id)}, version {base.version}.")
         left, right = st.columns([1, 2])
         with left:
             st.text_input(
@@ -322,12 +330,20 @@ def activity_editor(user: Actor) -> None:
             _show(problems, "progress_pct")
         with start:
             st.date_input(
-                "Start date", value=None, key="act_start_date", min_value=EARLIEST, max_value=LATEST
+                "Start date",
+                value=None,
+                key="act_start_date",
+                min_value=dates.EARLIEST,
+                max_value=dates.latest(),
             )
             _show(problems, "start_date")
         with end:
             st.date_input(
-                "End date", value=None, key="act_end_date", min_value=EARLIEST, max_value=LATEST
+                "End date",
+                value=None,
+                key="act_end_date",
+                min_value=dates.EARLIEST,
+                max_value=dates.latest(),
             )
             _show(problems, "end_date")
         organisations = [slug for slug, _ in choices["organisations"]]
@@ -415,7 +431,7 @@ def activity_editor(user: Actor) -> None:
     if submitted:
         _save_activity(user, base, sites)
     if base is not None:
-        with st.expander(f"History of {base.activity_id}"):
+        with st.expander(f"History of {literal(base.activity_id)}"):
             history.activity_history(base.activity_id)
 
 
@@ -449,7 +465,7 @@ def progress_form(user: Actor) -> None:
         date, progress, status = st.columns(3)
         with date:
             st.date_input(
-                "Date", value="today", key="prog_date", min_value=EARLIEST, max_value="today"
+                "Date", value="today", key="prog_date", min_value=dates.EARLIEST, max_value="today"
             )
             _show(problems, "date")
         with progress:
@@ -495,7 +511,7 @@ def progress_form(user: Actor) -> None:
             data.clear()
             state["prog_loaded"] = None
             state["prog_flash"] = (
-                f"Recorded: **{selected}** {draft.status.replace('_', ' ')}, "
+                f"Recorded: **{literal(selected)}** {draft.status.replace('_', ' ')}, "
                 f"{progress_text(draft.progress_pct)} on {draft.date.isoformat()}.",
                 [],
             )
@@ -639,7 +655,8 @@ def funding_form(user: Actor) -> None:
             )
             when = "" if draft.year is None else f" ({draft.year})"
             state["fund_flash"] = (
-                f"Funding {outcome}: {draft.funder} → **{selected}**, {given}{when}.",
+                f"Funding {outcome}: {literal(draft.funder)} → **{literal(selected)}**, "
+                f"{literal(given)}{when}.",
                 [],
             )
     state["fund_problems"] = problems
@@ -673,7 +690,13 @@ def output_form(user: Actor) -> None:
             st.number_input("Target (optional)", value=None, key="out_target", step=1.0)
             _show(problems, "target")
         with date:
-            st.date_input("Date", value=None, key="out_date", min_value=EARLIEST, max_value=LATEST)
+            st.date_input(
+                "Date",
+                value=None,
+                key="out_date",
+                min_value=dates.EARLIEST,
+                max_value=dates.latest(),
+            )
         st.text_input("Note", key="out_note")
         st.text_input("Source (URL or reference)", key="out_source")
         _show(problems, "source")
@@ -714,8 +737,8 @@ def output_form(user: Actor) -> None:
         else:
             data.clear()
             state["out_flash"] = (
-                f"Output {outcome}: **{selected}** {draft.indicator} = {draft.value:g} "
-                f"{draft.unit}.",
+                f"Output {outcome}: **{literal(selected)}** {literal(draft.indicator)} = "
+                f"{draft.value:g} {literal(draft.unit)}.",
                 [],
             )
     state["out_problems"] = problems
@@ -736,14 +759,14 @@ def _assessment_history(item: str, label: str) -> None:
     real = history[~history["demo"].astype(bool)]
     if real.empty:
         st.markdown(
-            f"**{label}**: not assessed yet. Until it is, its status is *derived* from the "
-            "activities linked to it."
+            f"**{literal(label)}**: not assessed yet. Until it is, its status is *derived* "
+            "from the activities linked to it."
         )
     else:
         latest = real.iloc[0]
         st.markdown(
-            f"**{label}**: **{_status_label(latest['status'])}**, as assessed on "
-            f"{latest['date'].isoformat()} by {latest['recorded_by']}."
+            f"**{literal(label)}**: **{_status_label(latest['status'])}**, as assessed on "
+            f"{latest['date'].isoformat()} by {literal(latest['recorded_by'])}."
         )
     if history.empty:
         return
@@ -801,7 +824,7 @@ def assessment_form(user: Actor) -> None:
                 "Date assessed",
                 value="today",
                 key="assess_date",
-                min_value=editing.EARLIEST_ASSESSMENT,
+                min_value=dates.EARLIEST,
                 max_value="today",
             )
             _show(problems, "date")
@@ -846,7 +869,7 @@ def assessment_form(user: Actor) -> None:
             data.clear()
             done = "Recorded" if outcome == "added" else "Already recorded, nothing changed"
             state["assess_flash"] = (
-                f"{done}: **{selected}** {_status_label(draft.status)} on "
+                f"{done}: **{literal(selected)}** {_status_label(draft.status)} on "
                 f"{draft.date.isoformat()}.",
                 [],
             )
@@ -874,7 +897,13 @@ def import_panel(user: Actor) -> None:
                 mime="text/csv",
                 key=f"imp_template_{kind}",
             )
-    uploaded = st.file_uploader("File to import (CSV)", type=["csv", "txt"], key="imp_file")
+    # Streamlit refuses a larger file itself, saying the limit (server.maxUploadSize).
+    uploaded = st.file_uploader(
+        "File to import (CSV)",
+        type=["csv", "txt"],
+        key="imp_file",
+        help=f"At most {MAX_FILE_MB} MB (about 60,000 activities): split a larger file.",
+    )
     dry_run = st.checkbox("Only check it (dry run): report what would change", key="imp_dry_run")
     if not st.button("Import", type="primary", key="imp_run", disabled=uploaded is None):
         return
@@ -890,8 +919,8 @@ def import_panel(user: Actor) -> None:
             )
         except ImportFileError as rejected:
             st.error(
-                f"**{uploaded.name} was not imported**: the store is unchanged. Correct these "
-                "rows and upload the file again.",
+                f"**{literal(uploaded.name)} was not imported**: the store is unchanged. "
+                "Correct these rows and upload the file again.",
                 icon=":material/error:",
             )
             st.code("\n".join(rejected.lines()), language=None, wrap_lines=True)
@@ -899,7 +928,7 @@ def import_panel(user: Actor) -> None:
     if not dry_run:
         data.clear()
     st.success(
-        f"**{uploaded.name}**: "
+        f"**{literal(uploaded.name)}**: "
         + ("checked, nothing written" if dry_run else "imported")
         + f" ({len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.unchanged)} left alone).",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import charts, queries
 from dashboard.filters import Filters
+from dashboard.markup import literal
 from dashboard.ui import data, layout, links
 
 
@@ -113,7 +114,7 @@ def framework_body(
         return
     plan = {"code": code, **summary.loc[code].to_dict()}
     items = got["items"]
-    st.caption(f"{plan['description']} Source: {plan['source']}.")
+    st.caption(f"{literal(plan['description'])} Source: {literal(plan['source'])}.")
 
     provisional = int(items["provisional"].sum())
     if provisional:
@@ -182,12 +183,15 @@ def framework_body(
     labels = dict(zip(items["code"], items["code"] + " " + items["title"], strict=True))
     chosen = _choose_item(code, labels)
     if chosen and bool(items.set_index("code").loc[chosen, "provisional"]):
-        st.caption(f"{labels[chosen]} {charts.PROVISIONAL}: an item of the provisional structure.")
+        st.caption(
+            f"{literal(labels[chosen])} {charts.PROVISIONAL}: an item of the provisional structure."
+        )
     if chosen:
         total = data.activities_for_item_count(filters=filters, code=chosen)
         if not total:
             st.info(
-                f"No activity serves {labels[chosen]} (or any item below it) under these filters."
+                f"No activity serves {literal(labels[chosen])} (or any item below it) under these "
+                "filters."
             )
         else:
             layout.paged_table(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import audit
+from dashboard.markup import literal
 from dashboard.ui.store import session
 
 
@@ -17,8 +18,8 @@ def activity_history(activity_id: str) -> None:
         history = audit.activity_history(session=current, activity_key=activity_id)
     if history.empty:
         st.info(
-            f"No recorded changes to {activity_id} yet. Changes made through the forms, an "
-            "import or the command line appear here; the seed data has none."
+            f"No recorded changes to {literal(activity_id)} yet. Changes made through the "
+            "forms, an import or the command line appear here; the seed data has none."
         )
         return
     st.dataframe(

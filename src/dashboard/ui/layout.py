@@ -8,6 +8,7 @@ import gc
 import importlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ import streamlit as st
 
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
+from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL_NOTE, unmarked
 from dashboard.settings import get_settings
 from dashboard.ui import data, links
@@ -125,15 +127,18 @@ def _run_log() -> logging.Logger:
 
 @contextmanager
 def guard(what: str) -> Iterator[None]:
-    """Show a failure of `what` as a message, never a traceback (it is logged in full)."""
+    """Show a failure of `what` as a short message with a reference; the details (an error's
+    text can hold SQL, the values bound to it, a database's host and port) go to the server's
+    log only, under the same reference."""
     try:
         yield
-    except Exception as error:
-        log.exception("%s failed", what)
+    except Exception:
+        reference = uuid.uuid4().hex[:10]
+        log.exception("%s failed (reference %s)", what, reference)
         st.error(
-            f"**{what} could not be shown.** {type(error).__name__}: {error}".strip()
-            + "\n\nNothing was changed. Try other filters or reload the page; if it persists, "
-            "tell the data maintainers."
+            f"**{what} could not be shown.** Nothing was changed. Try other filters or reload "
+            "the page; if it persists, tell the data maintainers, quoting the reference "
+            f"{reference}."
         )
 
 
@@ -299,7 +304,7 @@ def choose_by_code(
         args=(key, then),
     )
     if linked and wanted is None:
-        st.warning(f"The link names no {noun} “{linked}” here. Choose one above.")
+        st.warning(f"The link names no {noun} “{literal(linked)}” here. Choose one above.")
     return chosen
 
 

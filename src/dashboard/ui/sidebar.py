@@ -9,7 +9,9 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import dates
 from dashboard.filters import Filters
+from dashboard.markup import literal
 from dashboard.provisional import unmarked
 from dashboard.ui import data
 from dashboard.ui.layout import first_pages
@@ -40,10 +42,13 @@ _BY_CODE = {
 
 
 def _years() -> tuple[int, int]:
-    """The period filter's whole range: the data's first year to its (or the plans') last."""
+    """The period filter's whole range: the data's first year to its (or the plans') last,
+    within the years a record may carry (a stray stored date does not stretch it)."""
     first, last = data.data_period()
-    first_year = first.year if first else dt.date.today().year
-    return first_year, last.year if last else first_year
+    earliest, latest = dates.EARLIEST.year, dates.latest().year
+    first_year = min(max(first.year, earliest), latest) if first else dt.date.today().year
+    last_year = min(max(last.year, first_year), latest) if last else first_year
+    return first_year, last_year
 
 
 def _defaults() -> dict[str, object]:
@@ -152,7 +157,7 @@ def _multiselect_by_code(key: str, choices: Sequence[tuple[Any, str]], *, moved:
         placeholder=placeholder,
     )
     for named in unknown:
-        st.warning(f"The link names no {noun} “{named}”: it is left out of the filters.")
+        st.warning(f"The link names no {noun} “{literal(named)}”: it is left out of the filters.")
     return chosen
 
 
