@@ -166,6 +166,12 @@ def test_creating_an_existing_id_is_refused(unchanged: Engine) -> None:
         ({"status": "completed", "progress_pct": 90.0}, "progress_pct", "at 100, not 90"),
         ({"status": "done"}, "status", "'done' is not one of planned"),
         ({"title": "  "}, "title", "value required"),
+        # A title must read as what it holds: no direction override, no control character.
+        ({"title": "Survey \u202egnp.exe"}, "title", "direction-changing character (U+202E)"),
+        ({"title": "Survey\x07"}, "title", "control or direction-changing character (U+0007)"),
+        ({"title": "two\nlines"}, "title", "(U+000A)"),
+        ({"description": "ok\n\u2066x"}, "description", "(U+2066)"),
+        ({"progress_pct": None, "status": "completed"}, "progress_pct", "at 100, not unreported"),
         ({"activity_id": "A 6"}, "activity_id", "an id is 1–60 letters"),
         ({"sites": (SiteDraft(95.0, 10.0),)}, "latitude", "95 is not a latitude"),
     ],
@@ -676,3 +682,15 @@ def test_funding_whose_amount_is_not_published(engine: Engine) -> None:
         ).one()
     assert tuple(row) == (None, None, None)
     assert audit_rows(engine, "A5")[0][3]["amount"] is None
+
+
+def test_a_description_keeps_its_lines_and_its_scripts(engine: Engine) -> None:
+    # Line breaks in a description, Cyrillic and Mongolian script (with its own format
+    # characters) and a joiner are text, not hidden characters.
+    draft = new_activity(
+        title="Манул: мониторинг ᠮᠠᠨᠤᠯ",
+        description="Первая строка.\nSecond line\twith a tab; ZWJ\u200d and ZWNJ\u200c.",
+    )
+    result = save(engine, draft, base=None)
+    assert result.outcome == "added"
+    assert draft_of(engine, draft.activity_id).description == draft.description

@@ -583,3 +583,27 @@ def test_a_progress_file_may_mark_demo_updates_as_their_activity_is(engine: Engi
     assert rejected(engine, bad) == [
         "row 2, column demo: A3 is demo data, so its updates are demo=true"
     ]
+
+
+def test_a_hidden_character_in_a_file_is_named_by_row_and_column(writable_store_url: str) -> None:
+    from dashboard.importer import ImportFileError, import_file
+
+    engine = make_engine(writable_store_url)
+    data = (
+        "activity_id,date,progress_pct,status,note,source\n"
+        "A2,2026-03-01,60,in_progress,fine \u202eevil,https://example.org\n"
+    ).encode()
+    try:
+        with Session(engine) as session, pytest.raises(ImportFileError) as refused:
+            import_file(
+                session=session,
+                data=data,
+                actor=Actor(name="alice", role="admin", via="import"),
+                name="progress_updates.csv",
+            )
+        assert (
+            "row 2, column note: holds a control or direction-changing character (U+202E)"
+            in str(refused.value)
+        )
+    finally:
+        engine.dispose()

@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from dashboard import audit, dates
 from dashboard import models as m
 from dashboard.auth import Actor
+from dashboard.markup import hidden_characters
 from dashboard.provisional import PROVISIONAL, item_label
 
 # The import template's link columns and the framework (by code) whose items each one lists.
@@ -189,6 +190,16 @@ def check_percentage(status: str, progress_pct: float | None) -> list[Problem]:
     if status == "completed" and progress_pct < 100:
         return [Problem("progress_pct", f"a completed activity is at 100, not {progress_pct:g}")]
     return []
+
+
+def check_text(**fields: tuple[str, bool]) -> list[Problem]:
+    """Control or direction-changing characters in free text ({field: (text, multiline)}):
+    refused, so that a stored text reads as what it holds (markup.hidden_characters)."""
+    return [
+        Problem(field, f"holds a control or direction-changing character ({', '.join(found)})")
+        for field, (text, multiline) in fields.items()
+        if (found := hidden_characters(text, multiline=multiline))
+    ]
 
 
 def differences(before: ActivityDraft, after: ActivityDraft) -> dict[str, tuple[Any, Any]]:
@@ -405,6 +416,13 @@ def check_activity(draft: ActivityDraft, reference: Reference) -> list[Problem]:
         problems.append(Problem("title", "value required"))
     elif len(draft.title) > 300:
         problems.append(Problem("title", "at most 300 characters"))
+    problems.extend(
+        check_text(
+            title=(draft.title, False),
+            description=(draft.description, True),
+            source_url=(draft.source_url, False),
+        )
+    )
     if draft.status not in m.ACTIVITY_STATUSES:
         problems.append(
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ACTIVITY_STATUSES)}")
@@ -521,6 +539,7 @@ def check_progress(
             Problem("status", f"{draft.status!r} is not one of {', '.join(m.ACTIVITY_STATUSES)}")
         )
     problems.extend(check_percentage(draft.status, draft.progress_pct))
+    problems.extend(check_text(note=(draft.note, True), source=(draft.source, False)))
     return problems
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 # CommonMark lets any ASCII punctuation be backslash-escaped. Escaped wherever they stand:
 # what opens a link, image, tag, entity, emphasis, code, strikethrough, table cell or math
@@ -47,3 +48,24 @@ def html_literal(value: object) -> str:
     """`value` as HTML text (for plotly labels and deck.gl tooltips): `<`, `>`, `&` and
     quotes escaped, so no tag or link can be made of it."""
     return html.escape(str(value))
+
+
+# Bidirectional embeddings, overrides and isolates: they reorder the text around them, so a
+# title could read differently from what it holds (U+202E makes "exe.txt" of "txt.exe").
+_DIRECTION_CONTROLS = frozenset(
+    chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+)
+
+
+def hidden_characters(text: str, *, multiline: bool = False) -> list[str]:
+    """The control and direction-changing characters in `text`, as U+XXXX (line breaks and
+    tabs allowed where `multiline`): a stored text must read as what it holds."""
+    allowed = "\n\r\t" if multiline else ""
+    return sorted(
+        {
+            f"U+{ord(char):04X}"
+            for char in text
+            if char not in allowed
+            and (unicodedata.category(char) == "Cc" or char in _DIRECTION_CONTROLS)
+        }
+    )
