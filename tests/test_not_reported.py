@@ -159,7 +159,7 @@ def test_a_store_with_activities_and_their_history_upgrades(empty_store_url: str
     from alembic import command
     from sqlalchemy import inspect, text
 
-    from dashboard.db import alembic_config
+    from dashboard.db import alembic_config, migrate
 
     engine = make_engine(empty_store_url)
     config = alembic_config(engine)
@@ -180,7 +180,10 @@ def test_a_store_with_activities_and_their_history_upgrades(empty_store_url: str
                 " '2026-01-01 00:00:00')"
             )
         )
-    command.upgrade(config, "head")
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+    migrate(engine)
     with Session(engine) as session:
         activity = session.exec(select(m.Activity)).one()
         update = session.exec(select(m.ProgressUpdate)).one()
@@ -193,4 +196,10 @@ def test_a_store_with_activities_and_their_history_upgrades(empty_store_url: str
         with engine.connect() as connection:
             # Foreign keys are on again for the app's connections.
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            # The copied tables have their statistics again (without them, the planner took
+            # a 100k store's synergies page from under 2 s to minutes).
+            analysed = {
+                row[0] for row in connection.exec_driver_sql("SELECT tbl FROM sqlite_stat1")
+            }
+            assert {"activity", "progressupdate"} <= analysed
     engine.dispose()
