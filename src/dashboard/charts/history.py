@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 
 from dashboard.charts.palette import OKABE_ITO, SERIES_COLOURS, apply_layout
 
-
 # Points drawn per line at most (a chart is about a thousand pixels wide); beyond it, weekly.
 MAX_POINTS = 800
 
