@@ -152,7 +152,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
                 key="synergy-matrix",
                 on_select=_cell_from_chart,
                 selection_mode="points",
-                config={"displaylogo": False},
+                config=charts.chart_config("synergy-matrix"),
             )
             layout.provisional_note(
                 bool(matrix["strategy_provisional"].any() or matrix["cami_provisional"].any())
@@ -263,7 +263,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             ),
             width="stretch",
             key="synergy-flows-chart",
-            config={"displaylogo": False},
+            config=charts.chart_config("synergy-flows"),
         )
         with st.expander("Data behind “Synergy flows”"):
             st.dataframe(flows, hide_index=True, width="stretch")

@@ -23,7 +23,7 @@ from dashboard.charts.maps import (
     selected_place,
     sites_note,
 )
-from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS
+from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, chart_config, chart_label
 from dashboard.charts.progress import (
     ITEM_STATUS_LABELS,
     NO_ACTIVITY,
@@ -62,6 +62,8 @@ __all__ = [
     "activity_progress_lines",
     "cell_activities",
     "cell_label",
+    "chart_config",
+    "chart_label",
     "coverage_map",
     "funder_sites_deck",
     "funders_compared",
