@@ -414,29 +414,54 @@ def test_cell_text() -> None:
 
 
 def test_synergy_sankey(overlapping_session: Session) -> None:
-    # Plans whose periods both cover the fixture's tagged work (tests/test_synergies.py).
+    # Plans whose periods both cover the fixture's tagged work (tests/test_synergies.py): A1
+    # serves S1 and CAMI-10, A2 S1 and CAMI-10, A3 (demo) S2 and CAMI-4.
     session = overlapping_session
     flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
+    pairs = charts.synergy_pairs(flows)
+    assert pairs[["goal", "section", "activities", "value", "demo_activities"]].to_dict(
+        "records"
+    ) == [
+        {"goal": "S1", "section": "CAMI-10", "activities": 2, "value": 2.0, "demo_activities": 0},
+        {"goal": "S2", "section": "CAMI-4", "activities": 1, "value": 1.0, "demo_activities": 1},
+    ]
     figure = charts.synergy_sankey(flows, title="Flows", unit="activities")
     sankey = figure.data[0]
-    labels = list(sankey.node.label)
-    # Goals, then activities (demo ones marked), then sections.
-    assert labels == [
-        "S1 Knowledge (provisional)",
-        "S2 Threats (provisional)",
-        "Camera trapping in the Kazakh Altai",
-        "Monitoring guideline trial",
-        "[Demo] Herding-dog study (cancelled)",
-        "CAMI-4 Transboundary Cooperation",
-        "CAMI-10 Species Monitoring and Resear…",
+    # Goals, then sections: no node per activity. Labels wrapped, the full name in the hover.
+    assert list(sankey.node.label) == [
+        "S1 Knowledge<br>(provisional)",
+        "S2 Threats<br>(provisional)",
+        "CAMI-10 Species<br>Monitoring and …",
+        "CAMI-4<br>Transboundary …",
     ]
-    assert (
-        list(sankey.node.color)
-        == [maps.OKABE_ITO["blue"]] * 2
-        + [maps.OKABE_ITO["grey"]] * 3
-        + [maps.OKABE_ITO["green"]] * 2
-    )
-    assert list(sankey.link.source) == [0, 0, 1, 4, 2, 3]
-    assert list(sankey.link.target) == [2, 3, 4, 5, 6, 6]
-    assert list(sankey.link.value) == [1.0] * 6
+    assert list(sankey.node.customdata)[2] == "CAMI-10 Species Monitoring and Research"
+    assert list(sankey.node.color) == [maps.OKABE_ITO["blue"]] * 2 + [maps.OKABE_ITO["green"]] * 2
+    assert list(sankey.link.source) == [0, 1]
+    assert list(sankey.link.target) == [2, 3]
+    assert list(sankey.link.value) == [2.0, 1.0]
+    assert list(sankey.link.customdata) == [2, 1]
     assert figure.layout.title.text == "Flows"
+
+
+def test_synergy_pairs_split_an_activity_over_its_pairs() -> None:
+    # One activity serving two goals and one section, another serving one goal and two.
+    flows = pd.DataFrame(
+        [
+            ("S1", "S1 A", "X", "X", 0.5, "strategy", False),
+            ("S2", "S2 B", "X", "X", 0.5, "strategy", False),
+            ("X", "X", "C1", "C1 c", 1.0, "cami", False),
+            ("S1", "S1 A", "Y", "Y", 3.0, "strategy", True),
+            ("Y", "Y", "C1", "C1 c", 1.5, "cami", True),
+            ("Y", "Y", "C2", "C2 d", 1.5, "cami", True),
+        ],
+        columns=["source", "source_label", "target", "target_label", "value", "stage", "demo"],
+    )
+    pairs = charts.synergy_pairs(flows)
+    assert pairs[["goal", "section", "activities", "value", "demo_activities"]].values.tolist() == [
+        ["S1", "C1", 2, 2.0, 1],
+        ["S1", "C2", 1, 1.5, 1],
+        ["S2", "C1", 1, 0.5, 0],
+    ]
+    # Every pair's weight adds up to the activities' total weight (1 + 3).
+    assert pairs["value"].sum() == 4.0
+    assert charts.synergy_pairs(flows.iloc[:0]).empty

@@ -89,11 +89,12 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     )
     assert matrix["data"][0]["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
-    assert (
-        flows["layout"]["title"]["text"]
-        == "Strategy goal → activity → CAMI section (activity count)"
-    )
+    assert flows["layout"]["title"]["text"] == "Strategy goal → CAMI section (activity count)"
     assert flows["data"][0]["node"]["label"][:2] == [
+        "S1 Knowledge<br>(provisional)",
+        "S2 Threats<br>(provisional)",
+    ]
+    assert flows["data"][0]["node"]["customdata"][:2] == [
         "S1 Knowledge (provisional)",
         "S2 Threats (provisional)",
     ]
@@ -193,8 +194,8 @@ def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
     at.radio(key="syn_weight").set_value("EUR").run()
     flows = plotly_specs(at)[1]
     assert flows["layout"]["title"]["text"].endswith("(funding, EUR)")
-    # A1 10 000 and A3 1 000 (demo), each in and out.
-    assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 1000.0, 10000.0, 10000.0]
+    # A1 10 000 (S1 → CAMI-10) and A3 1 000 (demo; S2 → CAMI-4): one flow per pair.
+    assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 10000.0]
 
 
 @pytest.mark.usefixtures("overlapping_app_env")

@@ -42,6 +42,7 @@ from dashboard.charts.synergies import (
     matrix_table,
     row_labels,
     synergy_heatmap,
+    synergy_pairs,
     synergy_sankey,
     synergy_sentence,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "status_label",
     "status_legend_html",
     "synergy_heatmap",
+    "synergy_pairs",
     "synergy_sankey",
     "synergy_sentence",
 ]
