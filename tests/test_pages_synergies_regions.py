@@ -85,7 +85,7 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     }
     matrix, flows = plotly_specs(at)
     assert matrix["layout"]["title"]["text"] == (
-        "Activities serving both a Strategy item and a CAMI section"
+        "Activities serving both a Strategy item and a<br>CAMI section"
     )
     assert matrix["data"][0]["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"

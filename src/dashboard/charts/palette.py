@@ -65,6 +65,43 @@ def chart_label(text: str, width: int = LABEL_WIDTH, *, lines: int = LABEL_LINES
     return "<br>".join(wrap_label(text, width, lines=lines))
 
 
+# Horizontal bars with their label above them: px per bar (label and bar), and the share of
+# it the bar takes.
+LABELLED_ROW = 72
+LABELLED_BAR = 0.3
+
+
+def labels_above_bars(
+    figure: go.Figure, labels: list[str], *, notes: list[str] | None = None, width: int = 48
+) -> go.Figure:
+    """Put each horizontal bar's label (its y category, in `labels`) above the bar, wrapped to
+    two lines of about `width` characters, with its note (figures in words) on a grey line
+    under it, instead of beside the bar: on a phone the labels would otherwise take most of
+    the width and the figures run off the edge (issue 17). The full label is in the hover."""
+    figure.update_yaxes(showticklabels=False)
+    figure.update_layout(bargap=1 - LABELLED_BAR)
+    shift = LABELLED_ROW * LABELLED_BAR / 2 + 1
+    for label, note in zip(labels, notes or [""] * len(labels), strict=True):
+        text = chart_label(label, width) + (
+            f'<br><span style="color:#555555">{note}</span>' if note else ""
+        )
+        figure.add_annotation(
+            x=0,
+            xref="x",
+            y=label,
+            yref="y",
+            yshift=shift,
+            text=text,
+            hovertext=label,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            align="left",
+            font={"size": 12, "color": "#222222"},
+        )
+    return figure
+
+
 def chart_config(name: str) -> dict[str, Any]:
     """The configuration every `st.plotly_chart` gets: plotly's own toolbar with its
     "Download plot" button saving a PNG at twice the screen's resolution, named after the
@@ -78,8 +115,9 @@ def chart_config(name: str) -> dict[str, Any]:
 def apply_layout(figure: go.Figure, *, title: str, x_title: str, height: int) -> go.Figure:
     """Title, axis title, height, margins and the plain template every chart uses."""
     figure.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        xaxis_title=x_title,
+        # Wrapped: a phone shows about 45 characters of a title, and of an axis title.
+        title={"text": chart_label(title, 45, lines=3), "x": 0, "xanchor": "left"},
+        xaxis_title=chart_label(x_title, 50, lines=3),
         height=height,
         margin={"l": 10, "r": 30, "t": 60, "b": 50},
         showlegend=False,
