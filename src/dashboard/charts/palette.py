@@ -67,7 +67,7 @@ def chart_label(text: str, width: int = LABEL_WIDTH, *, lines: int = LABEL_LINES
 
 # Horizontal bars with their label above them: px per bar (label and bar), and the share of
 # it the bar takes.
-LABELLED_ROW = 72
+LABELLED_ROW = 86
 LABELLED_BAR = 0.3
 
 
