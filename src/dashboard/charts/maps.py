@@ -191,6 +191,7 @@ LEGEND_NOTE = (
 
 def _swatch(kind: str, colour: str) -> str:
     styles = {
+        "fill": f"width:18px;height:12px;border:1px solid #777;background:{colour};",
         "dot": f"width:10px;height:10px;border-radius:50%;border:1px solid #333;"
         f"background:{colour};",
         "ring": "width:12px;height:12px;border-radius:50%;background:#fff;"
@@ -211,16 +212,21 @@ def _swatch(kind: str, colour: str) -> str:
 
 
 def legend_html(entries: list[tuple[str, str, str]], *, title: str) -> str:
-    """The legend as a small HTML block (inline styles only, nothing to fetch)."""
+    """The legend as a small HTML block (inline styles only, nothing to fetch); with classes
+    of the coverage map, the note on how PTCRs and range states share them."""
     items = [
         f'<span style="margin-right:14px;white-space:nowrap;">{_swatch(kind, colour)} '
         f"{html.escape(label)}</span>"
         for kind, colour, label in entries
     ]
+    note = (
+        f'<br><span style="color:#555">{html.escape(LEGEND_NOTE)}</span>'
+        if any(kind == "class" for kind, _, _ in entries)
+        else ""
+    )
     return (
         '<div style="font-size:13px;line-height:1.9;">'
-        f"<b>{html.escape(title)}:</b> " + " ".join(items) + "<br>"
-        f'<span style="color:#555">{html.escape(LEGEND_NOTE)}</span></div>'
+        f"<b>{html.escape(title)}:</b> " + " ".join(items) + note + "</div>"
     )
 
 
