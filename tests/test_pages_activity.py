@@ -68,7 +68,7 @@ def test_an_activity_page_shows_the_whole_record() -> None:
     assert "**Range states:** Kazakhstan  \n**PTCRs:** 9 Altai  \n**Sites:** 1 recorded" in shown
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = {layer["id"]: layer for layer in deck["layers"]}
-    assert set(layers) == {"range-states", "ptcrs", "ptcr-labels", "sites"}
+    assert set(layers) == {"range-states", "ptcrs", "ptcr-numbers", "ptcr-labels", "sites"}
     assert [point["position"] for point in layers["sites"]["data"]] == [[85.6, 49.2]]
     assert layers["sites"]["data"][0]["name"] == "Camera trapping in the Kazakh Altai"
     outputs = at.table[0].value

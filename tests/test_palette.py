@@ -15,9 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import charts, queries
 from dashboard.charts import palette
 from dashboard.filters import Filters
-from tests.conftest import ROOT
-
-APP = str(ROOT / "app.py")
+from tests.test_pages import run_app
 
 
 def test_contrast_ratio_follows_wcag() -> None:
@@ -105,17 +103,6 @@ def _configs(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]
 
 
-def _run(page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
-
-
 CHART_PAGES = [
     (None, {}),
     ("views/strategy_page.py", {}),
@@ -131,7 +118,7 @@ CHART_PAGES = [
 def test_every_chart_on_a_page_has_the_image_download(
     page: str | None, params: dict[str, str]
 ) -> None:
-    at = _run(page, demo="true", **params)
+    at = run_app(page, demo="true", **params)
     configs = _configs(at)
     assert configs, f"{page} shows no chart"
     for config in configs:
@@ -143,6 +130,6 @@ def test_every_chart_on_a_page_has_the_image_download(
 
 @pytest.mark.usefixtures("overlapping_app_env")
 def test_the_synergy_charts_have_the_image_download() -> None:
-    at = _run("views/synergies_page.py", demo="true")
+    at = run_app("views/synergies_page.py", demo="true")
     names = [config["toImageButtonOptions"]["filename"] for config in _configs(at)]
     assert names == ["manul-synergy-matrix", "manul-synergy-flows"]

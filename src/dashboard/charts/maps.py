@@ -34,6 +34,8 @@ SHADINGS = {"activities": "Activities (count)", "completion": "Mean activity pro
 RANGE_BOUNDS = (43.0, 26.0, 121.0, 56.0)
 PHONE_WIDTH = 358
 MAP_HEIGHT = 400
+# The small map of one activity.
+ACTIVITY_MAP_HEIGHT = 320
 
 # ColorBrewer "Blues", light to dark: one hue, so the order reads in any colour vision.
 RAMP = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
@@ -598,41 +600,38 @@ def _sites_layer(points: list[dict[str, Any]]) -> pdk.Layer:
     )
 
 
-def _ptcr_layers(points: list[dict[str, Any]]) -> list[pdk.Layer]:
-    """PTCR markers (filled, or a ring when pending: their `fill`) and their labels."""
-    return [
-        pdk.Layer(
-            "ScatterplotLayer",
-            id="ptcrs",
-            data=points,
-            pickable=True,
-            get_position="position",
-            get_fill_color="fill",
-            get_line_color=rgba(PTCR_COLOUR),
-            stroked=True,
-            line_width_units=_text("pixels"),
-            get_line_width=3,
-            radius_units=_text("pixels"),
-            get_radius=9,
-        ),
-        pdk.Layer(
-            "TextLayer",
-            id="ptcr-labels",
-            data=points,
-            pickable=False,
-            get_position="position",
-            get_text="label",
-            get_size=12,
-            size_units=_text("pixels"),
-            get_color=[30, 30, 30, 255],
-            get_pixel_offset=[0, -20],
-            font_family=_text("sans-serif"),
-            font_weight=_text("bold"),
-            background=True,
-            get_background_color=[255, 255, 255, 210],
-            background_padding=[3, 1],
-        ),
-    ]
+def _ptcr_point(
+    number: int,
+    name: str,
+    *,
+    pending: bool,
+    position: list[float],
+    colour: str,
+    lines: tuple[str, str, str],
+) -> dict[str, Any]:
+    """One PTCR as `_ptcr_marks` draws it: its circle in `colour` (ringed in vermillion when
+    its listing is pending), its number, its name wrapped, and its tooltip `lines`."""
+    return _escaped(
+        {
+            "number": number,
+            "number_text": str(number),
+            "place": f"ptcr:{number}",
+            "name": f"PTCR {number} {name}" + (" (pending)" if pending else ""),
+            "label": "\n".join(
+                wrap_label(name + (" (pending)" if pending else ""), PTCR_LABEL_WIDTH)
+            ),
+            "position": position,
+            "fill": rgba(colour),
+            "outline": rgba(PTCR_COLOUR) if pending else [40, 40, 40, 255],
+            "outline_width": 3 if pending else 1.5,
+            "number_colour": [255, 255, 255, 255]
+            if relative_luminance(colour) < 0.25
+            else [20, 20, 20, 255],
+            "line1": lines[0],
+            "line2": lines[1],
+            "line3": lines[2],
+        }
+    )
 
 
 def _ptcr_marks(points: list[dict[str, Any]]) -> list[pdk.Layer]:
@@ -787,33 +786,20 @@ def coverage_map(
         series = pd.Series(row)
         first, second = _work_lines(series)
         pending = row["pallas_status"] == "pending"
-        colour = fill(series)
         region_points.append(
-            _escaped(
-                {
-                    "number": int(row["number"]),
-                    "number_text": str(int(row["number"])),
-                    "place": f"ptcr:{int(row['number'])}",
-                    "name": _ptcr_name(series),
-                    "label": "\n".join(
-                        wrap_label(
-                            str(row["name"]) + (" (pending)" if pending else ""),
-                            PTCR_LABEL_WIDTH,
-                        )
-                    ),
-                    "position": [float(row["longitude"]), float(row["latitude"])],
-                    "fill": rgba(colour),
-                    "outline": rgba(PTCR_COLOUR) if pending else [40, 40, 40, 255],
-                    "outline_width": 3 if pending else 1.5,
-                    "number_colour": [255, 255, 255, 255]
-                    if relative_luminance(colour) < 0.25
-                    else [20, 20, 20, 255],
-                    "line1": first,
-                    "line2": second + (" · " if second else "") + _money(series, region_funding),
-                    "line3": "countries: "
+            _ptcr_point(
+                int(row["number"]),
+                str(row["name"]),
+                pending=pending,
+                position=[float(row["longitude"]), float(row["latitude"])],
+                colour=fill(series),
+                lines=(
+                    first,
+                    second + (" · " if second else "") + _money(series, region_funding),
+                    "countries: "
                     + (", ".join(str(row["countries"]).split(";")) or "none listed")
                     + (" (derived)" if row["position_derived"] else ""),
-                }
+                ),
             )
         )
     taken = place_labels(region_points, view=HOME_VIEW, width=PHONE_WIDTH, height=MAP_HEIGHT)
@@ -939,17 +925,13 @@ def activity_map(
         if here:
             framed.extend(_positions(feature["geometry"]))
     region_points = [
-        _escaped(
-            {
-                "name": f"PTCR {row['code']} {row['name']}"
-                + (" (pending)" if row["pending"] else ""),
-                "label": f"{row['code']} {row['name']}" + (" (pending)" if row["pending"] else ""),
-                "position": [float(row["longitude"]), float(row["latitude"])],
-                "fill": rgba("#FFFFFF") if row["pending"] else rgba(PTCR_COLOUR, 235),
-                "line1": "CAMI Priority Transboundary Conservation Region",
-                "line2": "",
-                "line3": "",
-            }
+        _ptcr_point(
+            int(row["code"]),
+            str(row["name"]),
+            pending=bool(row["pending"]),
+            position=[float(row["longitude"]), float(row["latitude"])],
+            colour=PTCR_COLOUR,
+            lines=("CAMI Priority Transboundary Conservation Region", "", ""),
         )
         for row in regions.to_dict("records")
     ]
@@ -969,10 +951,11 @@ def activity_map(
     # At least about a range state's width, so that a single site keeps its surroundings.
     # Framed for a phone's width (390 px): on a wide screen there is room around it.
     view = view_for_points(framed, least=25.0, pixels=340)
-    ptcr_layers = _ptcr_layers(region_points)
+    place_labels(region_points, view=view, width=PHONE_WIDTH, height=ACTIVITY_MAP_HEIGHT)
+    ptcr_layers = _ptcr_marks(region_points)
     if len(region_points) > LABELLED_PTCRS:
         # Zoomed out that far, their labels would overlap: the page names them above the map.
-        ptcr_layers = ptcr_layers[:1]
+        ptcr_layers = ptcr_layers[:2]
     layers = [_range_states_layer(features), *ptcr_layers, _sites_layer(site_points)]
     return CompactDeck(
         layers=layers,
