@@ -43,7 +43,7 @@ def main(base: str, out: Path, paths: list[str]) -> int:
         for path in paths or [""]:
             page.goto(f"{base}/{path}", wait_until="domcontentloaded")
             page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-            page.wait_for_timeout(2500)
+            page.wait_for_timeout(int(__import__("os").environ.get("SHOT_WAIT", "2500")))
             page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
             width = page.viewport_size["width"] if page.viewport_size else 0
             name = f"{(path or 'overview').replace('/', '_').replace('?', '_').replace('=', '-')}"

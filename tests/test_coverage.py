@@ -364,3 +364,78 @@ def test_place_options_and_their_parsing(session: Session) -> None:
     assert parse_place("ptcr:x") == (None, None)
     assert parse_place(None) == (None, None)
     assert parse_place("KAZ") == (None, None)
+
+
+@pytest.fixture
+def shared_grant(writable_store_url: str) -> Iterator[Session]:
+    """The fixture store with a grant shared between places: A4 (demo; in MNG and KAZ, and
+    here in PTCRs 9 and 11) gets EUR 3 000."""
+    engine = make_engine(writable_store_url)
+    with Session(engine) as session:
+        ids = dict(session.exec(select(m.Activity.activity_id, m.Activity.id)).all())
+        funder = session.exec(select(m.Organisation.id)).first()
+        assert funder is not None
+        session.add(m.ActivityRegion(activity_id=ids["A4"], region_number=11))
+        session.add(
+            m.Funding(
+                funder_id=funder,
+                activity_id=ids["A4"],
+                amount=3000,
+                currency="EUR",
+                year=2022,
+                demo=True,
+            )
+        )
+        session.commit()
+        yield session
+    engine.dispose()
+
+
+def test_a_shared_grant_is_split_between_its_places(shared_grant: Session) -> None:
+    everything = Filters(include_demo=True)
+    countries = queries.coverage_by_country(session=shared_grant, filters=everything)
+    # A4's EUR 3 000 is in two range states: 1 500 each, so the column adds up to every grant.
+    assert records(countries, ["iso3", "funding_EUR", "funding_USD"]) == [
+        {"iso3": "KAZ", "funding_EUR": 11500.0, "funding_USD": 2000.0},
+        {"iso3": "MNG", "funding_EUR": 6500.0, "funding_USD": 0.0},
+        {"iso3": "RUS", "funding_EUR": 1000.0, "funding_USD": 0.0},
+        {"iso3": "NPL", "funding_EUR": 0.0, "funding_USD": 0.0},
+    ]
+    assert countries["funding_EUR"].sum() == 10000 + 5000 + 1000 + 3000
+    regions = queries.coverage_by_region(session=shared_grant, filters=everything)
+    # And in two PTCRs (9 and 11): 1 500 each.
+    assert records(regions, ["number", "funding_EUR"]) == [
+        {"number": 9, "funding_EUR": 11500.0},
+        {"number": 10, "funding_EUR": 0.0},
+        {"number": 11, "funding_EUR": 6500.0},
+    ]
+    # Under a filter for Mongolia, Kazakhstan shows only its share of the shared grant.
+    mongolia = queries.coverage_by_country(
+        session=shared_grant, filters=Filters(countries=("MNG",), include_demo=True)
+    )
+    assert records(mongolia, ["iso3", "activities", "funding_EUR"])[:2] == [
+        {"iso3": "MNG", "activities": 2, "funding_EUR": 6500.0},
+        {"iso3": "KAZ", "activities": 1, "funding_EUR": 1500.0},
+    ]
+
+
+def test_a_grant_split_three_ways_is_kept_to_the_cent(shared_grant: Session) -> None:
+    ids = dict(shared_grant.exec(select(m.Activity.activity_id, m.Activity.id)).all())
+    funder = shared_grant.exec(select(m.Organisation.id)).first()
+    assert funder is not None
+    shared_grant.add(m.ActivityCountry(activity_id=ids["A4"], country_iso3="RUS"))
+    shared_grant.add(
+        m.Funding(funder_id=funder, activity_id=ids["A4"], amount=100, currency="USD", demo=True)
+    )
+    shared_grant.commit()
+    countries = queries.coverage_by_country(
+        session=shared_grant, filters=Filters(include_demo=True)
+    )
+    by_iso3 = countries.set_index("iso3")[["funding_EUR", "funding_USD"]].to_dict("index")
+    # EUR 3 000 / 3 and USD 100 / 3 = 33.33 (to the cent) in each of KAZ, MNG and RUS.
+    assert by_iso3 == {
+        "KAZ": {"funding_EUR": 11000.0, "funding_USD": 2033.33},
+        "MNG": {"funding_EUR": 6000.0, "funding_USD": 33.33},
+        "RUS": {"funding_EUR": 2000.0, "funding_USD": 33.33},
+        "NPL": {"funding_EUR": 0.0, "funding_USD": 0.0},
+    }

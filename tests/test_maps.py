@@ -66,43 +66,106 @@ def test_the_map_needs_no_network(frames: dict[str, pd.DataFrame]) -> None:
     assert [layer["id"] for layer in deck["layers"]] == list(maps.LAYER_IDS)
     assert [layer["@@type"] for layer in deck["layers"]] == [
         "GeoJsonLayer",
+        "TextLayer",
         "GeoJsonLayer",
         "ScatterplotLayer",
         "ScatterplotLayer",
         "TextLayer",
+        "TextLayer",
     ]
-    # Labels drawn from a system font by deck.gl: no font URL, literal props not accessors.
-    labels = deck["by_id"]["ptcr-labels"]
-    assert labels["fontFamily"] == "sans-serif"
-    assert labels["sizeUnits"] == "pixels"
+    # Labels drawn from a system font by deck.gl (a canvas atlas): no font URL, literal
+    # props not accessors, every character of the labels in the atlas.
+    for layer in ("ptcr-labels", "ptcr-numbers", "range-state-labels"):
+        labels = deck["by_id"][layer]
+        assert labels["fontFamily"] == "sans-serif"
+        assert labels["sizeUnits"] == "pixels"
+    assert deck["by_id"]["ptcr-labels"]["characterSet"] == "auto"
     assert deck["by_id"]["sites"]["radiusUnits"] == "pixels"
 
 
-def test_central_asia_is_framed(frames: dict[str, pd.DataFrame]) -> None:
+def test_the_scroll_wheel_scrolls_the_page_unless_asked(frames: dict[str, pd.DataFrame]) -> None:
+    (view,) = build(frames)["views"]
+    assert view["@@type"] == "MapView"
+    assert view["controller"]["scrollZoom"] is False
+    assert view["controller"]["doubleClickZoom"] is view["controller"]["touchZoom"] is True
+    assert build(frames, scroll_zoom=True)["views"][0]["controller"]["scrollZoom"] is True
+
+
+def test_the_range_is_framed_for_a_phone(frames: dict[str, pd.DataFrame]) -> None:
     view = build(frames)["initialViewState"]
-    assert (view["latitude"], view["longitude"], view["zoom"]) == (42.0, 85.0, 2.3)
+    assert (view["latitude"], view["longitude"], view["zoom"]) == (42.781, 82.0, 1.62)
+    # The range's corners, Caucasus to Transbaikalia, inside the 358 px of a 390 px phone.
+    west, south, east, north = maps.RANGE_BOUNDS
+    for longitude, latitude in ((west, south), (east, north)):
+        x, y = maps.to_pixels(
+            longitude, latitude, view=view, width=maps.PHONE_WIDTH, height=maps.MAP_HEIGHT
+        )
+        assert 0 < x < maps.PHONE_WIDTH
+        assert 0 < y < maps.MAP_HEIGHT
+
+
+def test_every_ptcr_name_is_on_a_phone_wide_map_and_overlaps_no_other(session: Session) -> None:
+    # The shipped PTCRs, not the fixture's three: seven, three of them close together.
+    regions = pd.read_csv(PROJECT_ROOT / "data" / "regions.csv")
+    regions = regions.assign(activities=0, counted=0, completion_pct=float("nan"))
+    deck = spec(
+        charts.coverage_map(
+            SHAPES,
+            queries.coverage_by_country(session=session, filters=Filters()),
+            regions,
+            queries.site_points(session=session, filters=Filters()),
+        )
+    )
+    points = deck["by_id"]["ptcr-labels"]["data"]
+    assert len(points) == 7
+    boxes = maps.place_labels(
+        [dict(point) for point in points],
+        view=maps.HOME_VIEW,
+        width=maps.PHONE_WIDTH,
+        height=maps.MAP_HEIGHT,
+    )
+    names = boxes[len(points) :]
+    for box in names:
+        assert box[0] >= 0, box
+        assert box[2] <= maps.PHONE_WIDTH, box
+        assert box[1] >= 0, box
+        assert box[3] <= maps.MAP_HEIGHT, box
+    # A name covers no circle and no other name.
+    for index, box in enumerate(names):
+        others = boxes[: len(points) + index] + boxes[len(points) + index + 1 :]
+        assert all(maps._overlap(box, other) == 0 for other in others), box
+    # Long names wrap: no name line is longer than about 16 characters.
+    assert max(len(line) for p in points for line in p["label"].split("\n")) <= 18
+    by_number = {p["number"]: p for p in points}
+    assert by_number[7]["label"] == "Northern and\nInner Tian Shan"
+    assert by_number[10]["label"] == "Daurian Steppe\n(pending)"
+    # Range states are named where there is room, never over a PTCR.
+    named = [label["label"] for label in deck["by_id"]["range-state-labels"]["data"]]
+    assert {"Kazakhstan", "Mongolia", "Russia", "Iran"} <= set(named)
 
 
 def test_range_states_are_shaded_by_activity_count(frames: dict[str, pd.DataFrame]) -> None:
     colours = fills(build(frames)["by_id"]["range-states"])
     # All 16 outlines are drawn; the fixture's store knows 4 of them.
     assert len(colours) == 16
-    # KAZ 3 activities, MNG 2, RUS 1: three classes, darker with more activities.
-    assert colours["KAZ"] == maps.rgba(maps.RAMP[4])
-    assert colours["MNG"] == maps.rgba(maps.RAMP[2])
-    assert colours["RUS"] == maps.rgba(maps.RAMP[0])
+    # KAZ 3 activities, MNG 2, RUS 1 (and PTCR 9 2, PTCR 11 1): three classes, darker with
+    # more activities, and lighter than the PTCRs' (a context layer).
+    assert colours["KAZ"] == maps.rgba(maps.RAMP[4], maps.CONTEXT_ALPHA)
+    assert colours["MNG"] == maps.rgba(maps.RAMP[2], maps.CONTEXT_ALPHA)
+    assert colours["RUS"] == maps.rgba(maps.RAMP[0], maps.CONTEXT_ALPHA)
     assert darkness(colours["KAZ"]) > darkness(colours["MNG"]) > darkness(colours["RUS"])
     # Nepal has none; China is not in the fixture's store: both "no activity".
-    assert colours["NPL"] == colours["CHN"] == maps.rgba(maps.NO_ACTIVITY_COLOUR)
+    assert colours["NPL"] == maps.rgba(maps.NO_ACTIVITY_COLOUR, maps.CONTEXT_ALPHA)
+    assert colours["CHN"] == maps.rgba(maps.NO_ACTIVITY_COLOUR)
 
 
 def test_range_states_are_shaded_by_completion(frames: dict[str, pd.DataFrame]) -> None:
     colours = fills(build(frames, shade_by="completion")["by_id"]["range-states"])
     # KAZ 41.7 % -> 40–60 class; MNG 25 % -> 20–40; RUS only cancelled -> "none counted".
-    assert colours["KAZ"] == maps.rgba(maps.RAMP[2])
-    assert colours["MNG"] == maps.rgba(maps.RAMP[1])
-    assert colours["RUS"] == maps.rgba(maps.NONE_COUNTED_COLOUR)
-    assert colours["NPL"] == maps.rgba(maps.NO_ACTIVITY_COLOUR)
+    assert colours["KAZ"] == maps.rgba(maps.RAMP[2], maps.CONTEXT_ALPHA)
+    assert colours["MNG"] == maps.rgba(maps.RAMP[1], maps.CONTEXT_ALPHA)
+    assert colours["RUS"] == maps.rgba(maps.NONE_COUNTED_COLOUR, maps.CONTEXT_ALPHA)
+    assert colours["NPL"] == maps.rgba(maps.NO_ACTIVITY_COLOUR, maps.CONTEXT_ALPHA)
     with pytest.raises(ValueError, match="shade_by"):
         build(frames, shade_by="funding")
 
@@ -118,7 +181,7 @@ def test_tooltips_say_what_is_there(frames: dict[str, pd.DataFrame]) -> None:
     assert (kazakhstan["line1"], kazakhstan["line2"], kazakhstan["line3"]) == (
         "3 activities (3 counted)",
         "mean activity progress 42 %",
-        "funding: EUR 10,000 · USD 2,000",
+        "funding (shared grants split): EUR 10,000 · USD 2,000",
     )
     sites = deck["by_id"]["sites"]["data"]
     assert [site["activity_id"] for site in sites] == ["A1", "A2", "A5"]
@@ -185,13 +248,23 @@ def test_ptcrs_are_labelled_and_pending_ones_marked(frames: dict[str, pd.DataFra
     deck = build(frames)
     markers = {point["number"]: point for point in deck["by_id"]["ptcrs"]["data"]}
     assert markers[10]["name"] == "PTCR 10 Daurian Steppe (pending)"
+    # Shaded as the range states, in full: PTCR 9 has 2 activities, 11 one, 10 none.
+    assert markers[9]["fill"] == maps.rgba(maps.RAMP[2])
+    assert markers[11]["fill"] == maps.rgba(maps.RAMP[0])
     assert markers[10]["fill"] == [255, 255, 255, 255]
-    assert markers[9]["fill"] == maps.rgba(maps.PTCR_COLOUR, 235)
+    # A pending listing: a thick vermillion ring.
+    assert markers[10]["outline"] == maps.rgba(maps.PTCR_COLOUR)
+    assert markers[10]["outline_width"] == 3
+    assert markers[9]["outline"] != maps.rgba(maps.PTCR_COLOUR)
+    assert markers[9]["line2"] == (
+        "mean activity progress 50 % · funding (shared grants split): EUR 10,000 · USD 2,000"
+    )
     assert markers[9]["line3"] == "countries: KAZ, MNG, RUS (derived)"
+    assert [p["number_text"] for p in deck["by_id"]["ptcr-numbers"]["data"]] == ["9", "10", "11"]
     assert [p["label"] for p in deck["by_id"]["ptcr-labels"]["data"]] == [
-        "9 Altai",
-        "10 Daurian Steppe (pending)",
-        "11 Gobi",
+        "Altai",
+        "Daurian Steppe\n(pending)",
+        "Gobi",
     ]
 
 
@@ -225,6 +298,8 @@ def test_a_map_click_names_a_place() -> None:
         "ptcrs": [{"place": "ptcr:11"}],
     }
     assert maps.selected_place(both) == "ptcr:11"
+    # So does a PTCR's name.
+    assert maps.selected_place({"ptcr-labels": [{"place": "ptcr:9"}]}) == "ptcr:9"
     assert maps.selected_place({"sites": [{"activity_id": "A1"}]}) is None
     assert maps.selected_place({}) is None
 
@@ -260,21 +335,23 @@ def test_count_classes_cover_every_count_without_gaps() -> None:
 
 
 def test_the_legend_matches_the_map(frames: dict[str, pd.DataFrame]) -> None:
-    entries = charts.legend(frames["countries"], "activities")
+    entries = charts.legend(frames["countries"], frames["regions"], "activities")
     assert entries[:4] == [
-        ("fill", maps.RAMP[0], "1 activity"),
-        ("fill", maps.RAMP[2], "2 activities"),
-        ("fill", maps.RAMP[4], "3 activities"),
-        ("fill", maps.NO_ACTIVITY_COLOUR, "no activity"),
+        ("class", maps.RAMP[0], "1 activity"),
+        ("class", maps.RAMP[2], "2 activities"),
+        ("class", maps.RAMP[4], "3 activities"),
+        ("class", maps.NO_ACTIVITY_COLOUR, "no activity"),
     ]
     assert [label for _, _, label in entries[4:]] == [
-        "PTCR listing the Pallas's cat (number and name)",
-        "PTCR, listing pending",
+        "PTCR whose listing of the Pallas's cat is pending",
         "activity site",
     ]
     html = charts.legend_html(entries, title="Activities <count>")
     assert "Activities &lt;count&gt;" in html
     assert f"background:{maps.RAMP[4]};" in html
+    # The range state's lighter swatch beside the PTCR's.
+    assert "background:rgba(8,81,156,0.43);" in html
+    assert maps.LEGEND_NOTE in html
     assert "http" not in html
     assert "<script" not in html
 
@@ -339,29 +416,54 @@ def test_cell_text() -> None:
 
 
 def test_synergy_sankey(overlapping_session: Session) -> None:
-    # Plans whose periods both cover the fixture's tagged work (tests/test_synergies.py).
+    # Plans whose periods both cover the fixture's tagged work (tests/test_synergies.py): A1
+    # serves S1 and CAMI-10, A2 S1 and CAMI-10, A3 (demo) S2 and CAMI-4.
     session = overlapping_session
     flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
+    pairs = charts.synergy_pairs(flows)
+    assert pairs[["goal", "section", "activities", "value", "demo_activities"]].to_dict(
+        "records"
+    ) == [
+        {"goal": "S1", "section": "CAMI-10", "activities": 2, "value": 2.0, "demo_activities": 0},
+        {"goal": "S2", "section": "CAMI-4", "activities": 1, "value": 1.0, "demo_activities": 1},
+    ]
     figure = charts.synergy_sankey(flows, title="Flows", unit="activities")
     sankey = figure.data[0]
-    labels = list(sankey.node.label)
-    # Goals, then activities (demo ones marked), then sections.
-    assert labels == [
-        "S1 Knowledge (provisional)",
-        "S2 Threats (provisional)",
-        "Camera trapping in the Kazakh Altai",
-        "Monitoring guideline trial",
-        "[Demo] Herding-dog study (cancelled)",
-        "CAMI-4 Transboundary Cooperation",
-        "CAMI-10 Species Monitoring and Resear…",
+    # Goals, then sections: no node per activity. Labels wrapped, the full name in the hover.
+    assert list(sankey.node.label) == [
+        "S1 Knowledge<br>(provisional)",
+        "S2 Threats<br>(provisional)",
+        "CAMI-10 Species<br>Monitoring and …",
+        "CAMI-4<br>Transboundary …",
     ]
-    assert (
-        list(sankey.node.color)
-        == [maps.OKABE_ITO["blue"]] * 2
-        + [maps.OKABE_ITO["grey"]] * 3
-        + [maps.OKABE_ITO["green"]] * 2
-    )
-    assert list(sankey.link.source) == [0, 0, 1, 4, 2, 3]
-    assert list(sankey.link.target) == [2, 3, 4, 5, 6, 6]
-    assert list(sankey.link.value) == [1.0] * 6
+    assert list(sankey.node.customdata)[2] == "CAMI-10 Species Monitoring and Research"
+    assert list(sankey.node.color) == [maps.OKABE_ITO["blue"]] * 2 + [maps.OKABE_ITO["green"]] * 2
+    assert list(sankey.link.source) == [0, 1]
+    assert list(sankey.link.target) == [2, 3]
+    assert list(sankey.link.value) == [2.0, 1.0]
+    assert list(sankey.link.customdata) == [2, 1]
     assert figure.layout.title.text == "Flows"
+
+
+def test_synergy_pairs_split_an_activity_over_its_pairs() -> None:
+    # One activity serving two goals and one section, another serving one goal and two.
+    flows = pd.DataFrame(
+        [
+            ("S1", "S1 A", "X", "X", 0.5, "strategy", False),
+            ("S2", "S2 B", "X", "X", 0.5, "strategy", False),
+            ("X", "X", "C1", "C1 c", 1.0, "cami", False),
+            ("S1", "S1 A", "Y", "Y", 3.0, "strategy", True),
+            ("Y", "Y", "C1", "C1 c", 1.5, "cami", True),
+            ("Y", "Y", "C2", "C2 d", 1.5, "cami", True),
+        ],
+        columns=["source", "source_label", "target", "target_label", "value", "stage", "demo"],
+    )
+    pairs = charts.synergy_pairs(flows)
+    assert pairs[["goal", "section", "activities", "value", "demo_activities"]].values.tolist() == [
+        ["S1", "C1", 2, 2.0, 1],
+        ["S1", "C2", 1, 1.5, 1],
+        ["S2", "C1", 1, 0.5, 0],
+    ]
+    # Every pair's weight adds up to the activities' total weight (1 + 3).
+    assert pairs["value"].sum() == 4.0
+    assert charts.synergy_pairs(flows.iloc[:0]).empty

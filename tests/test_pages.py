@@ -116,25 +116,33 @@ def test_overview_says_why_it_is_empty() -> None:
 def test_overview_charts_carry_titles_and_units() -> None:
     at = run_app(demo="true")
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    # Long titles wrap (at about 45 characters; a phone shows no more of a line).
     assert [spec["layout"]["title"]["text"] for spec in specs] == [
         "Activities by status",
-        "Status and activity progress by goal: Fixture Strategy 2018–2028",
-        "Status and activity progress by section: Fixture Work Programme 2026–2032",
+        "Status and activity progress by goal: Fixture<br>Strategy 2018–2028",
+        "Status and activity progress by section:<br>Fixture Work Programme 2026–2032",
     ]
     assert specs[1]["layout"]["xaxis"]["title"]["text"] == (
-        "Activity progress (%, link-weighted mean of the plan period's activities)"
+        "Activity progress (%, link-weighted mean of the<br>plan period's activities)"
     )
     assert specs[0]["layout"]["xaxis"]["title"]["text"] == "Activities (count)"
     # Goals only; S2's one activity is cancelled: no bar, and the reason instead of 0 %.
     bars, gaps = specs[1]["data"]
     assert bars["y"] == ["S1 Knowledge (provisional)"]
-    assert bars["text"] == ["55 % · 3 act. · started"]
+    assert bars["text"] == ["55 %"]
     assert gaps["y"] == ["S2 Threats (provisional)"]
-    assert gaps["text"] == ["no counted activity (1 cancelled) · started"]
+    # Each label above its bar, the figures in words on a grey line under it.
+    notes = {note["hovertext"]: note["text"] for note in specs[1]["layout"]["annotations"]}
+    assert notes["S1 Knowledge (provisional)"] == (
+        'S1 Knowledge (provisional)<br><span style="color:#555555">55 % · 3 act. · started</span>'
+    )
+    assert "no counted activity (1 cancelled) · started" in notes["S2 Threats (provisional)"]
     # CAMI-11 has no activity at all; sections show how much of them applies.
     cami_gaps = specs[2]["data"][1]
-    assert "CAMI-11 Education, Community and Communication (selected actions)" in cami_gaps["y"]
-    assert "no activity · not started" in cami_gaps["text"]
+    label = "CAMI-11 Education, Community and Communication (selected actions)"
+    assert label in cami_gaps["y"]
+    cami_notes = {note["hovertext"]: note["text"] for note in specs[2]["layout"]["annotations"]}
+    assert "no activity · not started" in cami_notes[label]
 
 
 def test_a_failing_query_shows_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -68,7 +68,7 @@ def test_an_activity_page_shows_the_whole_record() -> None:
     assert "**Range states:** Kazakhstan  \n**PTCRs:** 9 Altai  \n**Sites:** 1 recorded" in shown
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = {layer["id"]: layer for layer in deck["layers"]}
-    assert set(layers) == {"range-states", "ptcrs", "ptcr-labels", "sites"}
+    assert set(layers) == {"range-states", "ptcrs", "ptcr-numbers", "ptcr-labels", "sites"}
     assert [point["position"] for point in layers["sites"]["data"]] == [[85.6, 49.2]]
     assert layers["sites"]["data"][0]["name"] == "Camera trapping in the Kazakh Altai"
     outputs = at.table[0].value
@@ -293,17 +293,19 @@ def test_the_funder_page_links_its_activities_and_sites() -> None:
 
 
 @pytest.mark.usefixtures("changed_store")
-def test_the_map_tooltips_escape_stored_titles() -> None:
-    # The tooltips are HTML (deck.gl puts the values in as markup).
+def test_the_map_tooltips_show_stored_titles_as_text() -> None:
+    # The tooltips are text (deck.gl shows the values as written, never as markup): a title
+    # stays as it was typed, with nothing escaped into it.
     at = run_app(PAGE, id="A2")
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     site = next(layer for layer in deck["layers"] if layer["id"] == "sites")["data"][0]
-    assert site["name"] == "**Steppe** [survey](http://x.example) &lt;b&gt;"
+    assert site["name"] == "**Steppe** [survey](http://x.example) <b>"
+    assert "html" not in json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)
     at = run_app("views/regions_page.py", demo="true")
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     sites = next(layer for layer in deck["layers"] if layer["id"] == "sites")["data"]
     by_id = {point["activity_id"]: point for point in sites}
-    assert by_id["A2"]["name"] == "**Steppe** [survey](http://x.example) &lt;b&gt;"
+    assert by_id["A2"]["name"] == "**Steppe** [survey](http://x.example) <b>"
     # A click on a dot of one activity opens it.
     assert by_id["A2"]["opens"] == "A2"
 

@@ -85,15 +85,16 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     }
     matrix, flows = plotly_specs(at)
     assert matrix["layout"]["title"]["text"] == (
-        "Activities serving both a Strategy item and a CAMI section"
+        "Activities serving both a Strategy item and a<br>CAMI section"
     )
     assert matrix["data"][0]["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
-    assert (
-        flows["layout"]["title"]["text"]
-        == "Strategy goal → activity → CAMI section (activity count)"
-    )
+    assert flows["layout"]["title"]["text"] == "Strategy goal → CAMI section (activity count)"
     assert flows["data"][0]["node"]["label"][:2] == [
+        "S1 Knowledge<br>(provisional)",
+        "S2 Threats<br>(provisional)",
+    ]
+    assert flows["data"][0]["node"]["customdata"][:2] == [
         "S1 Knowledge (provisional)",
         "S2 Threats (provisional)",
     ]
@@ -193,8 +194,8 @@ def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
     at.radio(key="syn_weight").set_value("EUR").run()
     flows = plotly_specs(at)[1]
     assert flows["layout"]["title"]["text"].endswith("(funding, EUR)")
-    # A1 10 000 and A3 1 000 (demo), each in and out.
-    assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 1000.0, 10000.0, 10000.0]
+    # A1 10 000 (S1 → CAMI-10) and A3 1 000 (demo; S2 → CAMI-4): one flow per pair.
+    assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 10000.0]
 
 
 @pytest.mark.usefixtures("overlapping_app_env")
@@ -245,7 +246,13 @@ def test_regions_map_legend_and_gaps() -> None:
     parsed = deck(at)
     assert [layer["id"] for layer in parsed["layers"]] == list(maps.LAYER_IDS)
     assert parsed["mapStyle"] == "__MAP_STYLE__"
-    assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[4])
+    assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[4], maps.CONTEXT_ALPHA)
+    # The scroll wheel scrolls the page until the reader turns wheel zoom on.
+    assert parsed["views"][0]["controller"]["scrollZoom"] is False
+    assert not at.toggle(key="map_scroll_zoom").value
+    assert any("scrolls the page, not the map" in caption.value for caption in at.caption)
+    at.toggle(key="map_scroll_zoom").set_value(True).run()
+    assert deck(at)["views"][0]["controller"]["scrollZoom"] is True
     legend = at.get("html")[0].proto.body
     assert "Activities (count):" in legend
     assert "3 activities" in legend
@@ -261,6 +268,10 @@ def test_regions_coverage_tables() -> None:
     countries = next(frame for frame in tables(at) if "iso3" in frame.columns)
     assert countries["activities"].tolist() == [3, 2, 1, 0]
     assert countries["funding_EUR"].tolist() == [10000.0, 5000.0, 1000.0, 0.0]
+    # Next to the figures, not in a collapsed note: shared grants are split.
+    captions = [caption.value for caption in at.caption]
+    assert any("split evenly between them" in c and "range states" in c for c in captions)
+    assert any("split evenly between them" in c and "PTCRs" in c for c in captions)
     regions = next(frame for frame in tables(at) if "pallas_status" in frame.columns)
     assert regions["activities"].tolist() == [2, 0, 1]
     # Before any choice the table lists the whole range.
@@ -338,7 +349,7 @@ def test_a_place_and_the_shading_in_the_url() -> None:
     assert ["A1", "A4"] in table_with(at, "activity_id")
     parsed = deck(at)
     # KAZ 41.7 % mean activity progress: the 40–60 % class.
-    assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[2])
+    assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[2], maps.CONTEXT_ALPHA)
     assert parsed["initialViewState"]["longitude"] == 88.5
     assert "Mean activity progress (%):" in at.get("html")[0].proto.body
 
@@ -348,4 +359,4 @@ def test_regions_follow_the_shared_filters() -> None:
     at.toggle(key="demo").set_value(False).run()
     warnings = [warning.value for warning in at.warning]
     assert "**No activity at all in 2 of 4 range states:** Nepal, Russian Federation." in warnings
-    assert fill_of(deck(at), "RUS") == maps.rgba(maps.NO_ACTIVITY_COLOUR)
+    assert fill_of(deck(at), "RUS") == maps.rgba(maps.NO_ACTIVITY_COLOUR, maps.CONTEXT_ALPHA)

@@ -81,7 +81,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
             data.chart("funding_by_year", funding, title=f"Funding by {figures.name}, by year"),
             width=printing.REPORT_WIDTH,
             key="funder-funding-chart",
-            config={"displaylogo": False},
+            config=charts.chart_config("funder-funding"),
         )
         printing.report_table(funding, whole=["amount"])
         layout.csv_download(funding, key=f"funder-{funder}-funding", filters=filters)
@@ -108,7 +108,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
                 data.chart("outputs_against_targets", outputs),
                 width=printing.REPORT_WIDTH,
                 key="funder-outputs-chart",
-                config={"displaylogo": False},
+                config=charts.chart_config("funder-outputs"),
             )
         printing.report_table(outputs, whole=["achieved", "target"], percent=["pct_of_target"])
         layout.csv_download(outputs, key=f"funder-{funder}-outputs", filters=filters)
@@ -126,7 +126,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
             ),
             width=printing.REPORT_WIDTH,
             key="funder-items-chart",
-            config={"displaylogo": False},
+            config=charts.chart_config("funder-items"),
         )
         printing.report_table(items, percent=["completion_pct"])
         layout.provisional_note(bool(items["title"].str.endswith(PROVISIONAL).any()))

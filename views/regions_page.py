@@ -1,5 +1,8 @@
 """Regional coverage: where in the range the work happens, on a map that needs no network."""
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, queries
@@ -10,23 +13,34 @@ from dashboard.ui.sidebar import shared_filters
 HOW_COMPUTED = """
 **How is this computed?**
 
-- An activity counts in every **range state** and every **PTCR** it is recorded in, with all
-  its funding: the rows do not add up to a total.
+- An activity counts in every **range state** and every **PTCR** it is recorded in: the
+  activity counts do not add up to a total. Its **funding** is split evenly between them (a
+  grant to an activity in five range states counts one fifth in each, to the cent), so each
+  funding column adds up to the funding of the activities recorded in any range state (or
+  PTCR); the map's tooltips and the downloads show the same split amounts.
 - **Activity progress** is the mean progress of the activities there that are not cancelled: an
   activity's progress is its latest update on or before the *progress as of* date, and a
   completed activity counts as 100 %. *Activities* includes cancelled ones; *counted* does not.
 - **Funding** is shown per currency (one column each) and never added across currencies;
   with *progress as of*, only grants of that year or earlier.
-- The map shades each range state by its activity count or mean activity progress (see the
-  legend). Activity progress says how far those activities have come, not how far a plan has.
-  PTCR markers sit at a centre point derived from geography, as are their member countries
+- The map shades each PTCR's circle by its activity count or mean activity progress, and each
+  range state the same way, lighter (see the legend). Activity progress says how far those
+  activities have come, not how far a plan has. The PTCRs have no outlines in any source:
+  their circles sit at a centre point derived from geography, as are their member countries
   (no source names them). Sites are the points recorded for activities; when there are more
   than the map can draw one by one, each dot groups the sites in a square of the grid (the
   note under the map says how large) and its tooltip says how many activities are there.
 - The list of activities shows one page at a time; its download holds all of them.
 - The map draws the range states from the shipped Natural Earth outlines (public domain) and
-  needs no network: there is no background map.
+  needs no network: there is no background map. It is framed to show the whole range on a
+  phone; range-state names appear where they fit.
 """
+
+SPLIT_GRANTS = (
+    "Funding per currency, never added across currencies. A grant to an activity in several "
+    "{places} is split evenly between them (a fifth each for five), so the column adds up to "
+    "the funding recorded; the download holds the same amounts."
+)
 
 # The activities of the chosen place: one page at a time, its number in the URL.
 LISTING = "place_activities"
@@ -65,6 +79,16 @@ def _place_from_map() -> None:
     st.session_state["coverage_map_round"] = st.session_state.get("coverage_map_round", 0) + 1
 
 
+def _funding_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """The funding columns of a coverage table, saying in their header that shared grants
+    are split."""
+    return {
+        column: st.column_config.NumberColumn(f"{column} (shared grants split)", format="%.0f")
+        for column in frame.columns
+        if column.startswith("funding_")
+    }
+
+
 def _first_page() -> None:
     """Another place's activities start at their first page."""
     st.session_state[f"{LISTING}_page"] = 1
@@ -78,7 +102,7 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
 
     left, right = st.columns([2, 3])
     shade_by = left.radio(
-        "Shade range states by",
+        "Shade the PTCRs and range states by",
         list(charts.SHADINGS),
         format_func=charts.SHADINGS.__getitem__,
         horizontal=True,
@@ -111,24 +135,46 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
     regions = data.coverage_by_region(filters=filters)
     points = data.site_points(filters=filters)
 
-    st.pydeck_chart(
-        charts.coverage_map(
-            data.range_state_shapes(),
-            countries,
-            regions,
-            points,
-            shade_by=shade_by,
-            focus=place,
-        ),
-        height=charts.maps.MAP_HEIGHT,
-        on_select=_place_from_map,
-        selection_mode="single-object",
-        key=_map_key(),
-    )
+    map_column, side = st.columns([3, 2])
+    with side:
+        st.html(
+            charts.legend_html(
+                charts.legend(countries, regions, shade_by), title=charts.SHADINGS[shade_by]
+            )
+        )
+        if note := charts.sites_note(points):
+            st.caption(note)
+        scroll_zoom = st.toggle(
+            "Zoom with the scroll wheel",
+            key="map_scroll_zoom",
+            help="Off, the scroll wheel scrolls the page over the map.",
+        )
+        st.caption(
+            "Drag the map to move it; double-click to zoom in (Shift + double-click to zoom "
+            "out), or pinch on a touch screen. "
+            + (
+                "The scroll wheel zooms the map."
+                if scroll_zoom
+                else "The scroll wheel scrolls the page, not the map."
+            )
+        )
+    with map_column:
+        st.pydeck_chart(
+            charts.coverage_map(
+                data.range_state_shapes(),
+                countries,
+                regions,
+                points,
+                shade_by=shade_by,
+                focus=place,
+                scroll_zoom=scroll_zoom,
+            ),
+            height=charts.maps.MAP_HEIGHT,
+            on_select=_place_from_map,
+            selection_mode="single-object",
+            key=_map_key(),
+        )
     links.open_chosen_activity()
-    st.html(charts.legend_html(charts.legend(countries, shade_by), title=charts.SHADINGS[shade_by]))
-    if note := charts.sites_note(points):
-        st.caption(note)
 
     where = literal(places[place]) if place else "the whole range"
     st.subheader(f"Activities in {where}")
@@ -151,11 +197,7 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         )
 
     gaps = queries.coverage_gaps(countries=countries, regions=regions)
-    money = {
-        column: st.column_config.NumberColumn(column, format="%.0f")
-        for column in countries.columns
-        if column.startswith("funding_")
-    }
+    money = _funding_columns(countries)
     completion = {
         "completion_pct": st.column_config.NumberColumn("activity progress %", format="%.0f")
     }
@@ -168,6 +210,8 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         )
     else:
         st.success(f"Every one of the {len(countries)} range states has activity.")
+    if money:
+        st.caption(SPLIT_GRANTS.format(places="range states"))
     st.dataframe(countries, hide_index=True, width="stretch", column_config={**completion, **money})
     layout.csv_download(countries, key="coverage-by-range-state")
 
@@ -179,18 +223,11 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         )
     else:
         st.success(f"Every one of the {len(regions)} PTCRs has activity.")
+    region_money = _funding_columns(regions)
+    if region_money:
+        st.caption(SPLIT_GRANTS.format(places="PTCRs"))
     st.dataframe(
-        regions,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **completion,
-            **{
-                column: st.column_config.NumberColumn(column, format="%.0f")
-                for column in regions.columns
-                if column.startswith("funding_")
-            },
-        },
+        regions, hide_index=True, width="stretch", column_config={**completion, **region_money}
     )
     layout.csv_download(regions, key="coverage-by-ptcr")
 

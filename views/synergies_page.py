@@ -32,15 +32,14 @@ HOW_COMPUTED = """
 - **Orphans**: a CAMI section is listed when no activity serving it also serves any Strategy
   item, and the other way round; *activities* counts the work serving it in its own plan's
   period (0: none at all).
-- The **flows** run Strategy goal → activity → CAMI section for the activities serving both.
-  Each activity weighs 1 (or its funding in one chosen currency; amounts are never added
-  across currencies), split evenly over the goals and over the sections it serves, so each
-  column adds up to the total. The {top} activities of largest weight are drawn one by one,
-  any others together as one node; the CSV lists every activity's flows.
+- The **flows** run from Strategy goal to CAMI section through the activities serving both,
+  one flow per goal and section. Each activity weighs 1 (or its funding in one chosen
+  currency; amounts are never added across currencies), split evenly over the pairs of a
+  goal and a section it serves, so the goals, the sections and the flows each add up to the
+  total; a flow's hover also says how many activities serve both. The table under the chart
+  lists the pairs; the CSV lists every activity's own flows (goal → activity and activity →
+  section), as before.
 """
-
-# Activities drawn one by one in the flows; a node per activity beyond that is unreadable.
-FLOW_ACTIVITIES = 30
 
 layout.header(
     "Synergies between the two plans",
@@ -78,7 +77,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             filters=filters, single_plan_only=True, offset=0, limit=layout.PAGE_SIZE
         ),
         lambda: data.funding_currencies(filters=filters),
-        lambda: data.synergy_flows(filters=filters, currency=None, top=FLOW_ACTIVITIES),
+        lambda: data.synergy_flows(filters=filters, currency=None),
     )
     overlap = data.plan_overlap(filters=filters)
     share = overlap["share"]
@@ -154,7 +153,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
                 key="synergy-matrix",
                 on_select=_cell_from_chart,
                 selection_mode="points",
-                config={"displaylogo": False},
+                config=charts.chart_config("synergy-matrix"),
             )
             layout.provisional_note(
                 bool(matrix["strategy_provisional"].any() or matrix["cami_provisional"].any())
@@ -236,7 +235,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             key="single-plan-activities",
         )
 
-    st.subheader("Flows from Strategy goals through activities to CAMI sections")
+    st.subheader("Flows from Strategy goals to CAMI sections")
     currencies = data.funding_currencies(filters=filters)
     weight = st.radio(
         "Weight the flows by",
@@ -247,7 +246,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         bind="query-params",
     )
     currency = None if weight == "activities" else weight
-    flows = data.synergy_flows(filters=filters, currency=currency, top=FLOW_ACTIVITIES)
+    flows = data.synergy_flows(filters=filters, currency=currency)
     unit = "activities" if currency is None else currency
     if flows.empty:
         st.info(
@@ -257,27 +256,31 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         )
     else:
         st.plotly_chart(
-            charts.synergy_sankey(
+            data.chart(
+                "synergy_sankey",
                 flows,
-                title="Strategy goal → activity → CAMI section"
+                title="Strategy goal → CAMI section"
                 + (" (activity count)" if currency is None else f" (funding, {currency})"),
                 unit=unit,
             ),
             width="stretch",
             key="synergy-flows-chart",
-            config={"displaylogo": False},
+            config=charts.chart_config("synergy-flows"),
         )
         with st.expander("Data behind “Synergy flows”"):
-            st.dataframe(flows, hide_index=True, width="stretch")
-            st.caption("The download lists each activity's own flows.")
+            st.dataframe(charts.synergy_pairs(flows), hide_index=True, width="stretch")
+            st.caption(
+                "One row per goal and section. The download lists each activity's own flows."
+            )
             layout.csv_download(
                 data.later(queries.synergy_flows, filters=filters, currency=currency),
                 key="synergy-flows",
             )
     st.caption(
-        "Grey nodes are activities. Hover a node or a flow for its full name and weight. "
-        "Amounts are never added across currencies."
+        "Goals on the left, CAMI sections on the right; each activity's weight is split evenly "
+        "over the goal–section pairs it serves. Hover a node or a flow for its full name, "
+        "weight and the number of activities. Amounts are never added across currencies."
     )
 
     with st.expander("How is this computed?"):
-        st.markdown(HOW_COMPUTED.format(top=FLOW_ACTIVITIES))
+        st.markdown(HOW_COMPUTED)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from dashboard.charts.maps import HOME_VIEW, RAMP
+from dashboard.charts.maps import CONTEXT_ALPHA, HOME_VIEW, RAMP
 from tests.browser.conftest import Server, Visit, streamlit_server, wait_for_run
 
 pytestmark = pytest.mark.browser
@@ -65,8 +65,8 @@ def drawn_map(visit: Visit) -> tuple[Any, dict[str, float]]:
     visit.page.wait_for_timeout(1500)
     box = canvas.bounding_box()
     assert box, "the map has no canvas"
-    assert box["width"] > 600, box
-    assert box["height"] > 400, box
+    assert box["width"] > 500, box
+    assert box["height"] > 350, box
     return canvas, box
 
 
@@ -79,9 +79,12 @@ def test_the_map_draws_the_range_with_no_request_leaving_localhost(
     drawn_map(visit)
     chart = visit.page.locator("[data-testid='stDeckGlJsonChart']").first
     image = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
-    # Kazakhstan (3 activities in the fixture) is drawn in the darkest blue of the ramp:
-    # count the pixels of that blue.
-    red, green, blue = (int(RAMP[-1][i : i + 2], 16) for i in (1, 3, 5))
+    # Kazakhstan (2 activities without demo data, the most) is drawn in the darkest blue of
+    # the ramp, lighter (the context layer: its colour over white at CONTEXT_ALPHA).
+    alpha = CONTEXT_ALPHA / 255
+    red, green, blue = (
+        round(int(RAMP[-1][i : i + 2], 16) * alpha + 255 * (1 - alpha)) for i in (1, 3, 5)
+    )
     close = sum(
         1
         for r, g, b in image.get_flattened_data()  # type: ignore[misc]
@@ -132,7 +135,99 @@ def test_clicking_a_matrix_cell_lists_its_activities(
     assert box
     # Row S1 (first of 2), column CAMI-10 (second of 3).
     visit.page.mouse.click(box["x"] + box["width"] * 1.5 / 3, box["y"] + box["height"] * 0.5 / 2)
-    wait_for_run(visit.page, expect="Monitoring guideline trial")
+    # The cell's activities are listed under their caption (the table itself is a canvas).
+    wait_for_run(visit.page, expect="Activities serving both S1 Knowledge (provisional) × CAMI-10")
     assert "syn_cell=S1" in visit.page.url
     visit.screenshot("synergies-cell")
     assert visit.outside == [], f"requests left localhost: {visit.outside}"
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Visit]:
+    """A 390 px wide phone screen, every request outside localhost refused (as `visit`)."""
+    from urllib.parse import urlparse
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=False)
+    page = context.new_page()
+    current = Visit(page=page)
+
+    def route(route: Any) -> None:
+        if urlparse(route.request.url).hostname in {"127.0.0.1", "localhost"}:
+            route.continue_()
+        else:
+            current.outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    yield current
+    context.close()
+
+
+def _ptcr_points() -> list[dict[str, Any]]:
+    """The fixture's PTCRs as the map labels them (tests/fixtures/data/regions.csv)."""
+    import csv
+
+    from dashboard.charts.maps import PTCR_LABEL_WIDTH
+    from dashboard.charts.palette import wrap_label
+    from tests.conftest import FIXTURE_DATA
+
+    with (FIXTURE_DATA / "regions.csv").open(encoding="utf-8") as rows:
+        return [
+            {
+                "number": int(row["number"]),
+                "name": row["name"],
+                "position": [float(row["longitude"]), float(row["latitude"])],
+                "label": "\n".join(
+                    wrap_label(
+                        row["name"] + (" (pending)" if row["pallas_status"] == "pending" else ""),
+                        PTCR_LABEL_WIDTH,
+                    )
+                ),
+            }
+            for row in csv.DictReader(rows)
+        ]
+
+
+def test_on_a_phone_every_ptcr_name_is_on_the_map(warm: Server, phone: Visit) -> None:
+    from dashboard.charts.maps import place_labels
+
+    phone.open(f"{warm.url}/regions", expect="Coverage by PTCR")
+    canvas = phone.page.locator(CANVAS).first
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    phone.page.wait_for_timeout(1500)
+    box = canvas.bounding_box()
+    assert box
+    # The map takes the phone's width, less the page's margins: what it is framed for.
+    assert 340 <= box["width"] <= 390, box
+    points = _ptcr_points()
+    names = place_labels(
+        points, view=HOME_VIEW, width=round(box["width"]), height=round(box["height"])
+    )[len(points) :]
+    for point, (left, top, right, bottom) in zip(points, names, strict=True):
+        assert left >= 0, point
+        assert right <= box["width"], point
+        assert top >= 0, point
+        assert bottom <= box["height"], point
+        # The name is drawn there: hovering it shows the PTCR's tooltip.
+        phone.page.mouse.move(box["x"] + (left + right) / 2, box["y"] + (top + bottom) / 2)
+        phone.page.get_by_text(f"PTCR {point['number']} {point['name']}").first.wait_for(
+            timeout=10_000
+        )
+    phone.screenshot("regions-map-phone")
+    assert phone.outside == [], f"requests left localhost: {phone.outside}"
+
+
+def test_the_scroll_wheel_over_the_map_scrolls_the_page(warm: Server, visit: Visit) -> None:
+    visit.open(f"{warm.url}/regions", expect="Coverage by PTCR")
+    canvas, box = drawn_map(visit)
+    scroller = (
+        "el => { let node = el; while (node && !(node.scrollHeight > node.clientHeight && "
+        "['auto', 'scroll'].includes(getComputedStyle(node).overflowY))) node = "
+        "node.parentElement; return node ? node.scrollTop : document.scrollingElement.scrollTop }"
+    )
+    before = canvas.evaluate(scroller)
+    visit.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    visit.page.mouse.wheel(0, 400)
+    visit.page.wait_for_timeout(800)
+    assert canvas.evaluate(scroller) > before, "the wheel did not scroll the page"

@@ -23,7 +23,7 @@ from dashboard.charts.maps import (
     selected_place,
     sites_note,
 )
-from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS
+from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, chart_config, chart_label
 from dashboard.charts.progress import (
     ITEM_STATUS_LABELS,
     NO_ACTIVITY,
@@ -42,6 +42,7 @@ from dashboard.charts.synergies import (
     matrix_table,
     row_labels,
     synergy_heatmap,
+    synergy_pairs,
     synergy_sankey,
     synergy_sentence,
 )
@@ -62,6 +63,8 @@ __all__ = [
     "activity_progress_lines",
     "cell_activities",
     "cell_label",
+    "chart_config",
+    "chart_label",
     "coverage_map",
     "funder_sites_deck",
     "funders_compared",
@@ -89,6 +92,7 @@ __all__ = [
     "status_label",
     "status_legend_html",
     "synergy_heatmap",
+    "synergy_pairs",
     "synergy_sankey",
     "synergy_sentence",
 ]

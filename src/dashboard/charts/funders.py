@@ -14,7 +14,13 @@ import pydeck as pdk
 from plotly.subplots import make_subplots
 
 from dashboard.charts.maps import CompactDeck, load_shapes, rgba
-from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
+from dashboard.charts.palette import (
+    LABELLED_ROW,
+    OKABE_ITO,
+    STATUS_COLOURS,
+    apply_layout,
+    labels_above_bars,
+)
 from dashboard.charts.progress import uncounted_text
 from dashboard.markup import html_literal, literal
 from dashboard.provisional import shorten
@@ -400,9 +406,9 @@ def items_advanced(items: pd.DataFrame, *, title: str) -> go.Figure:
     `funder_items`), listed top to bottom in that order. Items whose activities are all
     cancelled or report no percentage get no bar but the words "no counted activity".
     """
-    # The title cut to about 31 characters; an item's "(provisional)" mark is kept.
+    # Above its bar, on two lines: the title cut only when longer than those.
     labels = [
-        f"{code} {shorten(name, 31)}"
+        f"{code} {shorten(name, 100)}"
         for code, name in zip(items["code"], items["title"], strict=True)
     ]
     has_value = items["completion_pct"].notna()
@@ -432,11 +438,12 @@ def items_advanced(items: pd.DataFrame, *, title: str) -> go.Figure:
     )
     figure.update_xaxes(range=[0, 140], **PERCENT_TICKS)
     figure.update_yaxes(categoryorder="array", categoryarray=labels[::-1])
+    labels_above_bars(figure, labels)
     return apply_layout(
         figure,
         title=title,
         x_title="Progress of the activities you support (%, link-weighted mean)",
-        height=max(240, 34 * len(items) + 120),
+        height=max(240, LABELLED_ROW * len(items) + 120),
     )
 
 

@@ -10,13 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.palette import OKABE_ITO, apply_layout
-
-SERIES_COLOURS = [
-    OKABE_ITO[name]
-    for name in ("blue", "vermillion", "green", "orange", "purple", "sky", "yellow", "black")
-]
-
+from dashboard.charts.palette import OKABE_ITO, SERIES_COLOURS, apply_layout
 
 # Points drawn per line at most (a chart is about a thousand pixels wide); beyond it, weekly.
 MAX_POINTS = 800

@@ -8,7 +8,13 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.palette import OKABE_ITO, STATUS_COLOURS, apply_layout
+from dashboard.charts.palette import (
+    LABELLED_ROW,
+    OKABE_ITO,
+    STATUS_COLOURS,
+    apply_layout,
+    labels_above_bars,
+)
 from dashboard.provisional import PROVISIONAL, item_label
 
 NO_ACTIVITY = "no activity"
@@ -125,7 +131,7 @@ def activity_progress_bars(
             y=valued["label"],
             orientation="h",
             marker_color=OKABE_ITO["blue"],
-            text=[t for t, v in zip(text, has_value, strict=True) if v],
+            text=[f"{pct:.0f} %" for pct in valued["activity_progress_pct"]],
             textposition="outside",
             cliponaxis=False,
             name="activity progress",
@@ -137,18 +143,17 @@ def activity_progress_bars(
             go.Scatter(
                 x=[0] * int((~has_value).sum()),
                 y=frame.loc[~has_value, "label"],
-                mode="markers+text",
+                mode="markers",
                 marker={"symbol": "line-ns-open", "color": OKABE_ITO["grey"], "size": 10},
-                text=[t for t, v in zip(text, has_value, strict=True) if not v],
-                textposition="middle right",
-                textfont={"color": "#555555"},
                 name=NO_ACTIVITY,
                 hovertemplate="%{y}<br>" + NO_ACTIVITY + "<extra></extra>",
             )
         )
     figure.update_xaxes(range=[0, 150], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %")
     figure.update_yaxes(categoryorder="array", categoryarray=list(frame["label"]))
-    height = max(260, 34 * len(frame) + 110)
+    # The figures in words under each label, where a phone has room for them.
+    labels_above_bars(figure, list(frame["label"]), notes=text)
+    height = max(260, LABELLED_ROW * len(frame) + 110)
     return apply_layout(
         figure,
         title=title,

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.palette import OKABE_ITO, apply_layout
-from dashboard.provisional import item_label, item_title, shorten
+from dashboard.charts.palette import OKABE_ITO, apply_layout, chart_label
+from dashboard.provisional import item_label, item_title
 
 # White to Okabe–Ito blue: one hue, so the order of the cells reads in any colour vision.
 MATRIX_SCALE = [[0.0, "#FFFFFF"], [0.0001, "#DCEAF5"], [1.0, OKABE_ITO["blue"]]]
@@ -204,58 +204,91 @@ def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
     return shared.reset_index(drop=True)
 
 
-def synergy_sankey(flows: pd.DataFrame, *, title: str, unit: str) -> go.Figure:
-    """Strategy goals → activities → CAMI sections (`queries.synergy_flows`), weighted in `unit`.
+def synergy_pairs(flows: pd.DataFrame) -> pd.DataFrame:
+    """The flows goal → activity → section (`queries.synergy_flows`, every activity: no
+    `top`) gathered into one flow per Strategy goal and CAMI section.
 
-    Goals are blue, activities grey (demo activities marked [Demo]), sections green.
+    An activity's weight goes to each pair of a goal and a section it serves, split evenly
+    over the pairs (its weight × its share of the goal × its share of the section), so the
+    goals, the sections and the pairs each add up to the total. Columns: goal, goal_label,
+    section, section_label, activities (how many serve both: counted whole in every pair
+    they serve), value (the split weight), demo_activities. Largest first, then by codes.
     """
-    goals = list(dict.fromkeys(flows.loc[flows["stage"] == "strategy", "source"]))
-    activities = list(
-        dict.fromkeys(
-            list(flows.loc[flows["stage"] == "strategy", "target"])
-            + list(flows.loc[flows["stage"] == "cami", "source"])
-        )
-    )
-    sections = list(dict.fromkeys(flows.loc[flows["stage"] == "cami", "target"]))
-    labels: dict[str, str] = {}
-    demo: dict[str, bool] = {}
-    for row in flows.itertuples():
-        labels[str(row.source)] = str(row.source_label)
-        labels[str(row.target)] = str(row.target_label)
-        if row.stage == "strategy":
-            demo[str(row.target)] = bool(row.demo)
-        else:
-            demo[str(row.source)] = bool(row.demo)
-    nodes = [*goals, *activities, *sections]
-    index = {node: i for i, node in enumerate(nodes)}
-
-    def node_label(node: str) -> str:
-        if node in demo:
-            text = labels[node]
-            marked = text if text.startswith("[Demo]") or not demo[node] else f"[Demo] {text}"
-            return shorten(marked, 42)
-        # A goal or section: cut, but still "(provisional)" when its label says so.
-        return shorten(labels[node], 38)
-
-    colours = (
-        [OKABE_ITO["blue"]] * len(goals)
-        + [OKABE_ITO["grey"]] * len(activities)
-        + [OKABE_ITO["green"]] * len(sections)
-    )
-    link_colours = [
-        "rgba(0,114,178,0.35)" if stage == "strategy" else "rgba(0,158,115,0.35)"
-        for stage in flows["stage"]
+    columns = [
+        "goal",
+        "goal_label",
+        "section",
+        "section_label",
+        "activities",
+        "value",
+        "demo_activities",
     ]
+    strategy = flows[flows["stage"] == "strategy"]
+    cami = flows[flows["stage"] == "cami"]
+    if strategy.empty or cami.empty:
+        return pd.DataFrame(columns=columns)
+    weight = strategy.groupby("target")["value"].sum().rename("weight")
+    pairs = (
+        strategy.rename(
+            columns={"source": "goal", "source_label": "goal_label", "target": "activity"}
+        )[["goal", "goal_label", "activity", "value", "demo"]]
+        .merge(
+            cami.rename(
+                columns={
+                    "source": "activity",
+                    "target": "section",
+                    "target_label": "section_label",
+                    "value": "to_section",
+                }
+            )[["activity", "section", "section_label", "to_section"]],
+            on="activity",
+        )
+        .merge(weight, left_on="activity", right_index=True)
+    )
+    pairs["value"] = pairs["value"] * pairs["to_section"] / pairs["weight"]
+    pairs["demo"] = pairs["demo"].astype(bool).astype(int)
+    gathered = (
+        pairs.groupby(["goal", "goal_label", "section", "section_label"], sort=False)
+        .agg(
+            activities=("activity", "nunique"),
+            value=("value", "sum"),
+            demo_activities=("demo", "sum"),
+        )
+        .reset_index()
+    )
+    gathered["value"] = gathered["value"].round(4)
+    return gathered.sort_values(
+        ["value", "goal", "section"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)[columns]
+
+
+def synergy_sankey(flows: pd.DataFrame, *, title: str, unit: str) -> go.Figure:
+    """Strategy goals → CAMI sections (`synergy_pairs` of `queries.synergy_flows`), weighted
+    in `unit`: one flow per pair, readable at any number of activities.
+
+    Goals are blue on the left, sections green on the right, each labelled by its code and a
+    short title (the full name and weight in the hover); a flow's hover says how many
+    activities serve both.
+    """
+    pairs = synergy_pairs(flows)
+    goals = list(dict.fromkeys(pairs.sort_values("goal", kind="stable")["goal"]))
+    sections = list(dict.fromkeys(pairs.sort_values("section", kind="stable")["section"]))
+    labels = dict(zip(pairs["goal"], pairs["goal_label"], strict=True)) | dict(
+        zip(pairs["section"], pairs["section_label"], strict=True)
+    )
+    nodes = [*goals, *sections]
+    index = {node: i for i, node in enumerate(nodes)}
     value_format = ".2~f" if unit == "activities" else ",.0f"
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
             node={
-                "label": [node_label(node) for node in nodes],
+                # The code and the start of the title on two lines; the whole name in the hover.
+                "label": [chart_label(labels[node], 18) for node in nodes],
                 "customdata": [labels[node] for node in nodes],
-                "color": colours,
-                "pad": 6,
-                "thickness": 14,
+                "color": [OKABE_ITO["blue"]] * len(goals) + [OKABE_ITO["green"]] * len(sections),
+                "pad": 14,
+                "thickness": 16,
                 "line": {"width": 0},
                 "hovertemplate": "%{customdata}<br>%{value:"
                 + value_format
@@ -264,18 +297,24 @@ def synergy_sankey(flows: pd.DataFrame, *, title: str, unit: str) -> go.Figure:
                 + "<extra></extra>",
             },
             link={
-                "source": [index[str(s)] for s in flows["source"]],
-                "target": [index[str(t)] for t in flows["target"]],
-                "value": flows["value"].astype(float).tolist(),
-                "color": link_colours,
+                "source": [index[goal] for goal in pairs["goal"]],
+                "target": [index[section] for section in pairs["section"]],
+                "value": pairs["value"].astype(float).tolist(),
+                "customdata": pairs["activities"].astype(int).tolist(),
+                "color": "rgba(0,114,178,0.3)",
                 "hovertemplate": "%{source.customdata} → %{target.customdata}<br>"
-                "%{value:" + value_format + "} " + unit + "<extra></extra>",
+                "%{customdata} activities serve both; weight %{value:"
+                + value_format
+                + "} "
+                + unit
+                + "<extra></extra>",
             },
-            textfont={"size": 11},
+            textfont={"size": 11, "color": "#222222"},
         )
     )
-    height = max(420, 17 * len(activities) + 140)
+    height = max(360, 46 * max(len(goals), len(sections)) + 140)
     figure = apply_layout(figure, title=title, x_title="", height=height)
+    figure.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 20})
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
     return figure

@@ -2,8 +2,11 @@
 per PTCR, the places with no activity at all, the activity sites for the map and the
 activities in one place.
 
-An activity in several range states (or PTCRs) counts in each of them, with all its funding:
-rows do not add up to a total. Completion is the plain mean progress of the counted activities
+An activity in several range states (or PTCRs) counts in each of them: the activity counts
+do not add up to a total. Its funding is split evenly between them (a grant to an activity in
+five range states counts one fifth in each), so each funding column adds up to the funding of
+the activities recorded in any range state (or PTCR), and no country shows another's money as
+its own. Completion is the plain mean progress of the counted activities
 (as of the filters' date; cancelled not counted, completed 100 %). Funding stays per currency.
 Each query computes the activities in scope once (`progress_at`) and aggregates in SQL.
 """
@@ -16,6 +19,7 @@ import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     Select,
     String,
     Table,
@@ -58,8 +62,15 @@ SITE_GRIDS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 def _coverage_rows(place: Column[Any], links: Table, filters: Filters) -> tuple[Any, Any]:
     """Per place, from one computation of the activities in scope: the work there
-    (activities, cancelled included; counted; mean completion) and its funding per currency."""
+    (activities, cancelled included; counted; mean completion) and its funding per currency,
+    each grant split evenly between the places of its activity (all of them, whatever the
+    filters: a filter chooses activities, not how their grants divide)."""
     state = progress_at(filters)
+    places = (
+        select(links.c.activity_id, func.count().label("places"))
+        .group_by(links.c.activity_id)
+        .subquery("places")
+    )
     work = (
         select(
             place.label("place"),
@@ -72,8 +83,14 @@ def _coverage_rows(place: Column[Any], links: Table, filters: Filters) -> tuple[
         .subquery("work")
     )
     money = (
-        select(place.label("place"), Funding.c.currency, func.sum(Funding.c.amount).label("amount"))
+        select(
+            place.label("place"),
+            Funding.c.currency,
+            # As a float on both backends: SQLite divides integers as integers.
+            func.sum(cast(Funding.c.amount, Float) / places.c.places).label("amount"),
+        )
         .join(state, state.c.activity_id == links.c.activity_id)
+        .join(places, places.c.activity_id == links.c.activity_id)
         .join(Funding, Funding.c.activity_id == links.c.activity_id)
         .group_by(place, Funding.c.currency)
     )
@@ -101,7 +118,8 @@ def _with_funding(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     wide.columns = [f"{FUNDING_PREFIX}{currency}" for currency in wide.columns]
     joined = frame.merge(wide, how="left", left_on=key, right_index=True)
     for column in wide.columns:
-        joined[column] = joined[column].fillna(0.0).astype(float)
+        # A split grant leaves fractions of a cent: kept to the cent, as amounts are recorded.
+        joined[column] = joined[column].fillna(0.0).astype(float).round(2)
     return joined
 
 
@@ -110,7 +128,8 @@ def coverage_by_country(*, session: Session, filters: Filters) -> pd.DataFrame:
 
     Columns: iso3, name, cms_party, cami_range_state, activities (cancelled included),
     counted, completion_pct (None without a counted activity), then `funding_<CUR>` per
-    currency. Ordered by activities, most first, then name.
+    currency (each grant split evenly between its activity's range states). Ordered by
+    activities, most first, then name.
     """
     work, money = _coverage_rows(ActivityCountry.c.country_iso3, ActivityCountry, filters)
     activities = func.coalesce(work.c.activities, 0)
@@ -153,8 +172,8 @@ def coverage_by_region(*, session: Session, filters: Filters) -> pd.DataFrame:
     """Every PTCR that lists the Pallas's cat with the work there, including those with none.
 
     Columns: number, name, pallas_status, countries (`;`-joined ISO3), latitude, longitude,
-    position_derived, activities, counted, completion_pct, then `funding_<CUR>` per currency.
-    In PTCR number order.
+    position_derived, activities, counted, completion_pct, then `funding_<CUR>` per currency
+    (each grant split evenly between its activity's PTCRs). In PTCR number order.
     """
     work, money = _coverage_rows(ActivityRegion.c.region_number, ActivityRegion, filters)
     members = (

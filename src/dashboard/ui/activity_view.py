@@ -185,7 +185,7 @@ def places(where: pd.DataFrame, sites: pd.DataFrame, title: str) -> None:
     deck = data.chart("activity_map", data.range_state_shapes(), where, sites, title=title)
     if deck is None:
         return
-    st.pydeck_chart(deck, height=320, key="activity-map")
+    st.pydeck_chart(deck, height=charts.maps.ACTIVITY_MAP_HEIGHT, key="activity-map")
     st.html(
         charts.legend_html(
             [

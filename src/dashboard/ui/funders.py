@@ -51,5 +51,5 @@ def overview(filters: Filters) -> None:
             charts.funders_compared(table, title="Funding by funder, in each currency"),
             width="stretch",
             key="funders-compared",
-            config={"displaylogo": False},
+            config=charts.chart_config("funders-compared"),
         )

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.charts import chart_config
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
 from dashboard.markup import literal
@@ -196,7 +197,7 @@ def chart_with_data(
     if table.empty:
         st.info(empty or "No activity matches the current filters.")
         return
-    st.plotly_chart(figure, width="stretch", key=f"{key}-chart", config={"displaylogo": False})
+    st.plotly_chart(figure, width="stretch", key=f"{key}-chart", config=chart_config(key))
     with st.expander(f"Data behind “{name}”"):
         st.dataframe(table, hide_index=True, width="stretch")
         csv_download(table, key=key, filters=filters)
