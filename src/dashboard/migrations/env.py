@@ -19,19 +19,25 @@ with engine.connect() as connection:
         # pragma is a no-op inside a transaction, so before it begins), checked after.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=sqlite,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"the migration left rows without their parents: {broken[:5]}")
-    connection.commit()
-    if sqlite:
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(
+                        f"the migration left rows without their parents: {broken[:5]}"
+                    )
         connection.commit()
+    finally:
+        if sqlite:
+            # On again, also after a failed migration: the pool hands this connection on.
+            connection.rollback()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
