@@ -11,26 +11,24 @@ import pandas as pd
 from sqlalchemy import Float, String, case, cast, false, func, literal, select, true, union_all
 from sqlmodel import Session
 
-from dashboard import models as m
 from dashboard.queries.scope import (
     Activity,
     ActivityCountry,
     ActivityItem,
     ActivityOrganisation,
     ActivityRegion,
+    AuditEntry,
     Country,
     Framework,
     FrameworkItem,
     Funding,
     Organisation,
+    Output,
     ProgressUpdate,
     Region,
+    Site,
     to_frame,
 )
-
-AuditEntry = m.AuditEntry.__table__  # type: ignore[attr-defined]
-Output = m.Output.__table__  # type: ignore[attr-defined]
-Site = m.Site.__table__  # type: ignore[attr-defined]
 
 
 def _pk(activity_id: str) -> object:

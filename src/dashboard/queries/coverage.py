@@ -34,7 +34,6 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from dashboard import models as m
 from dashboard.filters import Filters
 from dashboard.queries.scope import (
     Activity,
@@ -44,13 +43,12 @@ from dashboard.queries.scope import (
     Funding,
     Organisation,
     Region,
+    RegionCountry,
+    Site,
     mean_progress,
     progress_at,
     to_frame,
 )
-
-RegionCountry = m.RegionCountry.__table__  # type: ignore[attr-defined]
-Site = m.Site.__table__  # type: ignore[attr-defined]
 
 FUNDING_PREFIX = "funding_"
 # The map draws at most this many site points (about 0.5 MB of map data). More sites than

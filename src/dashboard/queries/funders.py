@@ -47,14 +47,12 @@ from dashboard.queries.scope import (
     FrameworkItem,
     Funding,
     Organisation,
+    Output,
+    Site,
     progress_at,
     rolled_up,
     to_frame,
 )
-
-Output = m.Output.__table__  # type: ignore[attr-defined]
-Site = m.Site.__table__  # type: ignore[attr-defined]
-
 
 # How a funding record without a published amount reads, wherever an amount would stand.
 UNPUBLISHED = "amount not published"

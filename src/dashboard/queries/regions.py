@@ -6,18 +6,16 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlmodel import Session
 
-from dashboard import models as m
 from dashboard.filters import Filters
 from dashboard.queries.scope import (
     Activity,
     ActivityRegion,
     Region,
+    RegionCountry,
     mean_progress,
     progress_at,
     to_frame,
 )
-
-RegionCountry = m.RegionCountry.__table__  # type: ignore[attr-defined]
 
 
 def ptcr_listing(*, session: Session, filters: Filters) -> pd.DataFrame:

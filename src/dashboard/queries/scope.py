@@ -43,6 +43,10 @@ Funding = m.Funding.__table__  # type: ignore[attr-defined]
 Organisation = m.Organisation.__table__  # type: ignore[attr-defined]
 ProgressUpdate = m.ProgressUpdate.__table__  # type: ignore[attr-defined]
 Region = m.Region.__table__  # type: ignore[attr-defined]
+RegionCountry = m.RegionCountry.__table__  # type: ignore[attr-defined]
+Output = m.Output.__table__  # type: ignore[attr-defined]
+Site = m.Site.__table__  # type: ignore[attr-defined]
+AuditEntry = m.AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 def to_frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataFrame:
