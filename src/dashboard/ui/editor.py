@@ -70,6 +70,11 @@ def _labels(pairs: Iterable[tuple[Any, str]]) -> Callable[[Any], str]:
     return lambda value: labels.get(value, str(value))
 
 
+def _date_field(label: str, *, key: str) -> None:
+    """An optional date within the range every entry path accepts (dates.py)."""
+    st.date_input(label, value=None, key=key, min_value=dates.EARLIEST, max_value=dates.latest())
+
+
 def _show(problems: Sequence[Problem], *fields: str) -> None:
     """The problems of these fields, right under them."""
     for problem in problems:
@@ -329,22 +334,10 @@ def activity_editor(user: Actor) -> None:
             )
             _show(problems, "progress_pct")
         with start:
-            st.date_input(
-                "Start date",
-                value=None,
-                key="act_start_date",
-                min_value=dates.EARLIEST,
-                max_value=dates.latest(),
-            )
+            _date_field("Start date", key="act_start_date")
             _show(problems, "start_date")
         with end:
-            st.date_input(
-                "End date",
-                value=None,
-                key="act_end_date",
-                min_value=dates.EARLIEST,
-                max_value=dates.latest(),
-            )
+            _date_field("End date", key="act_end_date")
             _show(problems, "end_date")
         organisations = [slug for slug, _ in choices["organisations"]]
         st.selectbox(
@@ -690,13 +683,7 @@ def output_form(user: Actor) -> None:
             st.number_input("Target (optional)", value=None, key="out_target", step=1.0)
             _show(problems, "target")
         with date:
-            st.date_input(
-                "Date",
-                value=None,
-                key="out_date",
-                min_value=dates.EARLIEST,
-                max_value=dates.latest(),
-            )
+            _date_field("Date", key="out_date")
         st.text_input("Note", key="out_note")
         st.text_input("Source (URL or reference)", key="out_source")
         _show(problems, "source")
