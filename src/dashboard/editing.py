@@ -346,6 +346,12 @@ class Reference:
     # activity_id -> database id
     activities: Mapping[str, int]
     bbox: Box | None = None
+    # What people call them, for resolve.py: slug -> (name, short name), ISO3 -> name,
+    # PTCR number -> name, item code -> title.
+    organisation_names: Mapping[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    country_names: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    region_names: Mapping[int, str] = dataclasses.field(default_factory=dict)
+    item_titles: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=4)
@@ -378,19 +384,26 @@ def load_reference(*, session: Session, geojson: Path | None = None) -> Referenc
     from dashboard.settings import get_settings
 
     items = session.exec(
-        select(m.FrameworkItem.code, m.FrameworkItem.id, m.Framework.code).join(
-            m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id
+        select(
+            m.FrameworkItem.code, m.FrameworkItem.id, m.Framework.code, m.FrameworkItem.title
+        ).join(m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id)
+    ).all()
+    organisations = session.exec(
+        select(
+            m.Organisation.slug, m.Organisation.id, m.Organisation.name, m.Organisation.short_name
         )
     ).all()
+    countries = dict(session.exec(select(m.Country.iso3, m.Country.name)).all())
+    regions = dict(session.exec(select(m.Region.number, m.Region.name)).all())
     return Reference(
-        organisations={
-            slug: pk
-            for slug, pk in session.exec(select(m.Organisation.slug, m.Organisation.id)).all()
-            if pk is not None
-        },
-        countries=frozenset(session.exec(select(m.Country.iso3)).all()),
-        regions=frozenset(session.exec(select(m.Region.number)).all()),
-        items={code: (int(pk or 0), framework) for code, pk, framework in items},
+        organisations={slug: pk for slug, pk, _, _ in organisations if pk is not None},
+        countries=frozenset(countries),
+        regions=frozenset(regions),
+        items={code: (int(pk or 0), framework) for code, pk, framework, _ in items},
+        organisation_names={slug: (name, short) for slug, _, name, short in organisations},
+        country_names=countries,
+        region_names=regions,
+        item_titles={code: title for code, _, _, title in items},
         activities={
             key: pk
             for key, pk in session.exec(select(m.Activity.activity_id, m.Activity.id)).all()

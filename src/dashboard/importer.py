@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from dashboard import dates, editing
+from dashboard import dates, editing, resolve
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import (
@@ -617,8 +617,13 @@ def _check(
     table: Table, kind: str, session: Session, actor: Actor, reference: Reference
 ) -> _Checked:
     checked = _Checked()
+    # Names, short names and numbers as people type them become the stored codes (resolve.py)
+    # before anything reads a row; a value naming nothing, or several things, is its cell's
+    # one error (it replaces what the checks say of that cell).
+    names = resolve.Resolver(reference, editing.ITEM_COLUMNS)
+    rows = names.rows(table.rows)
     if kind == "activities":
-        for line, row in table.rows:
+        for line, row in rows:
             draft, errors = parse_activity(line, row)
             # Only an activity the store holds has a current state worth reading.
             current = (
@@ -640,7 +645,7 @@ def _check(
             if "demo" in table.header
             else {}
         )
-        for line, row in table.rows:
+        for line, row in rows:
             progress, errors = parse_progress(line, row)
             problems = editing.check_progress(progress, reference.activities, today=today)
             problems += editing.check_progress_demo(progress, demo.get(progress.activity_id))
@@ -655,7 +660,7 @@ def _check(
         )
         _permission(checked, session, actor, lambda draft: draft.activity_id)
     elif kind == "funding":
-        for line, row in table.rows:
+        for line, row in rows:
             funding, errors = parse_funding(line, row)
             checked.add(line, funding, errors, editing.check_funding(funding, reference))
         _duplicates(
@@ -664,7 +669,7 @@ def _check(
         _permission(checked, session, actor, lambda draft: draft.activity_id)
     elif kind == "item_assessments":
         today = dt.date.today()
-        for line, row in table.rows:
+        for line, row in rows:
             assessment, errors = parse_assessment(line, row)
             problems = editing.check_assessment(assessment, reference, today=today)
             checked.add(line, assessment, errors, problems)
@@ -679,11 +684,15 @@ def _check(
                 RowError(line, "item", actor.assess_refusal()) for line, _ in checked.drafts
             )
     else:
-        for line, row in table.rows:
+        for line, row in rows:
             output, errors = parse_output(line, row)
             checked.add(line, output, errors, editing.check_output(output, reference))
         _duplicates(checked, lambda draft: draft.key, "date", "output for this indicator and date")
         _permission(checked, session, actor, lambda draft: draft.activity_id)
+    unresolved = {(line, column): message for line, column, message in names.problems}
+    checked.errors = [
+        error for error in checked.errors if (error.line, error.column) not in unresolved
+    ] + [RowError(line, column, message) for (line, column), message in unresolved.items()]
     return checked
 
 
