@@ -253,5 +253,7 @@ def _unknown(unknown: list[tuple[str, str]]) -> list[str]:
     organisations 'a', 'b' (did you mean …?)"."""
     if not unknown:
         return []
-    what = unknown[0][0] + ("s" if len(unknown) > 1 else "")
+    what = unknown[0][0]
+    if len(unknown) > 1:
+        what = what[:-1] + "ies" if what.endswith("y") else what + "s"
     return [f"unknown {what} " + ", ".join(shown for _, shown in unknown)]
