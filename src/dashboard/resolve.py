@@ -95,14 +95,15 @@ class Names:
             return frozenset((value,))
         return self.spellings.get(key(value), frozenset())
 
-    def resolve(self, value: str) -> str:
-        """The one code the value names; UnresolvedError says why there is none."""
+    def resolve(self, value: str, *, likely: Iterable[str] = ()) -> str:
+        """The one code the value names; UnresolvedError says why there is none (suggesting
+        the `likely` codes, then the closest spellings')."""
         found = self.find(value)
         if len(found) == 1:
             return next(iter(found))
         if found:
             raise UnresolvedError(self.ambiguous(value, found))
-        shown = f"{value!r}{self.hint(value)}"
+        shown = f"{value!r}{self.hint(value, likely)}"
         raise UnresolvedError(f"unknown {self.what} {shown}", unknown=(self.what, shown))
 
     def ambiguous(self, value: str, codes: Iterable[str]) -> str:
@@ -113,8 +114,9 @@ class Names:
         label = self.labels.get(code, "")
         return f"{code!r} ({label})" if label and label != code else repr(code)
 
-    def hint(self, value: str) -> str:
-        """' (did you mean …?)' with the closest known spellings' codes, or ''."""
+    def hint(self, value: str, likely: Iterable[str] = ()) -> str:
+        """' (did you mean …?)' with the likely codes and the closest known spellings', or
+        ''."""
         wanted = key(value)
         if wanted not in self._hints:
             close = difflib.get_close_matches(wanted, self.spellings, n=SUGGESTIONS, cutoff=0.6)
@@ -122,7 +124,7 @@ class Names:
                 code for spelling in close for code in sorted(self.spellings[spelling])
             )
             self._hints[wanted] = tuple(found)[:SUGGESTIONS]
-        codes = self._hints[wanted]
+        codes = tuple(dict.fromkeys((*likely, *self._hints[wanted])))[:SUGGESTIONS]
         return f" (did you mean {' or '.join(map(self.describe, codes))}?)" if codes else ""
 
 
@@ -200,8 +202,12 @@ class Resolver:
         """The item code `value` names: in a column of one plan (`framework`) its code or its
         number; with None (a column for any plan) a code of any plan."""
         plan = self._plans.get(framework or "")
-        if plan is None or plan.find(value) or not (elsewhere := self._all_items.find(value)):
-            return (plan or self._all_items).resolve(value)
+        if plan is None:
+            # A number is no code here, but the items it numbers in their plans are likely meant.
+            numbered = sorted(code for names in self._plans.values() for code in names.find(value))
+            return self._all_items.resolve(value, likely=numbered)
+        if plan.find(value) or not (elsewhere := self._all_items.find(value)):
+            return plan.resolve(value)
         # Another plan's code: kept, for the checks to say it is not in this column's plan.
         return self._all_items.resolve(value) if len(elsewhere) == 1 else plan.resolve(value)
 
