@@ -98,7 +98,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 # Columns a file of that kind may have besides the template's: the data files mark demo
 # progress updates, and such a file imports as it is (the flag must be the activity's).
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"progress_updates": ("demo",)}
-# Blank templates with an example row each, documented in the README.
+# Blank templates, and a filled example of each in examples/ (documented in the README).
 TEMPLATE_DIR = PROJECT_ROOT / "data" / "templates"
 # The largest file imported at once, in MB (10^6 bytes): the web upload limit too
 # (`server.maxUploadSize` in .streamlit/config.toml). Such a file (about 60,000 activities)
