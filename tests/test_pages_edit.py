@@ -434,11 +434,9 @@ def test_a_bad_progress_update_is_marked(engine: Engine) -> None:
 def test_import_a_file_on_the_edit_page(engine: Engine) -> None:
     at = open_edit_page(sign_in("alice"), "Import a file")
     assert [button.label for button in at.get("download_button")] == [
-        "activities.csv template",
-        "progress_updates.csv template",
-        "funding.csv template",
-        "outputs.csv template",
-        "item_assessments.csv template",
+        f"{kind}.csv {what}"
+        for kind in ("activities", "progress_updates", "funding", "outputs", "item_assessments")
+        for what in ("template", "example")
     ]
     bad = b"activity_id,date,progress_pct,status,note,source\nA5,2025-02-01,140,in_progress,,\n"
     at.get("file_uploader")[0].set_value(("progress.csv", bad, "text/csv"))

@@ -871,19 +871,24 @@ def import_panel(user: Actor) -> None:
     st.markdown(
         "Fill one of the templates below in a spreadsheet and save it as **CSV UTF-8**. Every "
         "row is checked first: one error rejects the whole file, and nothing is written. A file "
-        "can be imported twice without changing anything."
+        "can be imported twice without changing anything. Organisations may be given by slug, "
+        "name or short name, countries and PTCRs by code or name, and a plan's items by code or, "
+        "in that plan's own column, by number; each example shows how."
     )
     columns = st.columns(len(TEMPLATES))
     for column, kind in zip(columns, TEMPLATES, strict=True):
-        path = TEMPLATE_DIR / f"{kind}.csv"
-        if path.exists():
-            column.download_button(
-                f"{kind}.csv template",
-                path.read_bytes(),
-                file_name=path.name,
-                mime="text/csv",
-                key=f"imp_template_{kind}",
-            )
+        for path, label, name in (
+            (TEMPLATE_DIR / f"{kind}.csv", "template", f"{kind}.csv"),
+            (TEMPLATE_DIR / "examples" / f"{kind}.csv", "example", f"{kind}-example.csv"),
+        ):
+            if path.exists():
+                column.download_button(
+                    f"{kind}.csv {label}",
+                    path.read_bytes(),
+                    file_name=name,
+                    mime="text/csv",
+                    key=f"imp_{label}_{kind}",
+                )
     # Streamlit refuses a larger file itself, saying the limit (server.maxUploadSize).
     uploaded = st.file_uploader(
         "File to import (CSV)",
