@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashboard import resolve
 from dashboard.editing import Reference
 from dashboard.resolve import Resolver, item_numbers, key
 
@@ -93,6 +94,7 @@ def test_names_short_names_and_numbers_become_codes(
 def test_a_number_names_an_item_only_in_its_plans_column(names: Resolver) -> None:
     assert names.item("10", "alpha") == "P-10"
     assert names.item("10", "beta") == "G10"
+    assert names.item("9", "gamma") == "X9"  # a plan of one item numbers it too
     # A column for any plan takes codes: the hint names them.
     hint = "unknown framework item '10' (did you mean 'G10' or 'P-10' (Species Monitoring)?)"
     assert names.cell("item", "10") == ("10", hint)
@@ -132,3 +134,17 @@ def test_rows_keep_where_each_problem_is(names: Resolver) -> None:
         (3, {"funder": "nobody", "note": "y"}),
     ]
     assert names.problems == [(3, "funder", "unknown organisation 'nobody'")]
+
+
+def test_only_the_first_unknown_values_get_hints(
+    names: Resolver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resolve, "HINTED_VALUES", 1)
+    assert names.cell("countries", "Kazakstan")[1] == (
+        "unknown country 'Kazakstan' (did you mean 'KAZ' (Kazakhstan)?)"
+    )
+    assert names.cell("countries", "Rusia")[1] == "unknown country 'Rusia'"
+    # A value already hinted keeps its hint.
+    assert names.cell("countries", "kazakstan")[1] == (
+        "unknown country 'kazakstan' (did you mean 'KAZ' (Kazakhstan)?)"
+    )

@@ -45,8 +45,11 @@ COUNTRY_COLUMNS = {"countries": True}
 PTCR_COLUMNS = {"ptcrs": True}
 # Columns whose items may be of any plan (codes only), and whether they hold a weighted list.
 ANY_PLAN_COLUMNS = {"item": False, "framework_items": True}
-# How many close spellings an unknown value is offered.
+# How many close spellings an unknown value is offered, and for how many distinct unknown
+# values of a kind (a file with more is rejected anyway, and listed only in part; difflib over
+# 60,000 distinct unknown names took 29 s).
 SUGGESTIONS = 3
+HINTED_VALUES = 500
 # A trailing "(…)" in a name: "Manul Working Group (formerly Pallas's Cat Working Group)" is
 # also "Manul Working Group".
 _TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
@@ -118,13 +121,13 @@ class Names:
         """' (did you mean …?)' with the likely codes and the closest known spellings', or
         ''."""
         wanted = key(value)
-        if wanted not in self._hints:
+        if wanted not in self._hints and len(self._hints) < HINTED_VALUES:
             close = difflib.get_close_matches(wanted, self.spellings, n=SUGGESTIONS, cutoff=0.6)
             found = dict.fromkeys(
                 code for spelling in close for code in sorted(self.spellings[spelling])
             )
             self._hints[wanted] = tuple(found)[:SUGGESTIONS]
-        codes = tuple(dict.fromkeys((*likely, *self._hints[wanted])))[:SUGGESTIONS]
+        codes = tuple(dict.fromkeys((*likely, *self._hints.get(wanted, ()))))[:SUGGESTIONS]
         return f" (did you mean {' or '.join(map(self.describe, codes))}?)" if codes else ""
 
 
