@@ -42,30 +42,24 @@ A7_STORED = {
 
 
 @pytest.fixture
-def engine(writable_store_url: str) -> Iterator[Engine]:
-    engine = make_engine(writable_store_url)
-    yield engine
+def writable(writable_store_url: str) -> Iterator[Engine]:
+    """A fresh copy of the fixture store, for the tests that write (a rejection does not: the
+    others use the shared store, and `rejected` checks that it stays as it was)."""
+    yield (engine := make_engine(writable_store_url))
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def unchanged(module_store_url: str) -> Iterator[Engine]:
-    engine = make_engine(module_store_url)
-    yield engine
-    engine.dispose()
-
-
-def test_an_activity_written_with_names_and_numbers_is_stored_as_codes(engine: Engine) -> None:
-    report = run_import(engine, with_rows(A7_TYPED))
+def test_an_activity_written_with_names_and_numbers_is_stored_as_codes(writable: Engine) -> None:
+    report = run_import(writable, with_rows(A7_TYPED))
     assert (report.added, report.changed) == (["A7"], [])
-    with Session(engine) as session:
+    with Session(writable) as session:
         draft = editing.load_draft(session=session, activity_id="A7")
     assert draft is not None
     stored = draft.normalised()
     assert {field: getattr(stored, field) for field in A7_STORED} == A7_STORED
 
 
-def test_a_repeat_import_of_a_file_with_names_changes_nothing(engine: Engine) -> None:
+def test_a_repeat_import_of_a_file_with_names_changes_nothing(writable: Engine) -> None:
     files = [
         with_rows(A7_TYPED),
         # The fixture's A1, every code written otherwise: already stored exactly so.
@@ -78,7 +72,7 @@ def test_a_repeat_import_of_a_file_with_names_changes_nothing(engine: Engine) ->
         "Fondation Segré,A2,700,EUR,2022,,fixture,false\n",
         "item,date,status,note,source,demo\ns1.1,2024-01-10,started,,a report,false\n",
     ]
-    first = [run_import(engine, text) for text in files]
+    first = [run_import(writable, text) for text in files]
     assert [(r.added, r.changed) for r in first] == [
         (["A7"], []),
         ([], []),
@@ -87,27 +81,27 @@ def test_a_repeat_import_of_a_file_with_names_changes_nothing(engine: Engine) ->
     ]
     assert first[1].unchanged == ["A1"]
     assert first[2].unchanged == ["hellabrunn-zoo → A2 2021 EUR"]
-    before = snapshot(engine)
-    again = [run_import(engine, text) for text in files]
+    before = snapshot(writable)
+    again = [run_import(writable, text) for text in files]
     assert [(r.added, r.changed) for r in again] == [([], [])] * len(files)
-    assert snapshot(engine) == before
+    assert snapshot(writable) == before
 
 
-def test_an_ambiguous_name_is_refused_listing_every_candidate(engine: Engine) -> None:
-    with Session(engine) as session:
+def test_an_ambiguous_name_is_refused_listing_every_candidate(writable: Engine) -> None:
+    with Session(writable) as session:
         session.add(
             m.Organisation(
                 slug="pica-kz", name="PICA Kazakhstan", short_name="PICA", kind="NGO", source="t"
             )
         )
         session.commit()
-    problems = rejected(engine, with_rows(A7_TYPED.replace(" pica ;", "PICA;")))
+    problems = rejected(writable, with_rows(A7_TYPED.replace(" pica ;", "PICA;")))
     assert problems == [
         "row 2, column partners: 'PICA' could be any of these organisations: 'pica' (Pallas's "
         "cat International Conservation Alliance), 'pica-kz' (PICA Kazakhstan); give its code"
     ]
     # Its slug as stored still names one.
-    assert run_import(engine, with_rows(A7_TYPED.replace(" pica ;", "pica;"))).added == ["A7"]
+    assert run_import(writable, with_rows(A7_TYPED.replace(" pica ;", "pica;"))).added == ["A7"]
 
 
 @pytest.mark.parametrize(
@@ -131,16 +125,16 @@ def test_an_ambiguous_name_is_refused_listing_every_candidate(engine: Engine) ->
     ],
 )
 def test_an_unknown_value_keeps_its_clear_error_with_close_matches(
-    unchanged: Engine, replace: tuple[str, str], problem: str
+    engine: Engine, replace: tuple[str, str], problem: str
 ) -> None:
-    problems = rejected(unchanged, with_rows(A7_TYPED.replace(*replace)))
+    problems = rejected(engine, with_rows(A7_TYPED.replace(*replace)))
     assert len(problems) == 1
     assert problems[0].startswith(f"row 2, column {problem}")
 
 
-def test_an_item_in_the_any_plan_column_is_named_by_its_code(unchanged: Engine) -> None:
+def test_an_item_in_the_any_plan_column_is_named_by_its_code(engine: Engine) -> None:
     text = "item,date,status,note,source,demo\n10,2024-01-10,started,,a report,false\n"
-    assert rejected(unchanged, text) == [
+    assert rejected(engine, text) == [
         "row 2, column item: unknown framework item '10' (did you mean 'CAMI-10' (Species "
         "Monitoring and Research)?)"
     ]
