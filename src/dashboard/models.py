@@ -93,6 +93,28 @@ class FrameworkItem(SQLModel, table=True):
     source: str = ""
 
 
+class RetiredItem(SQLModel, table=True):
+    """An item a plan's tree no longer has since its replacement (`dashboard framework
+    replace`): kept as it was, with the day it left and the items that took its activity
+    links and assessments, so that a figure read under the old tree stays explained."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    code: str = Field(max_length=40, index=True)
+    title: str = Field(max_length=300)
+    description: str = ""
+    level: str = Field(max_length=40)
+    parent_code: str = Field(default="", max_length=40)
+    provisional: bool = False
+    applies: str = Field(default="", max_length=80)
+    sort_order: int = 0
+    source: str = ""
+    retired_on: dt.date = Field(index=True)
+    # The crosswalk's rows for it: `CODE` or `CODE:weight`, joined with `;`.
+    replaced_by: str = ""
+    retired_by: str = Field(default="", max_length=80)
+
+
 class Country(SQLModel, table=True):
     """A country of the Pallas's cat range, keyed by ISO 3166-1 alpha-3."""
 
