@@ -394,6 +394,8 @@ def test_the_command_line_replaces_and_loads(
     assert capsys.readouterr().out.startswith("4 changes")
     assert cli.main(["framework", "import", *plans]) == 0
     assert capsys.readouterr().out.startswith("0 changes")
+    assert cli.main(["import", str(CONCERTED_ACTION / "item_assessments.csv")]) == 0
+    assert "added (3): CA14.3-i 2025-06-26 completed" in capsys.readouterr().out
     engine = make_engine(writable_store_url)
     with Session(engine) as session:
         count = session.exec(select(func.count()).select_from(m.Framework)).one()
