@@ -895,3 +895,13 @@ def retired_items(*, session: Session, framework: str) -> list[m.RetiredItem]:
             .order_by(col(m.RetiredItem.retired_on), col(m.RetiredItem.id))
         ).all()
     )
+
+
+def plan_choices(*, session: Session) -> list[tuple[str, str]]:
+    """(code, name) of every plan, in the store's order: the choices of the replace form."""
+    return [
+        (code, name)
+        for code, name in session.exec(
+            select(m.Framework.code, m.Framework.name).order_by(col(m.Framework.id))
+        ).all()
+    ]
