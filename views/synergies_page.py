@@ -4,7 +4,7 @@ Programme unless another pair is chosen)."""
 import streamlit as st
 
 from dashboard import charts, queries
-from dashboard.markup import literal
+from dashboard.markup import html_literal, literal
 from dashboard.ui import data, layout
 from dashboard.ui.sidebar import shared_filters
 
@@ -194,9 +194,12 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             st.plotly_chart(
                 charts.synergy_heatmap(
                     matrix,
-                    title=f"Activities serving both a {one} item and a {other} {column_level}",
-                    row_title=f"{one} {matrix['first_level'].iloc[0]}",
-                    column_title=f"{other} {column_level}",
+                    # Plotly reads HTML in its labels: plan names go in as text.
+                    title=html_literal(
+                        f"Activities serving both a {one} item and a {other} {column_level}"
+                    ),
+                    row_title=html_literal(f"{one} {matrix['first_level'].iloc[0]}"),
+                    column_title=html_literal(f"{other} {column_level}"),
                 ),
                 width="stretch",
                 key="synergy-matrix",
@@ -316,7 +319,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             data.chart(
                 "synergy_sankey",
                 flows,
-                title=f"{one} {row_level} → {other} {column_level}"
+                title=html_literal(f"{one} {row_level} → {other} {column_level}")
                 + (" (activity count)" if currency is None else f" (funding, {currency})"),
                 unit=unit,
             ),
