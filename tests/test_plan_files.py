@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func
@@ -17,7 +18,7 @@ from dashboard import models as m
 from dashboard.auth import Actor, command_line_actor
 from dashboard.db import make_engine
 from dashboard.importer import ImportFileError, import_file
-from dashboard.plan_files import import_plan, replace_plan, retired_items
+from dashboard.plan_files import PlanReport, import_plan, replace_plan, retired_items
 from tests.conftest import FIXTURE_DATA, ROOT
 from tests.test_importer import snapshot
 
@@ -53,6 +54,22 @@ def with_assessments(engine: Engine) -> None:
             session=session,
             data=(Path(__file__).parent / "fixtures" / "item_assessments.csv").read_bytes(),
             actor=OPERATOR,
+        )
+
+
+def replace_strategy(
+    engine: Engine, crosswalk: tuple[str, bytes] | None = None, **options: Any
+) -> PlanReport:
+    """The fixture Strategy replaced by the test "official" tree and `crosswalk` (default:
+    tests/fixtures/plans' crosswalk)."""
+    with Session(engine) as session:
+        return replace_plan(
+            session=session,
+            framework="strategy",
+            items=files(OFFICIAL)[0],
+            crosswalk=crosswalk or files(CROSSWALK)[0],
+            actor=OPERATOR,
+            **options,
         )
 
 
@@ -240,14 +257,7 @@ def test_replacing_the_strategy_moves_every_link_and_assessment(engine: Engine) 
     with Session(engine) as session:
         links_before = links(session)
         assessed_before = assessments(session)
-        report = replace_plan(
-            session=session,
-            framework="strategy",
-            items=files(OFFICIAL)[0],
-            crosswalk=files(CROSSWALK)[0],
-            actor=OPERATOR,
-            today=dt.date(2026, 12, 3),
-        )
+    report = replace_strategy(engine, today=dt.date(2026, 12, 3))
     with Session(engine) as session:
         links_after = links(session)
         assessed_after = assessments(session)
@@ -314,29 +324,15 @@ def test_replacing_the_strategy_moves_every_link_and_assessment(engine: Engine) 
         "item: S1.2 → G1.2;G1.3:0.5",
     ]
     # A repeat of the same replacement changes nothing.
-    with Session(engine) as session:
-        again = replace_plan(
-            session=session,
-            framework="strategy",
-            items=files(OFFICIAL)[0],
-            crosswalk=files(CROSSWALK)[0],
-            actor=OPERATOR,
-        )
-    assert again.changes == 0
+    assert replace_strategy(engine).changes == 0
 
 
 def test_an_unmapped_item_in_use_refuses_the_whole_replacement(engine: Engine) -> None:
     with_assessments(engine)
     walk = CROSSWALK.read_text(encoding="utf-8").replace("S1.2,G1.2,\nS1.2,G1.3,0.5\n", "")
     before = snapshot(engine)
-    with Session(engine) as session, pytest.raises(ImportFileError) as refused:
-        replace_plan(
-            session=session,
-            framework="strategy",
-            items=files(OFFICIAL)[0],
-            crosswalk=("walk.csv", walk.encode()),
-            actor=OPERATOR,
-        )
+    with pytest.raises(ImportFileError) as refused:
+        replace_strategy(engine, ("walk.csv", walk.encode()))
     assert refused.value.problems == [
         "walk.csv: no row maps S1.2: activities A2, A5 link to it and 1 assessment of it, and "
         "the new tree drops it: nothing was replaced"
@@ -346,15 +342,7 @@ def test_an_unmapped_item_in_use_refuses_the_whole_replacement(engine: Engine) -
 
 def test_a_dry_run_replacement_reports_and_changes_nothing(engine: Engine) -> None:
     before = snapshot(engine)
-    with Session(engine) as session:
-        report = replace_plan(
-            session=session,
-            framework="strategy",
-            items=files(OFFICIAL)[0],
-            crosswalk=files(CROSSWALK)[0],
-            actor=OPERATOR,
-            dry_run=True,
-        )
+    report = replace_strategy(engine, dry_run=True)
     assert report.dry_run
     assert len(report.links_moved) == 5
     assert report.lines()[0].endswith("(dry run: nothing was written)")
@@ -363,14 +351,8 @@ def test_a_dry_run_replacement_reports_and_changes_nothing(engine: Engine) -> No
 
 def test_a_crosswalk_naming_unknown_items_is_refused(engine: Engine) -> None:
     walk = "old_code,new_code\nS9,G1\nS1,G9\n"
-    with Session(engine) as session, pytest.raises(ImportFileError) as refused:
-        replace_plan(
-            session=session,
-            framework="strategy",
-            items=files(OFFICIAL)[0],
-            crosswalk=("walk.csv", walk.encode()),
-            actor=OPERATOR,
-        )
+    with pytest.raises(ImportFileError) as refused:
+        replace_strategy(engine, ("walk.csv", walk.encode()))
     assert refused.value.problems[:2] == [
         "walk.csv: row 2, column old_code: 'S9' is not an item of 'strategy'",
         "walk.csv: row 3, column new_code: 'G9' is not in official_strategy_items.csv",

@@ -227,14 +227,17 @@ def _cell(
         return None
 
 
-def _text_problems(
-    problems: _Problems, name: str, line: int, limits: Mapping[str, tuple[str, int | None]]
-) -> None:
-    """Lengths and hidden characters of free-text cells ({column: (text, max length)})."""
-    for column, (text, limit) in limits.items():
+# The longest text a column holds (the store's limits); the other text columns are unlimited.
+TEXT_LIMITS = {"name": 200, "short_name": 80, "level": 40, "title": 300, "applies": 80}
+
+
+def _text_problems(problems: _Problems, name: str, line: int, texts: Mapping[str, str]) -> None:
+    """Lengths and hidden characters of a row's free-text cells ({column: text})."""
+    for column, text in texts.items():
+        limit = TEXT_LIMITS.get(column)
         if limit is not None and len(text) > limit:
             problems.at(name, line, column, f"at most {limit} characters")
-    for problem in check_text(**{c: (text, c == "description") for c, (text, _) in limits.items()}):
+    for problem in check_text(**{c: (text, c == "description") for c, text in texts.items()}):
         problems.at(name, line, problem.field, problem.message)
 
 
@@ -271,17 +274,7 @@ def _frameworks(name: str, data: bytes, problems: _Problems) -> list[FrameworkRo
                 )
         if start is not None and end is not None and end < start:
             problems.at(name, line, "period_end", f"ends ({end}) before it starts ({start})")
-        _text_problems(
-            problems,
-            name,
-            line,
-            {
-                "name": (values["name"], 200),
-                "short_name": (values["short_name"], 80),
-                "description": (values["description"], None),
-                "source": (values["source"], None),
-            },
-        )
+        _text_problems(problems, name, line, values)
         if len(problems.lines) == before:
             rows.append(FrameworkRow(code=code, period_start=start, period_end=end, **values))
     return rows
@@ -324,18 +317,7 @@ def _items(name: str, data: bytes, problems: _Problems) -> list[ItemRow]:
             problems.at(
                 name, line, "parent_code", f"{parent!r} belongs to {seen[parent].framework!r}"
             )
-        _text_problems(
-            problems,
-            name,
-            line,
-            {
-                "level": (texts["level"], 40),
-                "title": (texts["title"], 300),
-                "description": (texts["description"], None),
-                "applies": (texts["applies"], 80),
-                "source": (texts["source"], None),
-            },
-        )
+        _text_problems(problems, name, line, texts)
         item = ItemRow(provisional=bool(provisional), sort_order=order or 0, line=line, **texts)
         seen.setdefault(code, item)
         if len(problems.lines) == before:
@@ -660,7 +642,7 @@ def import_plan(
 
 
 def _assessment_clashes(
-    session: Session, moves: Mapping[int, list[tuple[int, str]]], codes: Mapping[int, str]
+    session: Session, moves: Mapping[int, list[tuple[float, str]]], codes: Mapping[int, str]
 ) -> list[str]:
     """Two assessments that would land on one item and date with different statuses."""
     landing: dict[tuple[str, dt.date], set[tuple[str, str]]] = defaultdict(set)
@@ -753,22 +735,25 @@ def replace_plan(
                 + _in_use(item.code, links.get(item.id, []), assessments.get(item.id, 0))
                 + ", and the new tree drops it: nothing was replaced"
             )
+    ids = {code: item.id for code, item in old.items() if item.id is not None}
     moves = {
-        old[code].id: [(row.weight, row.new_code) for row in rows]
+        ids[code]: [(row.weight, row.new_code) for row in rows]
         for code, rows in targets.items()
-        if code in old and old[code].id is not None
+        if code in ids
     }
     problems.lines.extend(
-        f"{walk_name}: {clash}"
-        for clash in _assessment_clashes(session, moves, codes)  # type: ignore[arg-type]
+        f"{walk_name}: {clash}" for clash in _assessment_clashes(session, moves, codes)
     )
     problems.raise_any()
 
     report = PlanReport(dry_run=dry_run)
     tree = _write_tree(session, plan, read.items, actor, report)
-    new_ids = {code: item.id for code, item in tree.items() if code in new_codes}
-    _move_links(session, moves, codes, new_ids, actor, report)  # type: ignore[arg-type]
-    _move_assessments(session, moves, codes, new_ids, actor, report)  # type: ignore[arg-type]
+    new_ids = {
+        code: item.id for code, item in tree.items() if code in new_codes and item.id is not None
+    }
+    walk = _Walk(moves, codes, new_ids)
+    _move_links(session, walk, actor, report)
+    _move_assessments(session, walk, actor, report)
     for item in retired:
         record = _item_record(item, codes)
         replaced_by = ";".join(row.target for row in targets.get(item.code, []))
@@ -789,16 +774,20 @@ def replace_plan(
     return report
 
 
-def _move_links(
-    session: Session,
-    moves: Mapping[int, list[tuple[float, str]]],
-    codes: Mapping[int, str],
-    new_ids: Mapping[str, int],
-    actor: Actor,
-    report: PlanReport,
-) -> None:
+@dataclass(frozen=True)
+class _Walk:
+    """A crosswalk resolved against the store: old item id -> [(weight, new code)], the old
+    items' codes by id, and the new tree's ids by code."""
+
+    moves: Mapping[int, list[tuple[float, str]]]
+    codes: Mapping[int, str]
+    new_ids: Mapping[str, int]
+
+
+def _move_links(session: Session, walk: _Walk, actor: Actor, report: PlanReport) -> None:
     """Each link of a mapped item goes to its targets (weight × the row's weight); links that
     meet on one activity and item add their weights."""
+    moves, codes, new_ids = walk.moves, walk.codes, walk.new_ids
     moved = session.exec(
         select(m.ActivityItem, m.Activity.activity_id)
         .join(m.Activity, col(m.Activity.id) == m.ActivityItem.activity_id)
@@ -833,16 +822,10 @@ def _move_links(
     session.flush()
 
 
-def _move_assessments(
-    session: Session,
-    moves: Mapping[int, list[tuple[float, str]]],
-    codes: Mapping[int, str],
-    new_ids: Mapping[str, int],
-    actor: Actor,
-    report: PlanReport,
-) -> None:
+def _move_assessments(session: Session, walk: _Walk, actor: Actor, report: PlanReport) -> None:
     """An assessment goes to its item's first target and is copied to each further one (the
     crosswalk says the new items share what the old one was); identical ones meet once."""
+    moves, codes, new_ids = walk.moves, walk.codes, walk.new_ids
     rows = session.exec(
         select(m.ItemAssessment)
         .where(col(m.ItemAssessment.item_id).in_(list(moves)))
