@@ -383,3 +383,26 @@ def test_the_command_line_replaces_and_loads(
         count = session.exec(select(func.count()).select_from(m.Framework)).one()
     engine.dispose()
     assert count == 3
+
+
+def test_assessments_that_would_clash_on_a_new_item_refuse_the_replacement(
+    engine: Engine,
+) -> None:
+    with_assessments(engine)  # S1.2 completed on 2022-06-01
+    with Session(engine) as session:
+        import_file(
+            session=session,
+            data=b"item,date,status,note,source,demo\n"
+            b"S1.1,2022-06-01,started,survey begun,fixture,false\n",
+            actor=OPERATOR,
+        )
+    walk = CROSSWALK.read_text(encoding="utf-8").replace("S1.1,G1.1,", "S1.1,G1.2,")
+    before = snapshot(engine)
+    with pytest.raises(ImportFileError) as refused:
+        replace_strategy(engine, ("walk.csv", walk.encode()))
+    assert refused.value.problems == [
+        "walk.csv: G1.2: the crosswalk brings assessments of S1.1, S1.2 on 2022-06-01 with "
+        "different statuses (completed, started) onto it: map them apart, or record one "
+        "assessment after the replacement"
+    ]
+    assert snapshot(engine) == before
