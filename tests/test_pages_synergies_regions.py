@@ -76,7 +76,7 @@ def fill_of(parsed: dict[str, Any], iso3: str) -> list[int]:
 @pytest.mark.usefixtures("overlapping_app_env")
 def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     at = open_page(SYNERGIES, demo="true")
-    assert at.title[0].value == "Synergies between two plans"
+    assert at.title[0].value == "Synergies between the two plans"
     assert metrics(at) == {
         "Synergy share": "60%",
         "Serve both plans": "3",

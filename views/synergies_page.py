@@ -47,7 +47,7 @@ HOW_COMPUTED = """
 """
 
 layout.header(
-    "Synergies between two plans",
+    "Synergies between the two plans",
     "Where one activity advances two plans at once, and where either plan has no work behind "
     "it. Choose the plans below.",
 )
