@@ -371,6 +371,10 @@ def test_the_command_line_replaces_and_loads(
     capsys.readouterr()
     assert cli.main(["history", "A5"]) == 0
     assert "update activityitem A5 S1.2: item: S1.2 → G1.2;G1.3:0.5" in capsys.readouterr().out
+    assert cli.main(["framework", "retired", "strategy"]) == 0
+    retired = capsys.readouterr().out.splitlines()
+    assert len(retired) == 6
+    assert retired[2].endswith("S1.2 Monitoring (provisional) → G1.2;G1.3:0.5")
     plans = [str(CONCERTED_ACTION / name) for name in ("frameworks.csv", "framework_items.csv")]
     assert cli.main(["framework", "import", *plans]) == 0
     assert capsys.readouterr().out.startswith("4 changes")

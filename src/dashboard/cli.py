@@ -227,12 +227,33 @@ def _read_files(paths: Sequence[str]) -> list[tuple[str, bytes]] | None:
     return files
 
 
+def _print_retired(code: str) -> int:
+    """The items replacements took out of plan `code`: when, and what took their place."""
+    from dashboard.plan_files import retired_items
+
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        retired = retired_items(session=session, framework=code)
+    for item in retired:
+        print(
+            f"{item.retired_on.isoformat()}  {item.code} {item.title}"
+            + (" (provisional)" if item.provisional else "")
+            + f" → {item.replaced_by or 'nothing (it had no links or assessments)'}"
+        )
+    if not retired:
+        print(f"no item of {code!r} has been retired")
+    return 0
+
+
 def cmd_framework(args: argparse.Namespace) -> int:
     """Load, update or replace a plan from files shaped like data/frameworks.csv and
     data/framework_items.csv; all or nothing, audited."""
     from dashboard.importer import ImportFileError
     from dashboard.plan_files import import_plan, replace_plan
 
+    if args.action == "retired":
+        return _print_retired(args.code)
     files = _read_files(args.files if args.action == "import" else [args.items, args.crosswalk])
     if files is None:
         return 1
@@ -463,6 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
     plan_replace.add_argument("code", metavar="CODE", help="the plan's code, e.g. strategy")
     plan_replace.add_argument("--items", required=True, metavar="FILE")
     plan_replace.add_argument("--crosswalk", required=True, metavar="FILE")
+    plan_actions.add_parser(
+        "retired",
+        help="list the items replacements took out of a plan, and their successors",
+    ).add_argument("code", metavar="CODE")
     for parser_ in (plan_import, plan_replace):
         parser_.add_argument(
             "--dry-run", action="store_true", help="check and report, but write nothing"
