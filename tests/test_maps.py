@@ -394,10 +394,10 @@ def test_synergy_heatmap(overlapping_session: Session) -> None:
         "S1 Knowledge (provisional) × CAMI-10 Species Monitoring and Research"
     )
     table = charts.matrix_table(matrix)
-    assert table["cami_section"].tolist() == ["CAMI-10", "CAMI-4"]
+    assert table["second_item"].tolist() == ["CAMI-10", "CAMI-4"]
     # The table behind the chart (and its CSV) says it too, in the cells themselves.
-    assert table["strategy_title"].tolist() == ["Knowledge (provisional)", "Threats (provisional)"]
-    assert table["cami_title"].tolist() == [
+    assert table["first_title"].tolist() == ["Knowledge (provisional)", "Threats (provisional)"]
+    assert table["second_title"].tolist() == [
         "Species Monitoring and Research",
         "Transboundary Cooperation",
     ]
@@ -449,12 +449,12 @@ def test_synergy_pairs_split_an_activity_over_its_pairs() -> None:
     # One activity serving two goals and one section, another serving one goal and two.
     flows = pd.DataFrame(
         [
-            ("S1", "S1 A", "X", "X", 0.5, "strategy", False),
-            ("S2", "S2 B", "X", "X", 0.5, "strategy", False),
-            ("X", "X", "C1", "C1 c", 1.0, "cami", False),
-            ("S1", "S1 A", "Y", "Y", 3.0, "strategy", True),
-            ("Y", "Y", "C1", "C1 c", 1.5, "cami", True),
-            ("Y", "Y", "C2", "C2 d", 1.5, "cami", True),
+            ("S1", "S1 A", "X", "X", 0.5, "first", False),
+            ("S2", "S2 B", "X", "X", 0.5, "first", False),
+            ("X", "X", "C1", "C1 c", 1.0, "second", False),
+            ("S1", "S1 A", "Y", "Y", 3.0, "first", True),
+            ("Y", "Y", "C1", "C1 c", 1.5, "second", True),
+            ("Y", "Y", "C2", "C2 d", 1.5, "second", True),
         ],
         columns=["source", "source_label", "target", "target_label", "value", "stage", "demo"],
     )

@@ -252,6 +252,7 @@ def test_sign_in_lists_the_edit_page_and_sign_out_ends_the_rights(engine: Engine
         "Assess plan items",
         "Import a file",
         "History",
+        "Plans",
     ]
     at.switch_page(SIGN_IN).run()
     click(at, "Sign out")

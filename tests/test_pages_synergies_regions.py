@@ -85,11 +85,13 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     }
     matrix, flows = plotly_specs(at)
     assert matrix["layout"]["title"]["text"] == (
-        "Activities serving both a Strategy item and a<br>CAMI section"
+        "Activities serving both a Strategy item and a<br>CAMI WP section"
     )
     assert matrix["data"][0]["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
-    assert flows["layout"]["title"]["text"] == "Strategy goal → CAMI section (activity count)"
+    assert flows["layout"]["title"]["text"] == (
+        "Strategy goal → CAMI WP section (activity<br>count)"
+    )
     assert flows["data"][0]["node"]["label"][:2] == [
         "S1 Knowledge<br>(provisional)",
         "S2 Threats<br>(provisional)",
@@ -141,6 +143,8 @@ def test_drilling_into_a_goal_shows_its_objectives() -> None:
 @pytest.mark.parametrize(
     "link",
     [
+        "Items below S1 Knowledge (provisional)",
+        # Links made before any pair of plans could be chosen.
         "Objectives of S1 Knowledge (provisional)",
         # Older links: the label before items were marked provisional, and the code.
         "Objectives of S1 Knowledge",
@@ -179,7 +183,7 @@ def test_orphans_both_ways() -> None:
     # A2 serves the Strategy only, A4 the CAMI WP only; the Strategy's codes are headed as
     # a provisional structure's.
     assert ["A2", "A4"] in table_with(at, "activity_id")
-    assert table_with(at, "strategy_items (provisional structure)") == [["S1.1;S1.2", ""]]
+    assert table_with(at, "strategy (provisional structure)") == [["S1.1;S1.2", ""]]
     assert any("Activities serving only one plan (2)" in md.value for md in at.markdown)
 
 
@@ -193,7 +197,7 @@ def test_flows_can_be_weighted_by_funding_in_one_currency() -> None:
     ]
     at.radio(key="syn_weight").set_value("EUR").run()
     flows = plotly_specs(at)[1]
-    assert flows["layout"]["title"]["text"].endswith("(funding, EUR)")
+    assert flows["layout"]["title"]["text"].endswith("(funding,<br>EUR)")
     # A1 10 000 (S1 → CAMI-10) and A3 1 000 (demo; S2 → CAMI-4): one flow per pair.
     assert sorted(flows["data"][0]["link"]["value"]) == [1000.0, 10000.0]
 

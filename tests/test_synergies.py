@@ -54,7 +54,7 @@ def fixture_session(engine: Engine) -> Iterator[Session]:
 def cells(matrix: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, float | None]]:
     """{(strategy item, CAMI section): (activities, counted, completion)} of non-empty cells."""
     return {
-        (row.strategy_item, row.cami_section): (
+        (row.first_item, row.second_item): (
             row.activities,
             row.counted,
             None if math.isnan(row.completion_pct) else round(row.completion_pct, 6),
@@ -67,7 +67,7 @@ def cells(matrix: pd.DataFrame) -> dict[tuple[str, str], tuple[int, int, float |
 def test_matrix_rows_are_goals_rolled_up_over_their_objectives(session: Session) -> None:
     matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
     # Every pair is listed, goals in order, sections in order.
-    assert list(zip(matrix["strategy_item"], matrix["cami_section"], strict=True)) == [
+    assert list(zip(matrix["first_item"], matrix["second_item"], strict=True)) == [
         ("S1", "CAMI-4"),
         ("S1", "CAMI-10"),
         ("S1", "CAMI-11"),
@@ -75,7 +75,7 @@ def test_matrix_rows_are_goals_rolled_up_over_their_objectives(session: Session)
         ("S2", "CAMI-10"),
         ("S2", "CAMI-11"),
     ]
-    assert matrix["strategy_title"].tolist()[:1] == ["Knowledge"]
+    assert matrix["first_title"].tolist()[:1] == ["Knowledge"]
     # S1 x CAMI-10: A1 (via S1.1, 100 %) and A5 (via S1.2, 25 %) -> 2, mean 62.5.
     # S2 x CAMI-4: A3 only, cancelled -> 1 activity, none counted, no completion.
     assert cells(matrix) == {
@@ -86,9 +86,9 @@ def test_matrix_rows_are_goals_rolled_up_over_their_objectives(session: Session)
 
 def test_matrix_drills_into_a_goals_objectives(session: Session) -> None:
     matrix = queries.synergy_matrix(
-        session=session, filters=Filters(include_demo=True), strategy_parent="S1"
+        session=session, filters=Filters(include_demo=True), first_parent="S1"
     )
-    assert sorted(set(matrix["strategy_item"])) == ["S1.1", "S1.2"]
+    assert sorted(set(matrix["first_item"])) == ["S1.1", "S1.2"]
     assert len(matrix) == 6
     # A2 serves S1.1 and S1.2 but no CAMI section: it is in no cell.
     assert cells(matrix) == {
@@ -97,7 +97,7 @@ def test_matrix_drills_into_a_goals_objectives(session: Session) -> None:
     }
     # An objective has no items below it: no rows, not an error.
     assert queries.synergy_matrix(
-        session=session, filters=Filters(include_demo=True), strategy_parent="S1.1"
+        session=session, filters=Filters(include_demo=True), first_parent="S1.1"
     ).empty
 
 
@@ -176,12 +176,12 @@ def test_which_plans_each_activity_serves(session: Session) -> None:
     }
     # The codes of the fixture's provisional Strategy say so in their header (and in the CSV).
     assert list(plans.columns[-3:]) == [
-        "strategy_items (provisional structure)",
-        "cami_sections",
+        "strategy (provisional structure)",
+        "cami",
         "plans",
     ]
-    assert plans.loc["A2", "strategy_items (provisional structure)"] == "S1.1;S1.2"
-    assert plans.loc["A2", "cami_sections"] == ""
+    assert plans.loc["A2", "strategy (provisional structure)"] == "S1.1;S1.2"
+    assert plans.loc["A2", "cami"] == ""
     single = queries.activity_plans(
         session=session, filters=Filters(include_demo=True), single_plan_only=True
     )
@@ -200,7 +200,7 @@ def test_which_plans_each_activity_serves(session: Session) -> None:
     )["activity_id"].tolist() == ["A4", "A5"]
     # The share counts them: the pager's total.
     share = queries.synergy_share(session=session, filters=Filters(include_demo=True))
-    assert share["strategy_only"] + share["cami_only"] == len(single)
+    assert share["first_only"] + share["second_only"] == len(single)
 
 
 def test_synergy_share(session: Session) -> None:
@@ -208,8 +208,8 @@ def test_synergy_share(session: Session) -> None:
     assert queries.synergy_share(session=session, filters=Filters(include_demo=True)) == {
         "activities": 5,
         "both": 3,
-        "strategy_only": 1,
-        "cami_only": 1,
+        "first_only": 1,
+        "second_only": 1,
         "serving": 5,
         "neither": 0,
         "tagged_elsewhere": 0,
@@ -297,12 +297,12 @@ def test_orphans_without_demo_data_and_with_one_plan_work_only(session: Session)
 def test_flows_weighted_by_activity_count(session: Session) -> None:
     flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True))
     assert flows[["source", "target", "value", "stage"]].to_dict("records") == [
-        {"source": "S1", "target": "A1", "value": 1.0, "stage": "strategy"},
-        {"source": "S1", "target": "A5", "value": 1.0, "stage": "strategy"},
-        {"source": "S2", "target": "A3", "value": 1.0, "stage": "strategy"},
-        {"source": "A3", "target": "CAMI-4", "value": 1.0, "stage": "cami"},
-        {"source": "A1", "target": "CAMI-10", "value": 1.0, "stage": "cami"},
-        {"source": "A5", "target": "CAMI-10", "value": 1.0, "stage": "cami"},
+        {"source": "S1", "target": "A1", "value": 1.0, "stage": "first"},
+        {"source": "S1", "target": "A5", "value": 1.0, "stage": "first"},
+        {"source": "S2", "target": "A3", "value": 1.0, "stage": "first"},
+        {"source": "A3", "target": "CAMI-4", "value": 1.0, "stage": "second"},
+        {"source": "A1", "target": "CAMI-10", "value": 1.0, "stage": "second"},
+        {"source": "A5", "target": "CAMI-10", "value": 1.0, "stage": "second"},
     ]
     # An item of the provisional Strategy says so in its label (and so in the CSV).
     assert flows.loc[0, "source_label"] == "S1 Knowledge (provisional)"
@@ -312,7 +312,7 @@ def test_flows_weighted_by_activity_count(session: Session) -> None:
 def test_flows_weighted_by_funding_in_one_currency(session: Session) -> None:
     # EUR: A1 10 000 (2019), A3 1 000 (demo, 2020); A5 has no funding and drops out.
     eur = queries.synergy_flows(session=session, filters=Filters(include_demo=True), currency="EUR")
-    assert eur.groupby("stage")["value"].sum().to_dict() == {"cami": 11000.0, "strategy": 11000.0}
+    assert eur.groupby("stage")["value"].sum().to_dict() == {"first": 11000.0, "second": 11000.0}
     assert sorted(set(eur["target"]) - {"CAMI-4", "CAMI-10"}) == ["A1", "A3"]
     assert queries.synergy_flows(
         session=session, filters=Filters(include_demo=False), currency="EUR"
@@ -335,12 +335,12 @@ def test_flows_beyond_the_top_activities_pass_through_one_node(session: Session)
     # A1, A3 and A5 serve both plans, each weighing 1: A1 comes first by activity_id.
     flows = queries.synergy_flows(session=session, filters=Filters(include_demo=True), top=1)
     assert flows[["source", "target", "value", "stage"]].to_dict("records") == [
-        {"source": "S1", "target": "A1", "value": 1.0, "stage": "strategy"},
-        {"source": "S1", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "strategy"},
-        {"source": "S2", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "strategy"},
-        {"source": "A1", "target": "CAMI-10", "value": 1.0, "stage": "cami"},
-        {"source": OTHER_ACTIVITIES, "target": "CAMI-4", "value": 1.0, "stage": "cami"},
-        {"source": OTHER_ACTIVITIES, "target": "CAMI-10", "value": 1.0, "stage": "cami"},
+        {"source": "S1", "target": "A1", "value": 1.0, "stage": "first"},
+        {"source": "S1", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "first"},
+        {"source": "S2", "target": OTHER_ACTIVITIES, "value": 1.0, "stage": "first"},
+        {"source": "A1", "target": "CAMI-10", "value": 1.0, "stage": "second"},
+        {"source": OTHER_ACTIVITIES, "target": "CAMI-4", "value": 1.0, "stage": "second"},
+        {"source": OTHER_ACTIVITIES, "target": "CAMI-10", "value": 1.0, "stage": "second"},
     ]
     assert set(flows.loc[flows["target"] == OTHER_ACTIVITIES, "target_label"]) == {
         "2 other activities"
@@ -380,8 +380,8 @@ def test_work_before_a_plan_began_serves_only_the_other(fixture_session: Session
     assert queries.synergy_share(session=session, filters=everything) == {
         "activities": 5,
         "both": 0,
-        "strategy_only": 4,
-        "cami_only": 1,
+        "first_only": 4,
+        "second_only": 1,
         "serving": 5,
         "neither": 0,
         "tagged_elsewhere": 3,
@@ -401,7 +401,7 @@ def test_work_before_a_plan_began_serves_only_the_other(fixture_session: Session
         "A5": "Strategy only",
     }
     # Its links stay listed as they are: the codes say what it is tagged to.
-    assert plans.loc["A1", "cami_sections"] == "CAMI-10"
+    assert plans.loc["A1", "cami"] == "CAMI-10"
     single = queries.activity_plans(session=session, filters=everything, single_plan_only=True)
     assert single["activity_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
     # Every item is an orphan; each counts the activities serving it in its own period.
@@ -424,7 +424,7 @@ def test_work_before_a_plan_began_serves_only_the_other(fixture_session: Session
     before = queries.synergy_share(
         session=session, filters=Filters(as_of=dt.date(2025, 12, 31), include_demo=True)
     )
-    assert (before["activities"], before["both"], before["cami_only"]) == (4, 0, 0)
+    assert (before["activities"], before["both"], before["second_only"]) == (4, 0, 0)
 
 
 def with_shared_survey(data: Path, directory: Path, start: str, reported: str) -> Path:
@@ -500,8 +500,8 @@ def test_an_activity_serving_two_goals_and_two_sections_is_split_evenly(
             ]
             # Each stage adds up to the 4 activities serving both plans.
             assert flows.groupby("stage")["value"].sum().to_dict() == {
-                "cami": 4.0,
-                "strategy": 4.0,
+                "first": 4.0,
+                "second": 4.0,
             }
             matrix = queries.synergy_matrix(session=session, filters=Filters(include_demo=True))
             # S1 x CAMI-10: A1 100, A5 25, A6 80 -> 205 / 3; S2 x CAMI-4: A3 (cancelled), A6.
@@ -542,7 +542,7 @@ def test_at_scale_each_page_is_a_slice_of_the_whole(many_url: str) -> None:
             filters = Filters(include_demo=True)
             single = queries.activity_plans(session=session, filters=filters, single_plan_only=True)
             share = queries.synergy_share(session=session, filters=filters)
-            assert share["strategy_only"] + share["cami_only"] == len(single) > 100
+            assert share["first_only"] + share["second_only"] == len(single) > 100
             for offset in (0, 50, len(single) - 20):
                 page = queries.activity_plans(
                     session=session,
@@ -567,7 +567,7 @@ def test_at_scale_each_page_is_a_slice_of_the_whole(many_url: str) -> None:
             every = queries.synergy_flows(session=session, filters=filters)
             drawn = queries.synergy_flows(session=session, filters=filters, top=5)
             assert len(set(drawn["target"]) - {"S1", "S2", "CAMI-4", "CAMI-10"}) == 6
-            for end, plan in (("source", "strategy"), ("target", "cami")):
+            for end, plan in (("source", "first"), ("target", "second")):
                 ends = drawn["stage"] == plan
                 assert drawn[ends].groupby(end)["value"].sum().to_dict() == pytest.approx(
                     every[every["stage"] == plan].groupby(end)["value"].sum().to_dict()

@@ -3,7 +3,7 @@ plan items, import."""
 
 import streamlit as st
 
-from dashboard.ui import editor, layout, signin
+from dashboard.ui import editor, layout, plan_admin, signin
 
 layout.header(
     "Edit activities",
@@ -20,7 +20,10 @@ with layout.guard("The edit page"):
         signin.sign_in_form()
         st.stop()
     st.caption(signin.describe(user))
-    tabs = st.tabs(editor.TASKS, key="task", bind="query-params", on_change="rerun")
+    # Loading or replacing a plan is for admins only.
+    admin = user.role == "admin"
+    tasks = (*editor.TASKS, plan_admin.TASK) if admin else editor.TASKS
+    tabs = st.tabs(tasks, key="task", bind="query-params", on_change="rerun")
     panels = (
         editor.activity_editor,
         editor.progress_form,
@@ -29,6 +32,7 @@ with layout.guard("The edit page"):
         editor.assessment_form,
         editor.import_panel,
         editor.history_panel,
+        *((plan_admin.panel,) if admin else ()),
     )
     for tab, panel in zip(tabs, panels, strict=True):
         if tab.open:

@@ -212,6 +212,72 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_files(paths: Sequence[str]) -> list[tuple[str, bytes]] | None:
+    """(name, bytes) of each file, or None after saying which cannot be read."""
+    from pathlib import Path
+
+    files = []
+    for text in paths:
+        path = Path(text)
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as error:
+            print(f"error: cannot read {path}: {error.strerror}", file=sys.stderr)
+            return None
+    return files
+
+
+def _print_retired(code: str) -> int:
+    """The items replacements took out of plan `code`: when, and what took their place."""
+    from dashboard.plan_files import retired_items
+
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        retired = retired_items(session=session, framework=code)
+    for item in retired:
+        print(
+            f"{item.retired_on.isoformat()}  {item.code} {item.title}"
+            + (" (provisional)" if item.provisional else "")
+            + f" → {item.replaced_by or 'nothing (it had no links or assessments)'}"
+        )
+    if not retired:
+        print(f"no item of {code!r} has been retired")
+    return 0
+
+
+def cmd_framework(args: argparse.Namespace) -> int:
+    """Load, update or replace a plan from files shaped like data/frameworks.csv and
+    data/framework_items.csv; all or nothing, audited."""
+    from dashboard.importer import ImportFileError
+    from dashboard.plan_files import import_plan, replace_plan
+
+    if args.action == "retired":
+        return _print_retired(args.code)
+    files = _read_files(args.files if args.action == "import" else [args.items, args.crosswalk])
+    if files is None:
+        return 1
+    engine = make_engine(get_settings().effective_database_url)
+    init_store(engine)
+    with Session(engine) as session:
+        try:
+            if args.action == "import":
+                report = import_plan(
+                    session=session, files=files, actor=_operator(), dry_run=args.dry_run
+                )
+            else:
+                report = replace_plan(
+                    session=session, framework=args.code, items=files[0], crosswalk=files[1],
+                    actor=_operator(), dry_run=args.dry_run,
+                )  # fmt: skip
+        except ImportFileError as error:
+            print("error: nothing was written; the store is unchanged.", file=sys.stderr)
+            print("\n".join(error.lines()), file=sys.stderr)
+            return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
 def _read_password() -> str:
     """A new password from a prompt (typed twice) or the first line of standard input."""
     import getpass
@@ -396,6 +462,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and report, but write nothing"
     )
     importing.set_defaults(handler=cmd_import)
+    framework = commands.add_parser(
+        "framework", help="load, update or replace a plan", description=cmd_framework.__doc__
+    )
+    plan_actions = framework.add_subparsers(dest="action", metavar="ACTION", required=True)
+    plan_import = plan_actions.add_parser(
+        "import",
+        help="add or update plans from a frameworks.csv and/or framework_items.csv file",
+        description="Frameworks are matched by code. Each plan the items file names gets "
+        "exactly the file's tree: items are added, edited or removed; an item that activities "
+        "or assessments still use is never removed.",
+    )
+    plan_import.add_argument("files", nargs="+", metavar="FILE")
+    plan_replace = plan_actions.add_parser(
+        "replace",
+        help="put a new tree in place of a plan's, moving links and assessments by a crosswalk",
+        description="The crosswalk's rows old_code,new_code[,weight] move every activity link "
+        "(weight times the row's weight) and item assessment of an old item to the new items; "
+        "the old items the new tree drops are kept as retired items.",
+    )
+    plan_replace.add_argument("code", metavar="CODE", help="the plan's code, e.g. strategy")
+    plan_replace.add_argument("--items", required=True, metavar="FILE")
+    plan_replace.add_argument("--crosswalk", required=True, metavar="FILE")
+    plan_actions.add_parser(
+        "retired",
+        help="list the items replacements took out of a plan, and their successors",
+    ).add_argument("code", metavar="CODE")
+    for parser_ in (plan_import, plan_replace):
+        parser_.add_argument(
+            "--dry-run", action="store_true", help="check and report, but write nothing"
+        )
+    framework.set_defaults(handler=cmd_framework)
     user = commands.add_parser("user", help="partners' accounts", description=cmd_user.__doc__)
     actions = user.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser(

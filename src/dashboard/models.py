@@ -74,23 +74,42 @@ class Framework(SQLModel, table=True):
     source: str = ""
 
 
-class FrameworkItem(SQLModel, table=True):
+class ItemFields(SQLModel):
+    """What a plan's item says, as framework_items.csv gives it (but its place in the tree)."""
+
+    code: str = Field(max_length=40, index=True)
+    title: str = Field(max_length=300)
+    description: str = ""
+    level: str = Field(max_length=40)
+    provisional: bool = False
+    # How much of an item applies to the Pallas's cat (CAMI: "all actions" / "selected actions").
+    applies: str = Field(default="", max_length=80)
+    sort_order: int = 0
+    source: str = ""
+
+
+class FrameworkItem(ItemFields, table=True):
     """One node of a framework's tree: a goal, objective, action or section."""
 
     __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_frameworkitem_code"),)
 
     id: int | None = Field(default=None, primary_key=True)
     framework_id: int = Field(foreign_key="framework.id", index=True)
-    code: str = Field(max_length=40, index=True)
-    title: str = Field(max_length=300)
-    description: str = ""
-    level: str = Field(max_length=40)
     parent_id: int | None = Field(default=None, foreign_key="frameworkitem.id", index=True)
-    provisional: bool = False
-    # How much of an item applies to the Pallas's cat (CAMI: "all actions" / "selected actions").
-    applies: str = Field(default="", max_length=80)
-    sort_order: int = 0
-    source: str = ""
+
+
+class RetiredItem(ItemFields, table=True):
+    """An item a plan's tree no longer has since its replacement (`dashboard framework
+    replace`): kept as it was, with the day it left and the items that took its activity
+    links and assessments, so that a figure read under the old tree stays explained."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    parent_code: str = Field(default="", max_length=40)
+    retired_on: dt.date = Field(index=True)
+    # The crosswalk's rows for it: `CODE` or `CODE:weight`, joined with `;`.
+    replaced_by: str = ""
+    retired_by: str = Field(default="", max_length=80)
 
 
 class Country(SQLModel, table=True):

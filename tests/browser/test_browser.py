@@ -16,7 +16,7 @@ PAGES = [
     ("strategy", "Conservation Strategy 2018–2028"),
     ("cami", "CAMI Work Programme 2026–2032"),
     ("history", "Items started and completed against time"),
-    ("synergies", "Strategy × CAMI matrix"),
+    ("synergies", "Strategy × CAMI WP matrix"),
     ("regions", "Coverage by PTCR"),
     ("funder?funder=hellabrunn-zoo", "Since 2019 your support"),
     ("activities", "Download these 3 rows as CSV"),

@@ -1,4 +1,4 @@
-"""Synergy charts: the Strategy × CAMI matrix and the flows through shared activities."""
+"""Synergy charts: the matrix of two plans and the flows through shared activities."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ MATRIX_SCALE = [[0.0, "#FFFFFF"], [0.0001, "#DCEAF5"], [1.0, OKABE_ITO["blue"]]]
 
 
 def _labels(matrix: pd.DataFrame, plan: str, key: str, width: int | None) -> dict[str, str]:
-    """{code: "code title"} of the matrix's rows (`plan` "strategy": the columns
-    strategy_item, strategy_title, strategy_provisional) or columns ("cami"), in order; the
+    """{code: "code title"} of the matrix's rows (`plan` "first": the columns first_item,
+    first_title, first_provisional) or columns ("second"), in order; the
     titles cut to `width`, an item of a provisional structure marked "(provisional)"."""
     return {
         str(code): item_label(str(code), str(title), bool(provisional), width=width)
@@ -39,17 +39,17 @@ def cell_text(activities: int, completion: float, *, separator: str = " · ") ->
 def synergy_heatmap(
     matrix: pd.DataFrame, *, title: str, row_title: str, column_title: str
 ) -> go.Figure:
-    """The Strategy × CAMI matrix: colour = activities serving both, text = count and completion.
+    """The matrix of two plans: colour = activities serving both, text = count and completion.
 
     `matrix` is `queries.synergy_matrix`. A transparent marker sits on every cell so that a
     click selects it (plotly heatmaps have no point selection); its customdata is
-    [strategy_item, cami_section].
+    [first_item, second_item].
     """
-    rows = list(dict.fromkeys(matrix["strategy_item"]))
-    columns = list(dict.fromkeys(matrix["cami_section"]))
-    row_names = _labels(matrix, "strategy", "strategy_item", 34)
-    column_names = _labels(matrix, "cami", "cami_section", 22)
-    counts = matrix.pivot(index="strategy_item", columns="cami_section", values="activities")
+    rows = list(dict.fromkeys(matrix["first_item"]))
+    columns = list(dict.fromkeys(matrix["second_item"]))
+    row_names = _labels(matrix, "first", "first_item", 34)
+    column_names = _labels(matrix, "second", "second_item", 22)
+    counts = matrix.pivot(index="first_item", columns="second_item", values="activities")
     counts = counts.reindex(index=rows, columns=columns)
     texts = [
         cell_text(int(n), pct)
@@ -62,7 +62,7 @@ def synergy_heatmap(
                 for n, pct in zip(matrix["activities"], matrix["completion_pct"], strict=True)
             ]
         )
-        .pivot(index="strategy_item", columns="cami_section", values="text")
+        .pivot(index="first_item", columns="second_item", values="text")
         .reindex(index=rows, columns=columns)
     )
     largest = max(1, int(matrix["activities"].max() or 0))
@@ -93,16 +93,14 @@ def synergy_heatmap(
     )
     figure.add_trace(
         go.Scatter(
-            x=[column_names[code] for code in matrix["cami_section"]],
-            y=[row_names[code] for code in matrix["strategy_item"]],
+            x=[column_names[code] for code in matrix["second_item"]],
+            y=[row_names[code] for code in matrix["first_item"]],
             mode="markers",
             marker={"size": 40, "symbol": "square", "color": "rgba(0,0,0,0)"},
-            customdata=matrix[["strategy_item", "cami_section"]].to_numpy(),
+            customdata=matrix[["first_item", "second_item"]].to_numpy(),
             hovertext=[
                 f"{s} × {c}<br>{t or 'no shared activity'}"
-                for s, c, t in zip(
-                    matrix["strategy_item"], matrix["cami_section"], texts, strict=True
-                )
+                for s, c, t in zip(matrix["first_item"], matrix["second_item"], texts, strict=True)
             ],
             hovertemplate="%{hovertext}<extra>click to list</extra>",
             name="cells",
@@ -136,8 +134,8 @@ def synergy_sentence(
     shown, serving, both = share["activities"], share["serving"], share["both"]
     sentence = (
         f"Of the {_activities(shown)} shown, {serving:,} serve at least one plan in its "
-        f"period: {both:,} serve both, {share['strategy_only']:,} the {first} only and "
-        f"{share['cami_only']:,} the {second} only."
+        f"period: {both:,} serve both, {share['first_only']:,} the {first} only and "
+        f"{share['second_only']:,} the {second} only."
     )
     if share["neither"]:
         sentence += (
@@ -160,17 +158,17 @@ def synergy_sentence(
 
 
 def row_labels(matrix: pd.DataFrame) -> dict[str, str]:
-    """{code: "code title"} of the matrix's Strategy rows, in order ("(provisional)" after
-    an item of a provisional working structure)."""
-    return _labels(matrix, "strategy", "strategy_item", None)
+    """{code: "code title"} of the matrix's rows (the first plan's items), in order
+    ("(provisional)" after an item of a provisional working structure)."""
+    return _labels(matrix, "first", "first_item", None)
 
 
 def cell_label(matrix: pd.DataFrame, cell: str) -> str:
     """The cell "S1 × CAMI-10" named in full: "S1 Knowledge (provisional) × CAMI-10 Species
     Monitoring and Research"; the cell as it is when the matrix does not hold it."""
     row, _, column = cell.partition(" × ")
-    rows = _labels(matrix, "strategy", "strategy_item", None)
-    columns = _labels(matrix, "cami", "cami_section", None)
+    rows = _labels(matrix, "first", "first_item", None)
+    columns = _labels(matrix, "second", "second_item", None)
     return f"{rows.get(row, row)} × {columns.get(column, column)}"
 
 
@@ -178,23 +176,23 @@ def matrix_cells(matrix: pd.DataFrame) -> list[str]:
     """Every cell of the matrix as "S1 × CAMI-10", row by row (the cell selector's options)."""
     return [
         f"{row} × {column}"
-        for row, column in zip(matrix["strategy_item"], matrix["cami_section"], strict=True)
+        for row, column in zip(matrix["first_item"], matrix["second_item"], strict=True)
     ]
 
 
 def cell_activities(matrix: pd.DataFrame, cell: str) -> int:
     """How many activities serve the cell "S1 × CAMI-10" of the matrix (0 if not in it)."""
     row, _, column = cell.partition(" × ")
-    chosen = (matrix["strategy_item"] == row) & (matrix["cami_section"] == column)
+    chosen = (matrix["first_item"] == row) & (matrix["second_item"] == column)
     return int(matrix.loc[chosen, "activities"].sum())
 
 
 def matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
     """The matrix as the table behind the chart: only the pairs with shared activities, an
     item of a provisional working structure marked "(provisional)" after its title."""
-    shared = matrix[matrix["activities"] > 0].copy()
+    shared = matrix[matrix["activities"] > 0].drop(columns=["first_level", "second_level"])
     shared["completion_pct"] = shared["completion_pct"].round(1)
-    for plan in ("strategy", "cami"):
+    for plan in ("first", "second"):
         shared[f"{plan}_title"] = [
             item_title(str(title), bool(provisional))
             for title, provisional in zip(
@@ -223,17 +221,17 @@ def synergy_pairs(flows: pd.DataFrame) -> pd.DataFrame:
         "value",
         "demo_activities",
     ]
-    strategy = flows[flows["stage"] == "strategy"]
-    cami = flows[flows["stage"] == "cami"]
-    if strategy.empty or cami.empty:
+    into_activity = flows[flows["stage"] == "first"]
+    out_of_activity = flows[flows["stage"] == "second"]
+    if into_activity.empty or out_of_activity.empty:
         return pd.DataFrame(columns=columns)
-    weight = strategy.groupby("target")["value"].sum().rename("weight")
+    weight = into_activity.groupby("target")["value"].sum().rename("weight")
     pairs = (
-        strategy.rename(
+        into_activity.rename(
             columns={"source": "goal", "source_label": "goal_label", "target": "activity"}
         )[["goal", "goal_label", "activity", "value", "demo"]]
         .merge(
-            cami.rename(
+            out_of_activity.rename(
                 columns={
                     "source": "activity",
                     "target": "section",

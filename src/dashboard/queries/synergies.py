@@ -1,4 +1,5 @@
-"""Synergies between the two plans: activities that advance a Strategy item and a CAMI section.
+"""Synergies between two plans: activities that advance an item of each (any two plans; by
+default the first two in the store's order, `default_pair`).
 
 An activity serves an item when it is linked to it or to any item below it (`item_closure`)
 and its work counts toward the item's plan, as on the plan's own pages (`counts_toward`: it
@@ -57,10 +58,31 @@ from dashboard.queries.scope import (
     to_frame,
 )
 
-STRATEGY = "strategy"
-CAMI = "cami"
 # The node through which the flows of the activities not drawn one by one pass.
 OTHER_ACTIVITIES = "(other activities)"
+
+
+def default_pair(*, session: Session) -> tuple[str, str] | None:
+    """The codes of the first two plans in the store's order (None with fewer than two):
+    the pair the synergies show unless another is chosen."""
+    codes = session.execute(select(Framework.c.code).order_by(Framework.c.id).limit(2)).scalars()
+    pair = [str(code) for code in codes]
+    return (pair[0], pair[1]) if len(pair) == 2 else None
+
+
+def plan_names(*, session: Session) -> pd.DataFrame:
+    """Every plan in the store's order (the synergies' pair picker): code, name, short_name."""
+    statement = select(Framework.c.code, Framework.c.name, Framework.c.short_name).order_by(
+        Framework.c.id
+    )
+    return to_frame(session, statement, ["code", "name", "short_name"])
+
+
+def _pair(session: Session, first: str | None, second: str | None) -> tuple[str, str]:
+    """The pair asked for, each plan left out taken from `default_pair` (an unknown code
+    names no plan: it serves nothing)."""
+    default = default_pair(session=session) or ("", "")
+    return first or default[0], second or default[1]
 
 
 def natural_key(code: str) -> tuple[Any, ...]:
@@ -76,6 +98,7 @@ def _children(framework: str, parent: str | None) -> Select[Any]:
             FrameworkItem.c.code,
             FrameworkItem.c.title,
             FrameworkItem.c.provisional,
+            FrameworkItem.c.level,
             FrameworkItem.c.sort_order,
         )
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
@@ -128,16 +151,16 @@ def serves(session: Session, filters: Filters, framework: str) -> ColumnElement[
 
 
 def shared_years(
-    *, session: Session, strategy: str = STRATEGY, cami: str = CAMI
+    *, session: Session, first: str | None = None, second: str | None = None
 ) -> tuple[int, int] | None:
     """The years both plans run (first, last), or None when their periods do not meet (or
     a plan is unknown): only work in those years can serve both."""
-    found = [plan for code in (strategy, cami) for plan in plans(session, code)]
+    found = [plan for code in _pair(session, first, second) for plan in plans(session, code)]
     if len(found) < 2:
         return None
-    first = max(plan.start for plan in found)
-    last = min(plan.end for plan in found)
-    return (first.year, last.year) if first <= last else None
+    start = max(plan.start for plan in found)
+    end = min(plan.end for plan in found)
+    return (start.year, end.year) if start <= end else None
 
 
 def _in_both_periods(
@@ -180,25 +203,29 @@ def synergy_matrix(
     *,
     session: Session,
     filters: Filters,
-    strategy_parent: str | None = None,
-    strategy: str = STRATEGY,
-    cami: str = CAMI,
+    first_parent: str | None = None,
+    first: str | None = None,
+    second: str | None = None,
 ) -> pd.DataFrame:
-    """Every (Strategy item, CAMI section) pair with the activities that serve both.
+    """Every (item of the first plan, item of the second) pair with the activities that
+    serve both.
 
-    Rows are the Strategy goals, or the items directly below `strategy_parent` (a goal's
-    objectives); columns are the CAMI top-level sections. Both roll up their subtrees. Pairs
-    with no activity are listed with 0 activities and no completion. An activity serves both
-    only when its work counts toward both plans (`_in_both_periods`): a tag alone does not.
+    Rows are the first plan's top-level items (e.g. the Strategy's goals), or the items
+    directly below `first_parent` (a goal's objectives); columns are the second plan's
+    top-level items. Both roll up their subtrees. Pairs with no activity are listed with 0
+    activities and no completion. An activity serves both only when its work counts toward
+    both plans (`_in_both_periods`): a tag alone does not.
 
-    Columns: strategy_item, strategy_title, strategy_provisional, cami_section, cami_title,
-    cami_provisional (whether the item belongs to a provisional working structure), activities
-    (cancelled included), counted (not cancelled, a percentage reported), completion_pct (mean
-    progress of counted activities).
+    Columns: first_item, first_title, first_provisional, first_level, second_item,
+    second_title, second_provisional (whether the item belongs to a provisional working
+    structure), second_level (the items' levels: "goal", "section", ...),
+    activities (cancelled included), counted (not cancelled, a percentage reported),
+    completion_pct (mean progress of counted activities).
     """
-    state = progress_at(filters, where=_in_both_periods(session, filters, strategy, cami))
-    row_items = _children(strategy, strategy_parent)
-    column_items = _children(cami, None)
+    first, second = _pair(session, first, second)
+    state = progress_at(filters, where=_in_both_periods(session, filters, first, second))
+    row_items = _children(first, first_parent)
+    column_items = _children(second, None)
     row_tops = _tops(select(row_items.subquery("row_ids").c.id), "row_tops")
     column_tops = _tops(select(column_items.subquery("column_ids").c.id), "column_tops")
     row_link = ActivityItem.alias("row_link")
@@ -239,9 +266,11 @@ def synergy_matrix(
             rows.c.code,
             rows.c.title,
             rows.c.provisional,
+            rows.c.level,
             columns.c.code,
             columns.c.title,
             columns.c.provisional,
+            columns.c.level,
             func.coalesce(pairs.c.activities, 0),
             func.coalesce(pairs.c.counted, 0),
             pairs.c.completion_pct,
@@ -254,18 +283,20 @@ def synergy_matrix(
         session,
         statement,
         [
-            "strategy_item",
-            "strategy_title",
-            "strategy_provisional",
-            "cami_section",
-            "cami_title",
-            "cami_provisional",
+            "first_item",
+            "first_title",
+            "first_provisional",
+            "first_level",
+            "second_item",
+            "second_title",
+            "second_provisional",
+            "second_level",
             "activities",
             "counted",
             "completion_pct",
         ],
     )
-    for column in ("strategy_provisional", "cami_provisional"):
+    for column in ("first_provisional", "second_provisional"):
         frame[column] = frame[column].astype(bool)
     frame["activities"] = frame["activities"].astype(int)
     frame["counted"] = frame["counted"].astype(int)
@@ -336,24 +367,26 @@ def activity_plans(
     single_plan_only: bool = False,
     offset: int = 0,
     limit: int | None = None,
-    strategy: str = STRATEGY,
-    cami: str = CAMI,
+    first: str | None = None,
+    second: str | None = None,
 ) -> pd.DataFrame:
-    """Each activity in scope with the Strategy items and CAMI sections it is linked to, and
-    the plans it serves.
+    """Each activity in scope with the items of the two plans it is linked to, and the plans
+    it serves.
 
-    Columns: activity_id, title, status, progress_pct, lead, demo, strategy_items and
-    cami_sections (`;`-joined codes as linked, whatever the dates, "" when none; the header
-    of a provisional structure's codes says so: "strategy_items (provisional structure)"),
-    plans: which plans it serves, its work counting toward them (`serves`): "both",
-    "Strategy only", "CAMI only" with the frameworks' short names, or "neither". A link
+    Columns: activity_id, title, status, progress_pct, lead, demo, one column of codes per
+    plan headed by the plan's code (`;`-joined codes as linked, whatever the dates, "" when
+    none; the header of a provisional structure's codes says so: "strategy (provisional
+    structure)", as in the explorer), plans: which plans it serves, its work counting toward
+    them (`serves`): "both", "<first> only", "<second> only" with the frameworks' short
+    names, or "neither". A link
     outside a plan's period serves nothing: an activity tagged to both plans whose work
     ended before the second began serves the first only. With `single_plan_only`, only the
     activities serving exactly one of the two plans (`plan_overlap` counts them).
     In activity_id order; `limit` rows from `offset` (one page), or all of them.
     """
+    first, second = _pair(session, first, second)
     state = progress_at(filters)
-    served = _plans_served(session, filters, state, strategy, cami).subquery("served")
+    served = _plans_served(session, filters, state, first, second).subquery("served")
     # The page's activities first; their state, lead and codes after, for those rows only.
     chosen = select(Activity.c.id, Activity.c.activity_id)
     if single_plan_only:
@@ -385,8 +418,8 @@ def activity_plans(
             state.c.progress,
             Organisation.c.name,
             Activity.c.demo,
-            codes(strategy),
-            codes(cami),
+            codes(first),
+            codes(second),
             func.coalesce(served.c.first, 0),
             func.coalesce(served.c.second, 0),
         )
@@ -407,8 +440,8 @@ def activity_plans(
             "progress_pct",
             "lead",
             "demo",
-            "strategy_items",
-            "cami_sections",
+            "first_codes",
+            "second_codes",
             "serves_first",
             "serves_second",
         ],
@@ -417,7 +450,7 @@ def activity_plans(
         str(code): str(name)
         for code, name in session.execute(select(Framework.c.code, Framework.c.short_name))
     }
-    for column in ("strategy_items", "cami_sections"):
+    for column in ("first_codes", "second_codes"):
         # Codes in a stable order whatever order the database aggregated them in.
         frame[column] = [
             ";".join(sorted(str(value).split(";"), key=natural_key))
@@ -430,9 +463,9 @@ def activity_plans(
     frame["plans"] = [
         "both"
         if a and b
-        else f"{names.get(strategy, strategy)} only"
+        else f"{names.get(first, first)} only"
         if a
-        else f"{names.get(cami, cami)} only"
+        else f"{names.get(second, second)} only"
         if b
         else "neither"
         for a, b in zip(has_first, has_second, strict=True)
@@ -440,26 +473,27 @@ def activity_plans(
     marked = provisional_frameworks(session=session)
     return frame.rename(
         columns={
-            "strategy_items": codes_header("strategy_items", strategy in marked),
-            "cami_sections": codes_header("cami_sections", cami in marked),
+            "first_codes": codes_header(first, first in marked),
+            "second_codes": codes_header(second, second in marked),
         }
     )
 
 
 def plan_overlap(
-    *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
+    *, session: Session, filters: Filters, first: str | None = None, second: str | None = None
 ) -> dict[str, Any]:
     """How the activities in scope divide between the plans they serve, and each plan's
     orphans. An activity serves a plan when it is linked to one of its items and its work
     counts toward that plan (`serves`: it overlaps the plan's period).
 
     One statement for the synergy share and the orphans both ways. Keys: "share" (as
-    `synergy_share`), and `strategy` and `cami`: that framework's items that no activity
-    serving them also serves the other plan (as `unshared_items`).
+    `synergy_share`), and each plan's code: that plan's items that no activity serving them
+    also serves the other plan (as `unshared_items`).
     """
+    first, second = _pair(session, first, second)
     state = progress_at(filters)
     served = (
-        _plans_served(session, filters, state, strategy, cami)
+        _plans_served(session, filters, state, first, second)
         .cte("served")
         .prefix_with("MATERIALIZED")
     )
@@ -498,12 +532,12 @@ def plan_overlap(
     is_shared = func.coalesce(shared.c.shared, 0) == 1
     orphan_activities = case(
         (is_shared, 0),
-        (Framework.c.code == strategy, serving_own(served.c.first)),
+        (Framework.c.code == first, serving_own(served.c.first)),
         else_=serving_own(served.c.second),
     )
 
-    def count(first: int, second: int) -> Any:
-        matches = and_(served.c.first == first, served.c.second == second)
+    def count(in_first: int, in_second: int) -> Any:
+        matches = and_(served.c.first == in_first, served.c.second == in_second)
         return func.coalesce(func.sum(case((matches, 1), else_=0)), 0)
 
     # The share: one row, counted in one scan of `served` (activities without links are in
@@ -537,7 +571,7 @@ def plan_overlap(
         .outerjoin(shared, shared.c.id == FrameworkItem.c.id)
         .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
         .outerjoin(parent, parent.c.id == FrameworkItem.c.parent_id)
-        .where(Framework.c.code.in_((strategy, cami)))
+        .where(Framework.c.code.in_((first, second)))
         .subquery("items")
     )
     # The share on every item's row (and on one row when neither plan has an item).
@@ -566,7 +600,7 @@ def plan_overlap(
     )
     serving = both_plans + first_only + second_only
     orphans = {}
-    for framework in (strategy, cami):
+    for framework in (first, second):
         frame = pd.DataFrame(
             [
                 (row[6], item_title(row[7], bool(row[12])), *row[8:11])
@@ -581,8 +615,8 @@ def plan_overlap(
         "share": {
             "activities": activities,
             "both": both_plans,
-            "strategy_only": first_only,
-            "cami_only": second_only,
+            "first_only": first_only,
+            "second_only": second_only,
             "serving": serving,
             "neither": activities - serving,
             "tagged_elsewhere": elsewhere,
@@ -593,18 +627,18 @@ def plan_overlap(
 
 
 def synergy_share(
-    *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
+    *, session: Session, filters: Filters, first: str | None = None, second: str | None = None
 ) -> dict[str, Any]:
     """How many activities in scope serve both plans, one, or neither (`plan_overlap`), and
     the share of both among those serving either.
 
-    Keys: activities, both, strategy_only, cami_only, serving (either plan), neither,
+    Keys: activities, both, first_only, second_only, serving (either plan), neither,
     tagged_elsewhere (tagged to both plans, but not serving both: its work lies outside the
     years both plans run), share (both / serving, None when none serves either plan).
     Cancelled activities are included, as in every count.
     """
     share: dict[str, Any] = plan_overlap(
-        session=session, filters=filters, strategy=strategy, cami=cami
+        session=session, filters=filters, first=first, second=second
     )["share"]
     return share
 
@@ -621,7 +655,7 @@ def unshared_items(
     In framework order.
     """
     orphans: pd.DataFrame = plan_overlap(
-        session=session, filters=filters, strategy=framework, cami=other
+        session=session, filters=filters, first=framework, second=other
     )[framework]
     return orphans
 
@@ -632,10 +666,11 @@ def synergy_flows(
     filters: Filters,
     currency: str | None = None,
     top: int | None = None,
-    strategy: str = STRATEGY,
-    cami: str = CAMI,
+    first: str | None = None,
+    second: str | None = None,
 ) -> pd.DataFrame:
-    """Flows Strategy goal → activity → CAMI section for the activities serving both plans
+    """Flows from a top-level item of the first plan (e.g. a Strategy goal) → activity → a
+    top-level item of the second plan (e.g. a CAMI section) for the activities serving both plans
     (their work counting toward both: `_in_both_periods`).
 
     Each activity carries a weight: 1 (activity count), or with `currency` its funding in that
@@ -643,15 +678,16 @@ def synergy_flows(
     split evenly over the goals it serves and over the sections it serves, so each stage
     adds up to the total. Columns: source, source_label, target, target_label (an item's
     label says "(provisional)" for an item of a provisional working structure), value, stage
-    ("strategy" for goal → activity, "cami" for activity → section), demo.
+    ("first" for goal → activity, "second" for activity → section), demo.
 
     With `top`, only the `top` activities of largest weight (then by activity_id) have flows
     of their own; the others flow together through one node, `OTHER_ACTIVITIES` ("N other
     activities"), so every goal's and every section's total stays the same.
     """
-    state = progress_at(filters, where=_in_both_periods(session, filters, strategy, cami))
-    first = select(Framework.c.id).where(Framework.c.code == strategy).scalar_subquery()
-    second = select(Framework.c.id).where(Framework.c.code == cami).scalar_subquery()
+    first, second = _pair(session, first, second)
+    state = progress_at(filters, where=_in_both_periods(session, filters, first, second))
+    first_id = select(Framework.c.id).where(Framework.c.code == first).scalar_subquery()
+    second_id = select(Framework.c.id).where(Framework.c.code == second).scalar_subquery()
     # The goals and the sections together, each item below them mapped to them (`into` 1
     # for a goal): one pass over the links serves both stages.
     closure = item_closure("flow_closure")
@@ -660,10 +696,10 @@ def synergy_flows(
         select(
             closure.c.descendant_id.label("item_id"),
             closure.c.ancestor_id.label("top_id"),
-            case((end.c.framework_id == first, 1), else_=0).label("into"),
+            case((end.c.framework_id == first_id, 1), else_=0).label("into"),
         )
         .join(end, end.c.id == closure.c.ancestor_id)
-        .where(end.c.parent_id.is_(None), end.c.framework_id.in_([first, second]))
+        .where(end.c.parent_id.is_(None), end.c.framework_id.in_([first_id, second_id]))
         .cte("flow_tops")
         .prefix_with("MATERIALIZED")
     )
@@ -797,7 +833,7 @@ def synergy_flows(
             "target": frame["activity_id"].where(to_activity, frame["code"]),
             "target_label": frame["activity_title"].where(to_activity, item),
             "value": frame["value"].astype(float),
-            "stage": to_activity.map({True: "strategy", False: "cami"}),
+            "stage": to_activity.map({True: "first", False: "second"}),
             "demo": frame["demo"].astype(bool),
         }
     )

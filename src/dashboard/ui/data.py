@@ -106,6 +106,8 @@ activities_for_item = _cached(queries.activities_for_item)
 activities_for_item_count = _cached(queries.activities_for_item_count)
 ptcr_listing = _cached(queries.ptcr_listing)
 
+plan_names = _cached(queries.plan_names)
+default_pair = _cached(queries.default_pair)
 synergy_matrix = _cached(queries.synergy_matrix)
 activities_serving = _cached(queries.activities_serving)
 activity_plans = _cached(queries.activity_plans)

@@ -309,17 +309,21 @@ def choose_by_code(
     return chosen
 
 
-def relabel_link(key: str, labels: Mapping[str, str]) -> None:
+def relabel_link(
+    key: str, labels: Mapping[str, str], *, former: Mapping[str, str] | None = None
+) -> None:
     """Before a selectbox bound to the URL (`bind="query-params"`) is drawn: a link that names
-    its choice by code, or by the label it had before items were marked provisional, is
-    rewritten to the label shown now (`labels`: code -> label). Streamlit 1.67 keeps a bound
-    selectbox's label in the URL and drops any other value, so such a link would open nothing.
+    its choice by code, or by the label it had before items were marked provisional, or by a
+    former label (`former`: code -> label), is rewritten to the label shown now (`labels`:
+    code -> label). Streamlit 1.67 keeps a bound selectbox's label in the URL and drops any
+    other value, so such a link would open nothing.
     """
     linked = st.query_params.get(key)
     if not linked or linked in labels.values():
         return
     for code, label in labels.items():
-        if linked in (code, unmarked(label)):
+        earlier = (former or {}).get(code, label)
+        if linked in (code, unmarked(label), earlier, unmarked(earlier)):
             # The choice itself (the widget reads the URL before this run could rewrite it),
             # and the URL as the widget writes it.
             st.session_state[key] = code
