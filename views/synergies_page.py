@@ -256,8 +256,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         )
     else:
         st.plotly_chart(
-            data.chart(
-                "synergy_sankey",
+            data.synergy_sankey(
                 flows,
                 title="Strategy goal → CAMI section"
                 + (" (activity count)" if currency is None else f" (funding, {currency})"),

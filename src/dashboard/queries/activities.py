@@ -222,14 +222,14 @@ def _lists(filters: Filters, ids: Sequence[int] | None = None) -> dict[str, Sele
     return lists
 
 
-def framework_codes(*, session: Session) -> list[str]:
+def framework_codes(session: Session) -> list[str]:
     """The frameworks' codes in period order: the listing has one column of item codes each."""
     return list(
         session.execute(select(Framework.c.code).order_by(Framework.c.period_start)).scalars()
     )
 
 
-def provisional_frameworks(*, session: Session) -> frozenset[str]:
+def provisional_frameworks(session: Session) -> frozenset[str]:
     """The codes of the frameworks with any item of a provisional working structure."""
     return frozenset(
         session.execute(
@@ -350,8 +350,8 @@ def _typed(frame: pd.DataFrame, frameworks: Sequence[str]) -> pd.DataFrame:
 
 
 def activity_listing(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funders: tuple[str, ...] = (),
     search: str = "",
@@ -403,8 +403,8 @@ def activity_listing(
 
 
 def listing_order(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funders: tuple[str, ...] = (),
     search: str = "",
@@ -483,7 +483,7 @@ def _python_order(
     return [row[0] for row in (*ordered, *empty)][:end]
 
 
-def listing_rows(*, session: Session, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
+def listing_rows(session: Session, *, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
     """`activity_listing`'s rows for the activities `ids` (Activity primary keys, e.g. one
     page of `listing_order`), in the order of `ids`; ids out of the filters' scope are left out.
     """
@@ -505,8 +505,8 @@ class ListingSize(NamedTuple):
 
 
 def listing_size(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funders: tuple[str, ...] = (),
     search: str = "",
@@ -568,8 +568,8 @@ def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) ->
 
 
 def listing_filters(
-    *,
     session: Session,
+    *,
     countries: Sequence[str] = (),
     regions: Sequence[int] = (),
     organisations: Sequence[str] = (),

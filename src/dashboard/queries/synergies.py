@@ -128,7 +128,7 @@ def serves(session: Session, filters: Filters, framework: str) -> ColumnElement[
 
 
 def shared_years(
-    *, session: Session, strategy: str = STRATEGY, cami: str = CAMI
+    session: Session, *, strategy: str = STRATEGY, cami: str = CAMI
 ) -> tuple[int, int] | None:
     """The years both plans run (first, last), or None when their periods do not meet (or
     a plan is unknown): only work in those years can serve both."""
@@ -177,8 +177,8 @@ def _plans_served(
 
 
 def synergy_matrix(
-    *,
     session: Session,
+    *,
     filters: Filters,
     strategy_parent: str | None = None,
     strategy: str = STRATEGY,
@@ -274,8 +274,8 @@ def synergy_matrix(
 
 
 def activities_serving(
-    *,
     session: Session,
+    *,
     filters: Filters,
     items: tuple[str, ...],
     offset: int = 0,
@@ -330,8 +330,8 @@ def activities_serving(
 
 
 def activity_plans(
-    *,
     session: Session,
+    *,
     filters: Filters,
     single_plan_only: bool = False,
     offset: int = 0,
@@ -447,7 +447,7 @@ def activity_plans(
 
 
 def plan_overlap(
-    *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
+    session: Session, *, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
 ) -> dict[str, Any]:
     """How the activities in scope divide between the plans they serve, and each plan's
     orphans. An activity serves a plan when it is linked to one of its items and its work
@@ -593,7 +593,7 @@ def plan_overlap(
 
 
 def synergy_share(
-    *, session: Session, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
+    session: Session, *, filters: Filters, strategy: str = STRATEGY, cami: str = CAMI
 ) -> dict[str, Any]:
     """How many activities in scope serve both plans, one, or neither (`plan_overlap`), and
     the share of both among those serving either.
@@ -610,7 +610,7 @@ def synergy_share(
 
 
 def unshared_items(
-    *, session: Session, filters: Filters, framework: str, other: str
+    session: Session, *, filters: Filters, framework: str, other: str
 ) -> pd.DataFrame:
     """Items of `framework` that no activity serving them also serves `other` ("orphans").
 
@@ -627,8 +627,8 @@ def unshared_items(
 
 
 def synergy_flows(
-    *,
     session: Session,
+    *,
     filters: Filters,
     currency: str | None = None,
     top: int | None = None,
@@ -803,7 +803,7 @@ def synergy_flows(
     )
 
 
-def funding_currencies(*, session: Session, filters: Filters) -> list[str]:
+def funding_currencies(session: Session, *, filters: Filters) -> list[str]:
     """Currencies funding the activities in scope, most used first (a flow weighting choice);
     funding whose amount is not published has no currency and weighs nothing."""
     state = progress_at(filters)

@@ -147,8 +147,7 @@ def framework_body(
 
     top_level = str(items.loc[items["depth"] == 0, "level"].iloc[0]) if len(items) else "item"
     layout.chart_with_data(
-        data.chart(
-            "activity_progress_bars",
+        data.activity_progress_bars(
             items,
             title=f"Status and activity progress by {top_level}: {plan['name']}",
             max_depth=0,
@@ -227,8 +226,7 @@ def framework_body(
         )
     }
     layout.chart_with_data(
-        data.chart(
-            "activity_progress_lines",
+        data.activity_progress_lines(
             history,
             title=f"Activity progress over time: {plan['name']}",
             labels=series_labels,
@@ -261,8 +259,7 @@ def plan_pace(
     """A plan's items started and completed over its period, against the time elapsed."""
     line = activity[activity["series"] == plan["code"]] if not activity.empty else activity
     layout.chart_with_data(
-        data.chart(
-            "plan_pace",
+        data.plan_pace(
             items,
             line,
             title=f"Items started and completed against time: {plan['name']}",
