@@ -25,15 +25,11 @@ navigation = st.navigation(
     {
         "Progress": [
             st.Page(HERE / "views" / "overview_page.py", title="Overview", default=True),
-            st.Page(
-                HERE / "views" / "strategy_page.py",
-                title="Conservation Strategy 2018–2028",
-                url_path="strategy",
-            ),
-            st.Page(
-                HERE / "views" / "cami_page.py",
-                title="CAMI Work Programme 2026–2032",
-                url_path="cami",
+            # One page per plan in the store, in its order, at its code (`/strategy`): a plan
+            # loaded later appears with no change here.
+            *(
+                st.Page(HERE / "views" / "plan_page.py", title=plan.name, url_path=plan.code)
+                for plan in data.plan_list()
             ),
             st.Page(
                 HERE / "views" / "history_page.py", title="Progress over time", url_path="history"

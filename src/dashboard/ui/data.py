@@ -107,6 +107,7 @@ def _cached_chart(build: Callable[P, T]) -> Callable[P, T]:
     return functools.wraps(build)(cached)
 
 
+plan_list = _cached(queries.plans)
 filter_options = _cached(queries.filter_options)
 data_period = _cached(queries.data_period)
 demo_activity_count = _cached(queries.demo_activity_count)
