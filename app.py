@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.queries import Plan
 from dashboard.ui import data
 from dashboard.ui.layout import guard, settle_imports, timed_run
 from dashboard.ui.sidebar import draw_shared_filters
@@ -21,6 +22,10 @@ st.set_page_config(
 
 # Edit pages are listed only for a signed-in partner; viewing stays public.
 signed_in = current_user() is not None
+# One page per plan in the store; a store that cannot be read says so (and lists none).
+plans: list[Plan] = []
+with guard("The list of plans"):
+    plans = data.plan_list()
 navigation = st.navigation(
     {
         "Progress": [
@@ -29,7 +34,7 @@ navigation = st.navigation(
             # loaded later appears with no change here.
             *(
                 st.Page(HERE / "views" / "plan_page.py", title=plan.name, url_path=plan.code)
-                for plan in data.plan_list()
+                for plan in plans
             ),
             st.Page(
                 HERE / "views" / "history_page.py", title="Progress over time", url_path="history"
