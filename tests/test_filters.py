@@ -144,3 +144,36 @@ def test_the_description_says_every_filter_in_words() -> None:
         "Status: planned; Framework items: S1.2, CAMI-10; active from 2019; active until 2024; "
         "as of 2025-01-02; demo data included."
     )
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_sidebar_reads_a_url_as_from_query_does() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    # The fixture's years slider runs from 2019 to 2032.
+    period = (2019, 2032)
+    wanted = Filters(
+        countries=("KAZ",),
+        regions=(9,),
+        organisations=("pica",),
+        statuses=("planned",),
+        items=("S1.1",),
+        start=dt.date(2020, 1, 1),
+        end=dt.date(2030, 12, 31),
+        include_demo=True,
+        as_of=dt.date(2025, 1, 2),
+    )
+    query = shared.to_query(wanted, period=period)
+    assert shared.from_query(query, period=period) == wanted
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    assert not [w.value for w in at.sidebar.warning], "a code of the link was refused"
+    assert at.session_state["_manul_current_filters"] == wanted
+    # The codes the sidebar keeps in the URL itself are written as to_query writes them.
+    by_code = {spec.key for spec in shared.BY_CODE}
+    assert {key: at.query_params[key] for key in by_code} == {
+        key: value if len(value) > 1 else value[0] for key, value in query.items() if key in by_code
+    }

@@ -120,9 +120,10 @@ def to_query(filters: Filters, *, period: tuple[int, int]) -> dict[str, list[str
 def from_query(
     query: Mapping[str, Sequence[str]], *, period: tuple[int, int], today: dt.date | None = None
 ) -> Filters:
-    """Filters from a URL's query parameters (each a list of values, as `st.query_params.
-    to_dict()` or `urllib.parse.parse_qs` give them). A value in the wrong form raises
-    ValueError naming the parameter; whether a code names anything is the caller's to check."""
+    """Filters from a URL's query parameters, each a list of values (as `urllib.parse.
+    parse_qs` gives them); the sidebar reads a link the same way (a test holds it to that).
+    A value in the wrong form raises ValueError naming the parameter; whether a code names
+    anything is the caller's to check."""
 
     def one(key: str) -> str | None:
         values = query.get(key) or []
