@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.queries import Plan
 from dashboard.ui import data
 from dashboard.ui.layout import guard, settle_imports, timed_run
 from dashboard.ui.sidebar import draw_shared_filters
@@ -21,19 +22,19 @@ st.set_page_config(
 
 # Edit pages are listed only for a signed-in partner; viewing stays public.
 signed_in = current_user() is not None
+# One page per plan in the store; a store that cannot be read says so (and lists none).
+plans: list[Plan] = []
+with guard("The list of plans"):
+    plans = data.plan_list()
 navigation = st.navigation(
     {
         "Progress": [
             st.Page(HERE / "views" / "overview_page.py", title="Overview", default=True),
-            st.Page(
-                HERE / "views" / "strategy_page.py",
-                title="Conservation Strategy 2018–2028",
-                url_path="strategy",
-            ),
-            st.Page(
-                HERE / "views" / "cami_page.py",
-                title="CAMI Work Programme 2026–2032",
-                url_path="cami",
+            # One page per plan in the store, in its order, at its code (`/strategy`): a plan
+            # loaded later appears with no change here.
+            *(
+                st.Page(HERE / "views" / "plan_page.py", title=plan.name, url_path=plan.code)
+                for plan in plans
             ),
             st.Page(
                 HERE / "views" / "history_page.py", title="Progress over time", url_path="history"

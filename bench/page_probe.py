@@ -15,6 +15,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES_DIR = next(p for p in (ROOT / "views", ROOT / "pages") if p.is_dir())
@@ -22,6 +23,25 @@ PAGES_DIR = next(p for p in (ROOT / "views", ROOT / "pages") if p.is_dir())
 SKIP = {"edit_page.py", "signin_page.py"}
 # Cold runs per page (each with every cache emptied).
 COLD_RUNS = 3
+# The one page file that app.py registers once per plan in the store, at the plan's code.
+PLAN_PAGE = "plan_page.py"
+
+
+def page_targets(at: Any) -> list[tuple[str, str]]:
+    """Every public page as (name, what tests.conftest.switch_to opens): a page file by its
+    stem, the plan page once per plan (`strategy_page` at `strategy`). `at` has run app.py."""
+    plans = [
+        str(info.get("url_pathname"))
+        for info in at._registered_pages.values()
+        if str(info.get("script_path", "")).endswith(PLAN_PAGE)
+    ]
+    targets: list[tuple[str, str]] = []
+    for page in sorted(PAGES_DIR.glob("*.py")):
+        if page.name == PLAN_PAGE:
+            targets += [(f"{code}_page", code) for code in plans]
+        elif page.name not in SKIP:
+            targets.append((page.stem, str(page.relative_to(ROOT))))
+    return targets
 
 
 def peak_mb() -> float:
@@ -67,25 +87,24 @@ def busiest_funder() -> str | None:
 
 def main() -> None:
     from streamlit.testing.v1 import AppTest
+    from tests.conftest import switch_to
 
     from dashboard.ui import data
 
     app = str(ROOT / "app.py")
     # Open the engine and import everything once, so that "cold" measures the data work.
-    AppTest.from_file(app, default_timeout=600).run()
+    first = AppTest.from_file(app, default_timeout=600).run()
     funder = busiest_funder()
     results = []
-    for page in sorted(PAGES_DIR.glob("*.py")):
-        if page.name in SKIP:
-            continue
+    for name, page in page_targets(first):
         at = AppTest.from_file(app, default_timeout=600)
         # Query parameters are set before the first run, as a visitor's link carries them.
-        params = {"funder": funder} if page.stem == "funder_page" and funder else {}
+        params = {"funder": funder} if name == "funder_page" and funder else {}
         for key, value in params.items():
             at.query_params[key] = value
         # AppTest can switch page only once app.py has declared the navigation (first run).
         at.run()
-        at.switch_page(str(page.relative_to(ROOT)))
+        switch_to(at, page)
         colds = []
         for _ in range(COLD_RUNS):
             data.clear()
@@ -100,7 +119,7 @@ def main() -> None:
         shown = [str(h.value) for h in at.title]
         results.append(
             {
-                "page": page.stem,
+                "page": name,
                 "title": shown[0] if shown else "",
                 "params": params,
                 "cold_s": statistics.median(colds),

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("pages", nargs="*", help="page file stems (default: every public page)")
+    parser.add_argument(
+        "pages", nargs="*", help="page names, e.g. strategy_page (default: every public page)"
+    )
     parser.add_argument("--param", action="append", default=[], help="query parameter k=v")
     parser.add_argument("--top", type=int, default=8, help="statements to show per page")
     args = parser.parse_args()
@@ -29,12 +31,13 @@ def main() -> None:
     import streamlit as st
     from sqlalchemy import event
     from streamlit.testing.v1 import AppTest
+    from tests.conftest import switch_to
 
-    from bench.page_probe import PAGES_DIR, SKIP, peak_mb
+    from bench.page_probe import page_targets, peak_mb
     from dashboard.ui import store
 
     app = str(ROOT / "app.py")
-    AppTest.from_file(app, default_timeout=600).run()
+    targets = dict(page_targets(AppTest.from_file(app, default_timeout=600).run()))
     engine = store.engine()
     log: list[tuple[float, str, str]] = []
 
@@ -47,14 +50,14 @@ def main() -> None:
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
-    pages = args.pages or [p.stem for p in sorted(PAGES_DIR.glob("*.py")) if p.name not in SKIP]
+    pages = args.pages or list(targets)
     for page in pages:
         at = AppTest.from_file(app, default_timeout=600)
         for pair in args.param:
             key, _, value = pair.partition("=")
             at.query_params[key] = value
         at.run()
-        at.switch_page(str((PAGES_DIR / f"{page}.py").relative_to(ROOT)))
+        switch_to(at, targets[page])
         st.cache_data.clear()
         log.clear()
         started = time.perf_counter()

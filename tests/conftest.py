@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
 
 from dashboard.db import make_engine
 from dashboard.seed import init_store
@@ -212,3 +213,20 @@ def module_store_url(
     (each checks that it did)."""
     with _copy_of(_seeded_template, tmp_path_factory.mktemp("module-store")) as url:
         yield url
+
+
+def switch_to(at: AppTest, page: str) -> AppTest:
+    """`at.switch_page(page)` for a page file ("views/overview_page.py"), or the page at a
+    URL path ("strategy"): a plan's page is one file (views/plan_page.py) that app.py
+    registers once per plan, and AppTest.switch_page picks the first of them. Call after a
+    first run (the navigation registers the pages)."""
+    if page.endswith(".py"):
+        return at.switch_page(page)
+    # AppTest has no public way to open a URL path (1.67): find the page registered there.
+    registered = {
+        info.get("url_pathname"): page_hash for page_hash, info in at._registered_pages.items()
+    }
+    if page not in registered:
+        raise ValueError(f"no page at /{page}; registered: {sorted(map(str, registered))}")
+    at._page_hash = registered[page]
+    return at

@@ -23,11 +23,12 @@ from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-# Each page's st.title, by URL path: what a page view must show.
+# Each page's st.title on the fixture store, by URL path: what a page view must show (a plan's
+# page is titled with its name in the store).
 TITLES = {
     "": "Manul Progress",
-    "strategy": "Conservation Strategy 2018–2028",
-    "cami": "CAMI Work Programme 2026–2032",
+    "strategy": "Fixture Strategy 2018–2028",
+    "cami": "Fixture Work Programme 2026–2032",
     "history": "Progress over time",
     "synergies": "Synergies between the two plans",
     "regions": "Regional coverage",

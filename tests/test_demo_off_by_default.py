@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import models as m
 from dashboard.cli import main
 from dashboard.db import make_engine
-from tests.conftest import ROOT, seeded_engine, temporary_store
+from tests.conftest import ROOT, seeded_engine, switch_to, temporary_store
 from tests.test_pages_funder_explorer import downloads  # noqa: F401 (a fixture)
 
 APP = str(ROOT / "app.py")
@@ -75,7 +75,7 @@ def visit(page: str, **params: str) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
-    at.switch_page(page)
+    switch_to(at, page)
     at.run()
     assert not at.exception, at.exception
     assert not at.error, [error.value for error in at.error]

@@ -67,7 +67,7 @@ def test_a_failing_statement_shows_no_sql(
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", writable_store_url)
     monkeypatch.setenv("MANUL_DATA_DIR", str(FIXTURE_DATA))
-    errors = shown(run_app("views/strategy_page.py"))
+    errors = shown(run_app("strategy"))
     assert errors == [
         "**The Strategy page could not be shown.** Nothing was changed. Try other filters or "
         "reload the page; if it persists, tell the data maintainers, quoting the reference "

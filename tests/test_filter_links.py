@@ -13,13 +13,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import switch_to
 from tests.test_pages import run_app
 from tests.test_pages_funder_explorer import EXPLORER, open_page
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
 REGIONS = "views/regions_page.py"
-STRATEGY = "views/strategy_page.py"
+STRATEGY = "strategy"
 
 
 def listed(at: AppTest) -> list[str]:
@@ -104,7 +105,7 @@ def test_a_value_that_names_nothing_is_dropped_with_a_warning() -> None:
     assert at.query_params["country"] == "KAZ"
     assert "org" not in at.query_params
     # The warning went with the link it was about; the rest of the link stays.
-    at.switch_page(EXPLORER).run()
+    switch_to(at, EXPLORER).run()
     assert not warnings(at)
     assert at.multiselect(key="country").value == ["KAZ"]
     assert listed(at) == ["A1", "A4", "A5"]
@@ -145,7 +146,7 @@ def test_the_filters_follow_the_user_to_another_page() -> None:
     # page; the bound ones (here `demo`) it keeps.
     at.query_params.clear()
     at.query_params["demo"] = "true"
-    at.switch_page(STRATEGY).run()
+    switch_to(at, STRATEGY).run()
     assert not at.exception, at.exception
     assert at.multiselect(key="country").value == ["KAZ"]
     assert at.multiselect(key="ptcr").value == [9]
@@ -153,7 +154,7 @@ def test_the_filters_follow_the_user_to_another_page() -> None:
     assert at.query_params["ptcr"] == "9"
     assert at.toggle(key="demo").value is True
     # And from there on.
-    at.switch_page(EXPLORER).run()
+    switch_to(at, EXPLORER).run()
     assert listed(at) == ["A1", "A4"]
 
 

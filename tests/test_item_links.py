@@ -14,8 +14,8 @@ from tests.test_pages_progress import table_with
 
 pytestmark = pytest.mark.usefixtures("app_env")
 
-STRATEGY = "views/strategy_page.py"
-CAMI = "views/cami_page.py"
+STRATEGY = "strategy"
+CAMI = "cami"
 
 
 def behind(at: AppTest) -> list[str]:

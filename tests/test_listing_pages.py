@@ -93,9 +93,7 @@ def test_paging_through_the_same_listing_keeps_the_page(many_activities: str) ->
 def test_another_item_lists_its_activities_from_their_first_page(
     many_activities: str,  # noqa: F811
 ) -> None:
-    at = open_page(
-        "views/strategy_page.py", demo="true", strategy_item="S1", strategy_behind_page="3"
-    )
+    at = open_page("strategy", demo="true", strategy_item="S1", strategy_behind_page="3")
     assert page_number(at, "strategy_behind_page") == 3
     at.selectbox(key="strategy_item").select("S2").run()
     assert page_number(at, "strategy_behind_page") == 1

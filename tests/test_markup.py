@@ -91,7 +91,7 @@ def test_a_link_value_is_named_in_the_notice_as_text(key: str) -> None:
 @pytest.mark.usefixtures("app_env")
 @pytest.mark.parametrize(
     ("page", "key"),
-    [("views/strategy_page.py", "strategy_item"), ("views/cami_page.py", "cami_item")],
+    [("strategy", "strategy_item"), ("cami", "cami_item")],
 )
 def test_an_item_link_that_names_nothing_is_named_as_text(page: str, key: str) -> None:
     at = run_app(page, **{key: HOSTILE})

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, switch_to
 
 APP = str(ROOT / "app.py")
 PAGES = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "views").glob("*.py"))
@@ -24,7 +24,7 @@ def run_app(page: str | None = None, **params: str | list[str]) -> AppTest:
         at.query_params[key] = value
     at.run()
     if page:
-        at.switch_page(page)
+        switch_to(at, page)
         at.run()
     return at
 
@@ -157,7 +157,7 @@ def test_the_sidebar_is_drawn_on_every_run_not_only_the_first() -> None:
     # With a folder named pages/ next to app.py, Streamlit's legacy multipage mode ran a page's
     # later reruns without app.py: no shared filters (streamlit#9624). Page files live in views/.
     assert not (ROOT / "pages").exists(), "a pages/ folder turns on legacy multipage mode"
-    at = run_app("views/strategy_page.py")
+    at = run_app("strategy")
     at.run()
     assert at.toggle(key="demo").value is False
     assert at.sidebar.children, "the shared filters vanished on a rerun"
@@ -168,10 +168,10 @@ def test_page_runs_are_timed_in_the_server_log_when_asked(
 ) -> None:
     """MANUL_LOG_PAGE_RUNS=1: one "page run" line per run (bench/load.py reads them)."""
     caplog.set_level("INFO", logger="dashboard.runs")
-    run_app("views/strategy_page.py")
+    run_app("strategy")
     assert not [r for r in caplog.records if r.name == "dashboard.runs"]
     monkeypatch.setenv("MANUL_LOG_PAGE_RUNS", "1")
-    run_app("views/strategy_page.py")
+    run_app("strategy")
     lines = [r.getMessage() for r in caplog.records if r.name == "dashboard.runs"]
     assert [line.split()[2] for line in lines] == ["overview", "strategy"]
     assert all(float(line.split()[3]) > 0 for line in lines)

@@ -240,9 +240,9 @@ def link_columns(at: AppTest) -> list[tuple[str, list[str], list[str]]]:
     [
         ("views/overview_page.py", {}, 1),
         ("views/explorer_page.py", {}, 1),
-        ("views/strategy_page.py", {"strategy_item": "S1"}, 1),
+        ("strategy", {"strategy_item": "S1"}, 1),
         # Earlier work (A1, A3, A5 ended or were last reported before 2026), and behind CAMI-10.
-        ("views/cami_page.py", {"cami_item": "CAMI-10"}, 2),
+        ("cami", {"cami_item": "CAMI-10"}, 2),
         ("views/regions_page.py", {"map_place": "country:KAZ"}, 1),
     ],
 )

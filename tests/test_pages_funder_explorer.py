@@ -28,7 +28,7 @@ from dashboard.export import frame_to_csv
 from dashboard.filters import Filters
 from dashboard.queries.activities import activity_listing
 from dashboard.ui import printing
-from tests.conftest import ROOT
+from tests.conftest import ROOT, switch_to
 from tests.test_activity_table import HEADER, MANY, ROWS, many_activities_store
 
 APP = str(ROOT / "app.py")
@@ -79,7 +79,7 @@ def open_page(page: str, **params: str | list[str]) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
-    at.switch_page(page)
+    switch_to(at, page)
     at.run()
     assert not at.exception, at.exception
     assert not at.error, [error.value for error in at.error]

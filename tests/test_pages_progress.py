@@ -17,7 +17,7 @@ def table_with(at, column: str):  # type: ignore[no-untyped-def]
 
 
 def test_strategy_page_shows_items_time_and_activity_progress() -> None:
-    at = run_app("views/strategy_page.py", demo="true", as_of="2026-06-30")
+    at = run_app("strategy", demo="true", as_of="2026-06-30")
     assert not at.exception
     assert metrics(at) == {
         # S1.1, S1.2 and S2.1 (A3 reported work before it was cancelled); S2.2 not.
@@ -41,7 +41,7 @@ def test_strategy_page_shows_items_time_and_activity_progress() -> None:
 
 
 def test_strategy_drill_down_lists_the_activities_behind_an_item() -> None:
-    at = run_app("views/strategy_page.py")
+    at = run_app("strategy")
     at.selectbox(key="strategy_item").select("S1").run()
     behind = table_with(at, "activity_id")
     assert behind["activity_id"].tolist() == ["A1", "A2", "A5"]
@@ -49,14 +49,14 @@ def test_strategy_drill_down_lists_the_activities_behind_an_item() -> None:
 
 
 def test_strategy_drill_down_comes_from_the_url() -> None:
-    at = run_app("views/strategy_page.py", strategy_item="S2 Threats", demo="true")
+    at = run_app("strategy", strategy_item="S2 Threats", demo="true")
     behind = table_with(at, "activity_id")
     assert behind["activity_id"].tolist() == ["A3"]
     assert behind["counted"].tolist() == [False]
 
 
 def test_cami_page_shows_sections_and_ptcrs() -> None:
-    at = run_app("views/cami_page.py", demo="true", as_of="2026-06-30")
+    at = run_app("cami", demo="true", as_of="2026-06-30")
     assert not at.exception
     # A1 (completed 2020) and A3 (2020–2022) ended before 2026, and A5 (no end date) was
     # last reported in 2024: earlier work, not counted. CAMI-10: A4 (planned) at 0 %.
@@ -85,7 +85,7 @@ def test_cami_page_shows_sections_and_ptcrs() -> None:
 
 
 def test_cami_page_before_the_plan_starts_says_so() -> None:
-    at = run_app("views/cami_page.py", demo="true", as_of="2025-06-30")
+    at = run_app("cami", demo="true", as_of="2025-06-30")
     assert not at.exception
     assert metrics(at)["Items started"] == "0 of 3"
     assert metrics(at)["Time elapsed"] == "not started"

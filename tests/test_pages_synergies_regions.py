@@ -20,7 +20,7 @@ from dashboard import queries
 from dashboard.charts import maps
 from dashboard.db import make_engine
 from dashboard.filters import Filters
-from tests.conftest import ROOT
+from tests.conftest import ROOT, switch_to
 from tests.test_activity_table import MANY, many_activities_store
 
 APP = str(ROOT / "app.py")
@@ -36,7 +36,7 @@ def open_page(page: str, **params: str) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
-    at.switch_page(page)
+    switch_to(at, page)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -156,7 +156,7 @@ def test_a_link_to_a_goals_objectives(link: str) -> None:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["demo"] = "true"
     at.run()
-    at.switch_page(SYNERGIES)
+    switch_to(at, SYNERGIES)
     at.query_params["syn_goal"] = link
     at.run()
     assert not at.exception, at.exception

@@ -105,8 +105,8 @@ def _configs(at: AppTest) -> list[dict[str, Any]]:
 
 CHART_PAGES = [
     (None, {}),
-    ("views/strategy_page.py", {}),
-    ("views/cami_page.py", {}),
+    ("strategy", {}),
+    ("cami", {}),
     ("views/history_page.py", {}),
     ("views/funder_page.py", {}),
     ("views/funder_page.py", {"funder": "hellabrunn-zoo"}),

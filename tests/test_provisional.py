@@ -168,9 +168,7 @@ def test_the_overview_marks_the_provisional_items_in_its_bars_and_tables() -> No
 
 
 @pytest.mark.usefixtures("app_env")
-@pytest.mark.parametrize(
-    ("page", "marked"), [("views/strategy_page.py", True), ("views/cami_page.py", False)]
-)
+@pytest.mark.parametrize(("page", "marked"), [("strategy", True), ("cami", False)])
 def test_a_plans_history_table_names_its_items_as_the_chart_does(page: str, marked: bool) -> None:
     at = run_app(page, demo="true")
     (history,) = [frame.value for frame in at.dataframe if "series" in frame.value.columns]

@@ -47,8 +47,8 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         "Descending", key="desc", bind="query-params", on_change=layout.first_pages
     )
 
-    chosen = {"filters": filters, "funders": tuple(funded_by), "search": search}
-    size = data.listing_size(**chosen)
+    chosen_funders = tuple(funded_by)
+    size = data.listing_size(filters=filters, funders=chosen_funders, search=search)
     if not size.activities:
         st.info(
             "No activity matches the current filters"
@@ -71,7 +71,13 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
             filters=filters,
             ids=tuple(
                 data.listing_order(
-                    **chosen, sort=sort, descending=descending, offset=offset, limit=limit
+                    filters=filters,
+                    funders=chosen_funders,
+                    search=search,
+                    sort=sort,
+                    descending=descending,
+                    offset=offset,
+                    limit=limit,
                 )
             ),
         ),
@@ -88,9 +94,16 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
     layout.provisional_note(any(PROVISIONAL_STRUCTURE in str(name) for name in shown.columns))
     layout.csv_download(
         # The whole filtered, sorted listing, made when the button is clicked.
-        data.later(queries.activity_listing, **chosen, sort=sort, descending=descending),
+        data.later(
+            queries.activity_listing,
+            filters=filters,
+            funders=chosen_funders,
+            search=search,
+            sort=sort,
+            descending=descending,
+        ),
         key="activities",
-        file_name=export_filename("activities", filters, funders=tuple(funded_by), search=search),
+        file_name=export_filename("activities", filters, funders=chosen_funders, search=search),
         label="Download this row as CSV"
         if size.activities == 1
         else f"Download these {size.activities:,} rows as CSV",

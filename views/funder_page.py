@@ -26,16 +26,18 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         layout.as_of_notice(filters)
         funders.overview(filters)
         st.stop()
+    # Chosen (not None): the name keeps that type inside the lambdas below.
+    funder_slug = funder
 
     data.prefetch(
-        lambda: data.funder_figures(filters=filters, funder=funder),
-        lambda: data.funder_outputs(filters=filters, funder=funder),
-        lambda: data.funder_funding(filters=filters, funder=funder),
-        lambda: data.funder_items(filters=filters, funder=funder),
-        lambda: data.funder_sites(filters=filters, funder=funder),
+        lambda: data.funder_figures(filters=filters, funder=funder_slug),
+        lambda: data.funder_outputs(filters=filters, funder=funder_slug),
+        lambda: data.funder_funding(filters=filters, funder=funder_slug),
+        lambda: data.funder_items(filters=filters, funder=funder_slug),
+        lambda: data.funder_sites(filters=filters, funder=funder_slug),
         # The first page of the activities, which most visits show.
         lambda: data.funder_activities(
-            filters=filters, funder=funder, offset=0, limit=printing.LISTING_PAGE_SIZE
+            filters=filters, funder=funder_slug, offset=0, limit=printing.LISTING_PAGE_SIZE
         ),
     )
     figures = data.funder_figures(filters=filters, funder=funder)
@@ -78,7 +80,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         )
     else:
         st.plotly_chart(
-            data.chart("funding_by_year", funding, title=f"Funding by {figures.name}, by year"),
+            data.funding_by_year(funding, title=f"Funding by {figures.name}, by year"),
             width=printing.REPORT_WIDTH,
             key="funder-funding-chart",
             config=charts.chart_config("funder-funding"),
@@ -90,7 +92,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     printing.report_listing(
         figures.activities,
         lambda offset, limit: data.funder_activities(
-            filters=filters, funder=funder, offset=offset, limit=limit
+            filters=filters, funder=funder_slug, offset=offset, limit=limit
         ),
         key="funder-activities",
         noun=("activity", "activities"),
@@ -105,7 +107,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     else:
         if outputs["pct_of_target"].notna().any():
             st.plotly_chart(
-                data.chart("outputs_against_targets", outputs),
+                data.outputs_against_targets(outputs),
                 width=printing.REPORT_WIDTH,
                 key="funder-outputs-chart",
                 config=charts.chart_config("funder-outputs"),
@@ -119,8 +121,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         st.info("These activities are not linked to any Strategy item or CAMI section yet.")
     else:
         st.plotly_chart(
-            data.chart(
-                "items_advanced",
+            data.items_advanced(
                 items,
                 title="Conservation Strategy items and CAMI sections advanced",
             ),
@@ -138,7 +139,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
         st.info("No site is recorded for these activities (range-wide or desk work).")
     else:
         st.pydeck_chart(
-            data.chart("funder_sites_deck", sites),
+            data.funder_sites_deck(sites),
             width=printing.REPORT_WIDTH,
             height=400,
             key="funder-sites-map",

@@ -108,18 +108,22 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         st.info("Choose two different plans.")
         st.stop()
     one, other = names[first], names[second]
-    plan = {"first": first, "second": second}
     data.prefetch(
-        lambda: data.plan_overlap(filters=filters, **plan),
-        lambda: data.synergy_matrix(filters=filters, **plan),
+        lambda: data.plan_overlap(filters=filters, first=first, second=second),
+        lambda: data.synergy_matrix(filters=filters, first=first, second=second),
         # The same arguments as the calls below (the cache keys on them): page 1, no currency.
         lambda: data.activity_plans(
-            filters=filters, single_plan_only=True, offset=0, limit=layout.PAGE_SIZE, **plan
+            filters=filters,
+            single_plan_only=True,
+            offset=0,
+            limit=layout.PAGE_SIZE,
+            first=first,
+            second=second,
         ),
         lambda: data.funding_currencies(filters=filters),
-        lambda: data.synergy_flows(filters=filters, currency=None, **plan),
+        lambda: data.synergy_flows(filters=filters, currency=None, first=first, second=second),
     )
-    overlap = data.plan_overlap(filters=filters, **plan)
+    overlap = data.plan_overlap(filters=filters, first=first, second=second)
     share = overlap["share"]
     if share["activities"] == 0:
         st.info(
@@ -128,9 +132,9 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         )
         st.stop()
 
-    years = data.shared_years(**plan)
+    years = data.shared_years(first=first, second=second)
     # The plans' top-level items and their levels name the rows, columns and flows.
-    goals = data.synergy_matrix(filters=filters, **plan)
+    goals = data.synergy_matrix(filters=filters, first=first, second=second)
     row_level, column_level = (
         (str(goals["first_level"].iloc[0]), str(goals["second_level"].iloc[0]))
         if not goals.empty
@@ -184,7 +188,11 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             bind="query-params",
             on_change=_forget_cell,
         )
-        matrix = data.synergy_matrix(filters=filters, first_parent=goal, **plan) if goal else goals
+        matrix = (
+            data.synergy_matrix(filters=filters, first_parent=goal, first=first, second=second)
+            if goal
+            else goals
+        )
         if matrix.empty:
             st.info(
                 f"{literal(goal_labels.get(goal or '', goal))} has no items below it: its row "
@@ -285,13 +293,24 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         layout.paged_table(
             single,
             lambda offset, limit: data.activity_plans(
-                filters=filters, single_plan_only=True, offset=offset, limit=limit, **plan
+                filters=filters,
+                single_plan_only=True,
+                offset=offset,
+                limit=limit,
+                first=first,
+                second=second,
             ),
             key="syn_single",
             noun=("activity", "activities"),
         )
         layout.csv_download(
-            data.later(queries.activity_plans, filters=filters, single_plan_only=True, **plan),
+            data.later(
+                queries.activity_plans,
+                filters=filters,
+                single_plan_only=True,
+                first=first,
+                second=second,
+            ),
             key="single-plan-activities",
         )
 
@@ -306,7 +325,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         bind="query-params",
     )
     currency = None if weight == "activities" else weight
-    flows = data.synergy_flows(filters=filters, currency=currency, **plan)
+    flows = data.synergy_flows(filters=filters, currency=currency, first=first, second=second)
     unit = "activities" if currency is None else currency
     if flows.empty:
         st.info(
@@ -316,8 +335,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         )
     else:
         st.plotly_chart(
-            data.chart(
-                "synergy_sankey",
+            data.synergy_sankey(
                 flows,
                 title=html_literal(f"{one} {row_level} → {other} {column_level}")
                 + (" (activity count)" if currency is None else f" (funding, {currency})"),
@@ -331,7 +349,13 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             st.dataframe(charts.synergy_pairs(flows), hide_index=True, width="stretch")
             st.caption("One row per pair of items. The download lists each activity's own flows.")
             layout.csv_download(
-                data.later(queries.synergy_flows, filters=filters, currency=currency, **plan),
+                data.later(
+                    queries.synergy_flows,
+                    filters=filters,
+                    currency=currency,
+                    first=first,
+                    second=second,
+                ),
                 key="synergy-flows",
             )
     st.caption(

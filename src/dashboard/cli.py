@@ -14,6 +14,7 @@ from dashboard import dates
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.db import make_engine
+from dashboard.filters import add_options
 from dashboard.seed import SeedError, init_store
 from dashboard.settings import get_settings
 
@@ -64,6 +65,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dashboard.export import export_filename, frame_to_csv
+    from dashboard.filters import plan_items
     from dashboard.queries.activities import SORT_COLUMNS, activity_listing, listing_filters
 
     if args.sort not in SORT_COLUMNS:
@@ -85,7 +87,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 organisations=args.org,
                 funders=args.funder,
                 statuses=args.status,
-                items={"strategy": args.strategy, "cami": args.cami},
+                items=plan_items(args),
+                any_plan_items=args.item,
                 start_year=args.from_year,
                 end_year=args.to_year,
                 as_of=as_of,
@@ -371,6 +374,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plans() -> dict[str, str]:
+    """The plans in the data directory's frameworks.csv, code -> name: each gets its own
+    `export --<code> CODE` option (any plan's item, also one loaded later: `--item CODE`)."""
+    import csv
+
+    path = get_settings().manul_data_dir / "frameworks.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as rows:
+            return {row["code"]: row["name"] for row in csv.DictReader(rows) if row.get("code")}
+    except (OSError, KeyError, csv.Error):
+        return {}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dashboard",
@@ -398,35 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="file to write ('-': standard output; "
         "default: manul-activities_<date>_<filters>.csv here)",
     )
-    export.add_argument("--country", action="append", default=[], metavar="ISO3")
-    export.add_argument("--ptcr", action="append", default=[], type=int, metavar="N")
-    export.add_argument(
-        "--org",
-        action="append",
-        default=[],
-        metavar="SLUG",
-        help="lead, partner or funder (slug or name)",
-    )
+    add_options(export, plans=_plans())
     export.add_argument(
         "--funder", action="append", default=[], metavar="NAME", help="funded by (slug or name)"
-    )
-    export.add_argument("--status", action="append", default=[], metavar="S")
-    export.add_argument("--strategy", action="append", default=[], metavar="CODE")
-    export.add_argument("--cami", action="append", default=[], metavar="CODE")
-    export.add_argument("--from-year", type=int, metavar="YEAR")
-    export.add_argument("--to-year", type=int, metavar="YEAR")
-    export.add_argument("--as-of", metavar="YYYY-MM-DD", help="progress as of this date")
-    export.add_argument(
-        "--include-demo",
-        action="store_true",
-        default=False,
-        help="include the invented demo activities (left out unless asked for)",
-    )
-    export.add_argument(
-        "--no-demo",
-        dest="include_demo",
-        action="store_false",
-        help="leave demo activities out (the default; kept for older scripts)",
     )
     export.add_argument("--search", default="", metavar="TEXT")
     export.add_argument(

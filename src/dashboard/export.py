@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.filters import Filters
+from dashboard.filters import Filters, file_label
 
 # The field separators of common locales and the line breaks: where a spreadsheet may begin
 # a new cell.
@@ -118,27 +118,12 @@ def _slug(value: object) -> str:
 
 
 def filter_label(filters: Filters, *, funders: Sequence[str] = (), search: str = "") -> list[str]:
-    """The active filters as short filename parts, e.g. ["country-KAZ", "with-demo"]."""
-    parts: list[tuple[str, Sequence[object]]] = [
-        ("country", filters.countries),
-        ("ptcr", filters.regions),
-        ("org", filters.organisations),
-        ("funder", tuple(funders)),
-        ("status", filters.statuses),
-        ("item", filters.items),
-    ]
+    """The active filters as short filename parts, e.g. ["country-KAZ", "with-demo"]
+    (named by `filters.file_label`)."""
     label = [
-        f"{name}-{'+'.join(_slug(value) for value in values)}" for name, values in parts if values
+        "-".join([name, *(["+".join(_slug(value) for value in values)] if values else [])])
+        for name, values in file_label(filters, funder=funders)
     ]
-    if filters.start:
-        label.append(f"from-{filters.start.year}")
-    if filters.end:
-        label.append(f"to-{filters.end.year}")
-    if filters.as_of:
-        label.append(f"as-of-{filters.as_of.isoformat()}")
-    # Demo data is left out unless asked for, so only a file that holds it says so.
-    if filters.include_demo:
-        label.append("with-demo")
     if search.strip():
         label.append(f"search-{_slug(search.strip())}")
     return [part for part in label if not part.endswith("-")]

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.browser
 # Every page a visitor can open (the edit page needs a partner: test_browser_edit.py).
 TITLES = {
     "": "Manul Progress",
-    "strategy": "Conservation Strategy 2018–2028 · Manul Progress",
-    "cami": "CAMI Work Programme 2026–2032 · Manul Progress",
+    "strategy": "Fixture Strategy 2018–2028 · Manul Progress",
+    "cami": "Fixture Work Programme 2026–2032 · Manul Progress",
     "history": "Progress over time · Manul Progress",
     "synergies": "Synergies · Manul Progress",
     "regions": "Regional coverage · Manul Progress",

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.browser
 # (URL path, text the page shows when it has rendered)
 PAGES = [
     ("", "Manul Progress"),
-    ("strategy", "Conservation Strategy 2018–2028"),
-    ("cami", "CAMI Work Programme 2026–2032"),
+    ("strategy", "Fixture Strategy 2018–2028"),
+    ("cami", "Fixture Work Programme 2026–2032"),
     ("history", "Items started and completed against time"),
     ("synergies", "Strategy × CAMI WP matrix"),
     ("regions", "Coverage by PTCR"),
@@ -52,7 +52,7 @@ def test_a_filter_survives_navigation_and_reload(server: Server, visit: Visit) -
     visit.open(f"{server.url}/?demo=true", expect="Demo data included")
     assert visit.page.get_by_role("switch", name="Include demo data").is_checked() is True
     # Move to another page through the navigation, as a user would.
-    visit.page.get_by_role("link", name="Conservation Strategy 2018–2028").click()
+    visit.page.get_by_role("link", name="Fixture Strategy 2018–2028").click()
     wait_for_run(visit.page, expect="What is behind an item")
     visit.page.get_by_text("Demo data included").first.wait_for(timeout=20_000)
     visit.page.wait_for_url("**/strategy?*demo=true*", timeout=20_000)
@@ -71,8 +71,9 @@ def test_a_deep_link_works_on_a_fresh_server(visit: Visit, tmp_path: Path) -> No
         assert visit.page.get_by_text("Page not found").count() == 0
         navigation = visit.page.locator("[data-testid='stSidebarNav']")
         assert navigation.get_by_text("Overview").count() == 1
-        assert navigation.get_by_text("CAMI Work Programme 2026–2032").count() == 1
+        assert navigation.get_by_text("Fixture Work Programme 2026–2032").count() == 1
         assert navigation.get_by_text("cami page").count() == 0
+        assert navigation.get_by_text("plan page").count() == 0
         # The filter from the link is set (the sidebar can trail the main area by a moment).
         visit.page.get_by_text("Mongolia (MNG)").first.wait_for(timeout=20_000)
         visit.screenshot("deep-link-fresh-server")

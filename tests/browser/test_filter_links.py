@@ -35,7 +35,7 @@ def test_a_link_by_code_stays_selected_across_pages_and_a_reload(
     assert visit.page.url.endswith("/activities?country=KAZ"), visit.page.url
 
     # Another page through the navigation, as a user would.
-    visit.page.get_by_role("link", name="Conservation Strategy 2018–2028").click()
+    visit.page.get_by_role("link", name="Fixture Strategy 2018–2028").click()
     wait_for_run(visit.page, expect="What is behind an item")
     visit.page.wait_for_url("**/strategy?country=KAZ", timeout=20_000)
     expect(tags).to_have_text(["Kazakhstan (KAZ)"], timeout=20_000)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
     union,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -33,6 +34,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
+from dashboard import filters as shared
 from dashboard import models as m
 from dashboard.filters import Filters
 from dashboard.provisional import codes_header
@@ -222,14 +224,14 @@ def _lists(filters: Filters, ids: Sequence[int] | None = None) -> dict[str, Sele
     return lists
 
 
-def framework_codes(*, session: Session) -> list[str]:
+def framework_codes(session: Session) -> list[str]:
     """The frameworks' codes in period order: the listing has one column of item codes each."""
     return list(
         session.execute(select(Framework.c.code).order_by(Framework.c.period_start)).scalars()
     )
 
 
-def provisional_frameworks(*, session: Session) -> frozenset[str]:
+def provisional_frameworks(session: Session) -> frozenset[str]:
     """The codes of the frameworks with any item of a provisional working structure."""
     return frozenset(
         session.execute(
@@ -350,8 +352,8 @@ def _typed(frame: pd.DataFrame, frameworks: Sequence[str]) -> pd.DataFrame:
 
 
 def activity_listing(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funders: tuple[str, ...] = (),
     search: str = "",
@@ -403,8 +405,8 @@ def activity_listing(
 
 
 def listing_order(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funders: tuple[str, ...] = (),
     search: str = "",
@@ -483,7 +485,7 @@ def _python_order(
     return [row[0] for row in (*ordered, *empty)][:end]
 
 
-def listing_rows(*, session: Session, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
+def listing_rows(session: Session, *, filters: Filters, ids: Sequence[int]) -> pd.DataFrame:
     """`activity_listing`'s rows for the activities `ids` (Activity primary keys, e.g. one
     page of `listing_order`), in the order of `ids`; ids out of the filters' scope are left out.
     """
@@ -505,8 +507,8 @@ class ListingSize(NamedTuple):
 
 
 def listing_size(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funders: tuple[str, ...] = (),
     search: str = "",
@@ -568,14 +570,15 @@ def sort_listing(frame: pd.DataFrame, sort: str, *, descending: bool = False) ->
 
 
 def listing_filters(
-    *,
     session: Session,
+    *,
     countries: Sequence[str] = (),
     regions: Sequence[int] = (),
     organisations: Sequence[str] = (),
     funders: Sequence[str] = (),
     statuses: Sequence[str] = (),
     items: Mapping[str, Sequence[str]] | None = None,
+    any_plan_items: Sequence[str] = (),
     start_year: int | None = None,
     end_year: int | None = None,
     as_of: dt.date | None = None,
@@ -584,10 +587,11 @@ def listing_filters(
     """Filters (and funder slugs) for the listing from command-line values, as the page sets them.
 
     Countries are ISO3 codes, organisations and funders slugs or names (any case), items are
-    codes per framework code ({"strategy": ["S1"], "cami": ["CAMI-10"]}). A year at or beyond
-    the data's period and an as-of date of today mean "no restriction", as on the page, so
-    the export's filename matches the page's. Unknown values raise ValueError naming the
-    valid ones.
+    codes per framework code ({"strategy": ["S1"], "cami": ["CAMI-10"]}) or, in
+    `any_plan_items`, codes of any framework. A year at or beyond the data's period and an
+    as-of date of today mean "no restriction", as on the page (`filters.make`), so the
+    export's filename matches the page's. Unknown values raise ValueError naming the valid
+    ones.
     """
 
     def pick(kind: str, given: Sequence[Any], known: Mapping[Any, Any]) -> tuple[Any, ...]:
@@ -620,13 +624,14 @@ def listing_filters(
         )
     ).all()
     chosen_items: list[str] = []
-    for framework, codes in (items or {}).items():
+    for framework, codes in [*(items or {}).items(), ("", any_plan_items)]:
         known_codes = session.execute(
             select(FrameworkItem.c.code)
             .join(Framework, Framework.c.id == FrameworkItem.c.framework_id)
-            .where(Framework.c.code == framework)
+            .where(Framework.c.code == framework if framework else true())
         ).scalars()
-        chosen_items += pick(f"{framework} item", codes, {code: code for code in known_codes})
+        kind = f"{framework} item" if framework else "framework item"
+        chosen_items += pick(kind, codes, {code: code for code in known_codes})
     first, last = session.execute(
         select(
             func.min(Activity.c.start_date),
@@ -634,9 +639,8 @@ def listing_filters(
         )
     ).one()
     horizon = session.execute(select(func.max(Framework.c.period_end))).scalar_one_or_none()
-    first_year = first.year if first else None
-    last_year = max(last.year if last else 0, horizon or 0)
-    filters = Filters(
+    filters = shared.make(
+        period=(first.year if first else None, max(last.year if last else 0, horizon or 0)),
         countries=pick("country", [c.upper() for c in countries], {c: c for c in country_codes}),
         regions=pick("PTCR", regions, {n: n for n in region_numbers}),
         organisations=pick(
@@ -646,12 +650,9 @@ def listing_filters(
         ),
         statuses=pick("status", statuses, {s: s for s in m.ACTIVITY_STATUSES}),
         items=tuple(dict.fromkeys(chosen_items)),
-        start=dt.date(start_year, 1, 1)
-        if start_year and (first_year is None or start_year > first_year)
-        else None,
-        end=dt.date(end_year, 12, 31) if end_year and end_year < last_year else None,
+        years=(start_year, end_year),
+        as_of=as_of,
         include_demo=include_demo,
-        as_of=as_of if as_of and as_of != dt.date.today() else None,
     )
     funder_slugs = pick(
         "funder",

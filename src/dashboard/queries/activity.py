@@ -35,7 +35,7 @@ def _pk(activity_id: str) -> object:
     return select(Activity.c.id).where(Activity.c.activity_id == activity_id).scalar_subquery()
 
 
-def activity_record(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_record(session: Session, *, activity_id: str) -> pd.DataFrame:
     """The activity's own fields, one row (none if unknown).
 
     Columns: activity_id, title, description, status, progress_pct (its latest progress
@@ -73,7 +73,7 @@ def activity_record(*, session: Session, activity_id: str) -> pd.DataFrame:
     return frame
 
 
-def activity_updates(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_updates(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Its progress updates, newest first: date, status, progress_pct, note, source."""
     statement = (
         select(
@@ -95,7 +95,7 @@ def activity_updates(*, session: Session, activity_id: str) -> pd.DataFrame:
 ROLES = ("lead", "partner", "funder")
 
 
-def activity_organisations(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_organisations(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Who takes part, lead first, then partners, then funders, each by name:
     role (lead, partner or funder), slug, name, demo (an invented organisation).
 
@@ -129,7 +129,7 @@ def activity_organisations(*, session: Session, activity_id: str) -> pd.DataFram
     return frame
 
 
-def activity_items(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_items(session: Session, *, activity_id: str) -> pd.DataFrame:
     """The plan items it serves, plan by plan (by period, as `plans` lists them), in each
     plan's order: framework (its code), framework_name, code, title, provisional, weight."""
     statement = (
@@ -161,7 +161,7 @@ def activity_items(*, session: Session, activity_id: str) -> pd.DataFrame:
     return frame
 
 
-def activity_places(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_places(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Where it works: its range states (by name), then its PTCRs (by number).
 
     Columns: kind ("country" or "ptcr"), code (ISO3, or the PTCR's number as text), name,
@@ -212,7 +212,7 @@ def activity_places(*, session: Session, activity_id: str) -> pd.DataFrame:
     return frame
 
 
-def activity_sites(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_sites(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Its recorded sites, in the order recorded: site (name), latitude, longitude."""
     statement = (
         select(Site.c.name, Site.c.latitude, Site.c.longitude)
@@ -222,7 +222,7 @@ def activity_sites(*, session: Session, activity_id: str) -> pd.DataFrame:
     return to_frame(session, statement, ["site", "latitude", "longitude"])
 
 
-def activity_outputs(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_outputs(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Its reported outputs, by indicator and date (undated last): indicator, value, unit,
     target, pct_of_target (value over target; empty without a target), date, note, source.
     Each row is one report; a later report of an indicator restates its running total."""
@@ -250,7 +250,7 @@ def activity_outputs(*, session: Session, activity_id: str) -> pd.DataFrame:
     )
 
 
-def activity_funding(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_funding(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Its funding records, by year (unknown year last), then funder: funder, funder_slug,
     year, amount, currency (both empty where the amount is not published), note, source."""
     statement = (
@@ -277,7 +277,7 @@ def activity_funding(*, session: Session, activity_id: str) -> pd.DataFrame:
     return frame
 
 
-def activity_funding_totals(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_funding_totals(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Its funding per currency, never added across currencies: currency, amount, grants.
     Records whose amount is not published come last as one row with currency and amount
     empty (grants: how many)."""
@@ -292,7 +292,7 @@ def activity_funding_totals(*, session: Session, activity_id: str) -> pd.DataFra
     return frame
 
 
-def activity_last_changed(*, session: Session, activity_id: str) -> pd.DataFrame:
+def activity_last_changed(session: Session, *, activity_id: str) -> pd.DataFrame:
     """Its latest change in the audit trail (none when nothing changed it since the data
     files were loaded): changed_at, via (form, import or cli), action, table, changes (how
     many changes the trail holds for it)."""

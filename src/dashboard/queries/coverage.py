@@ -121,7 +121,7 @@ def _with_funding(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     return joined
 
 
-def coverage_by_country(*, session: Session, filters: Filters) -> pd.DataFrame:
+def coverage_by_country(session: Session, *, filters: Filters) -> pd.DataFrame:
     """Every range state with the work there, including those with none.
 
     Columns: iso3, name, cms_party, cami_range_state, activities (cancelled included),
@@ -166,7 +166,7 @@ def coverage_by_country(*, session: Session, filters: Filters) -> pd.DataFrame:
     return _with_funding(rows, "iso3")
 
 
-def coverage_by_region(*, session: Session, filters: Filters) -> pd.DataFrame:
+def coverage_by_region(session: Session, *, filters: Filters) -> pd.DataFrame:
     """Every PTCR that lists the Pallas's cat with the work there, including those with none.
 
     Columns: number, name, pallas_status, countries (`;`-joined ISO3), latitude, longitude,
@@ -270,7 +270,7 @@ def _cells_at_most(located: Any, grid: float) -> Any:
     return rows * columns
 
 
-def site_points(*, session: Session, filters: Filters, limit: int = MAP_POINTS) -> pd.DataFrame:
+def site_points(session: Session, *, filters: Filters, limit: int = MAP_POINTS) -> pd.DataFrame:
     """The sites of the activities in scope as the map's points: one per site when there are
     at most `limit` sites, else one per cell of the finest grid in `SITE_GRIDS` whose cells
     over the sites' bounding box are at most `limit` (else the coarsest). Every site in scope
@@ -404,7 +404,7 @@ def _in_place(statement: Select[Any], activity: Any, place: str | None) -> Selec
     return statement
 
 
-def activities_in_place_count(*, session: Session, filters: Filters, place: str | None) -> int:
+def activities_in_place_count(session: Session, *, filters: Filters, place: str | None) -> int:
     """How many activities `activities_in_place` lists (without its offset and limit)."""
     state = progress_at(filters)
     statement = _in_place(select(func.count()).select_from(state), state.c.activity_id, place)
@@ -412,8 +412,8 @@ def activities_in_place_count(*, session: Session, filters: Filters, place: str 
 
 
 def activities_in_place(
-    *,
     session: Session,
+    *,
     filters: Filters,
     place: str | None,
     offset: int = 0,
@@ -511,7 +511,7 @@ def activities_in_place(
     return frame
 
 
-def place_options(*, session: Session) -> list[tuple[str, str]]:
+def place_options(session: Session) -> list[tuple[str, str]]:
     """(value, label) for the map's place selector: "country:KAZ", "ptcr:9", ...
 
     Range states by name, then the PTCRs by number (pending ones marked).

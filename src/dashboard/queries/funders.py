@@ -85,7 +85,7 @@ class FunderFigures:
     unpublished: int = 0
 
 
-def funder_options(*, session: Session, include_demo: bool = False) -> list[tuple[str, str]]:
+def funder_options(session: Session, *, include_demo: bool = False) -> list[tuple[str, str]]:
     """(slug, name) of every organisation with a funding record or a funder link, by name;
     the invented organisations of the demo data only with `include_demo`."""
     funders = or_(
@@ -142,7 +142,7 @@ def _code_order(session: Session, column: ColumnElement[Any]) -> ColumnElement[A
     return column
 
 
-def funder_funding(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
+def funder_funding(session: Session, *, filters: Filters, funder: str) -> pd.DataFrame:
     """The funder's funding per year and currency: amount, grants, activities (records whose
     amount is not published are left out here: `funder_figures.unpublished` counts them)."""
     state = funder_state(filters, funder)
@@ -179,8 +179,8 @@ ACTIVITY_COLUMNS = (
 
 
 def funder_activities(
-    *,
     session: Session,
+    *,
     filters: Filters,
     funder: str,
     offset: int = 0,
@@ -251,7 +251,7 @@ def funder_activities(
     return frame
 
 
-def funder_outputs(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
+def funder_outputs(session: Session, *, filters: Filters, funder: str) -> pd.DataFrame:
     """Outputs of the funder's activities against their targets, per indicator and unit.
 
     Per activity and indicator only its latest report on or before the filters' date counts
@@ -312,7 +312,7 @@ def funder_outputs(*, session: Session, filters: Filters, funder: str) -> pd.Dat
     ).reset_index(drop=True)
 
 
-def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
+def funder_items(session: Session, *, filters: Filters, funder: str) -> pd.DataFrame:
     """The Strategy items and CAMI sections the funder's activities serve (or serve below).
 
     Columns: framework (short name), code, title (marked "(provisional)" for an item of a
@@ -365,7 +365,7 @@ def funder_items(*, session: Session, filters: Filters, funder: str) -> pd.DataF
     return frame.loc[order].drop(columns=["period_start"]).reset_index(drop=True)
 
 
-def funder_sites(*, session: Session, filters: Filters, funder: str) -> pd.DataFrame:
+def funder_sites(session: Session, *, filters: Filters, funder: str) -> pd.DataFrame:
     """Where the funder's activities work: one row per site, with its activity's state."""
     state = funder_state(filters, funder)
     statement = (
@@ -393,7 +393,7 @@ def funder_sites(*, session: Session, filters: Filters, funder: str) -> pd.DataF
 _NO_NUMBER = cast(null(), Integer)
 
 
-def funder_figures(*, session: Session, filters: Filters, funder: str) -> FunderFigures | None:
+def funder_figures(session: Session, *, filters: Filters, funder: str) -> FunderFigures | None:
     """The funder's headline figures (None if no organisation has that slug)."""
     found = session.execute(
         select(Organisation.c.name).where(Organisation.c.slug == funder)
@@ -492,7 +492,7 @@ OVERVIEW_COLUMNS = [
 ]  # fmt: skip
 
 
-def funders_overview(*, session: Session, filters: Filters) -> pd.DataFrame:
+def funders_overview(session: Session, *, filters: Filters) -> pd.DataFrame:
     """Every funder side by side (`funder_options`), each as its own page counts it: the
     activities in scope it supports (a funding record from it or a funder link to it), the
     range states and CAMI priority regions they reach, the years of its funding, its funding

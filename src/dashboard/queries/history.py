@@ -45,7 +45,7 @@ ITEMS_HISTORY_COLUMNS = [
 STARTED = ("started", "well_advanced", "completed")
 
 
-def items_history(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
+def items_history(session: Session, *, filters: Filters, framework: str) -> pd.DataFrame:
     """The items `framework` tracks (those with nothing below them), counted by status on
     every date their count changed, from the plan's start to the filters' date.
 
@@ -123,7 +123,7 @@ def _status_on(day: dt.date, started: dt.date | None, assessed: list[tuple[dt.da
 
 
 def activity_progress_history(
-    *, session: Session, filters: Filters, framework: str, by: str = "framework"
+    session: Session, *, filters: Filters, framework: str, by: str = "framework"
 ) -> pd.DataFrame:
     """Activity progress after every date on which it changed, from the plan's start (the
     state of its activities then) to the filters' date; only activities whose work overlaps

@@ -21,8 +21,8 @@ from dashboard.queries.scope import (
 
 
 def activities_for_item(
-    *,
     session: Session,
+    *,
     filters: Filters,
     code: str,
     offset: int = 0,
@@ -47,7 +47,7 @@ def activities_for_item(
     return frame
 
 
-def activities_for_item_count(*, session: Session, filters: Filters, code: str) -> int:
+def activities_for_item_count(session: Session, *, filters: Filters, code: str) -> int:
     """How many activities `activities_for_item` lists (for paging)."""
     listed = _behind(filters, code).order_by(None).subquery("behind")
     return int(session.execute(select(func.count()).select_from(listed)).scalar_one())

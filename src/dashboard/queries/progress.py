@@ -64,7 +64,7 @@ from dashboard.queries.scope import (
 )
 
 
-def status_counts(*, session: Session, filters: Filters) -> pd.DataFrame:
+def status_counts(session: Session, *, filters: Filters) -> pd.DataFrame:
     """Activities by status as of the filters' date, every status listed (zero if none)."""
     state = progress_at(filters)
     statement = select(state.c.status, func.count()).group_by(state.c.status)
@@ -193,7 +193,7 @@ def item_status(assessed: Any, started_activities: Any) -> ColumnElement[str]:
     return func.coalesce(assessed, derived)
 
 
-def item_progress(*, session: Session, filters: Filters, framework: str) -> pd.DataFrame:
+def item_progress(session: Session, *, filters: Filters, framework: str) -> pd.DataFrame:
     """Every item of `framework`, in tree order, with its status and activity progress.
 
     Columns: code, title, level, parent_code, depth, provisional, applies, sort_order, tracked (an
@@ -255,7 +255,7 @@ PLAN_COLUMNS = [
 
 
 def plan_progress(
-    *, session: Session, filters: Filters, framework: str | None = None
+    session: Session, *, filters: Filters, framework: str | None = None
 ) -> pd.DataFrame:
     """Per framework (or for `framework` only), the three figures of how far it has come on
     the filters' date, with the counts behind them (PLAN_COLUMNS):
@@ -377,8 +377,8 @@ def _plan_row(session: Session, filters: Filters, plan: Plan) -> list[Any]:
 
 
 def earlier_work(
-    *,
     session: Session,
+    *,
     filters: Filters,
     framework: str,
     offset: int = 0,
@@ -423,7 +423,7 @@ def earlier_work(
     return to_frame(session, statement, columns)
 
 
-def headline(*, session: Session, filters: Filters) -> dict[str, int]:
+def headline(session: Session, *, filters: Filters) -> dict[str, int]:
     """Counts for the top of the Overview: activities (and demo ones), countries, PTCRs."""
     # One statement, so the state of every activity is worked out once, not per count.
     state = progress_at(filters)
@@ -469,7 +469,7 @@ def _how_many(key: Any, value: Any, activity_id: Any, state: Any) -> Any:
     return select(func.count()).select_from(key.table).where(exists(linked)).scalar_subquery()
 
 
-def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
+def funding_by_currency(session: Session, *, filters: Filters) -> pd.DataFrame:
     """Funding of the activities in scope, one row per currency (never summed across them),
     and one row "amount not published" for documented funding with no figure."""
     # Joined, not `IN (SELECT …)`: the state has one row per activity, and PostgreSQL,
@@ -497,7 +497,7 @@ def funding_by_currency(*, session: Session, filters: Filters) -> pd.DataFrame:
     return frame
 
 
-def latest_updates(*, session: Session, filters: Filters, limit: int = 10) -> pd.DataFrame:
+def latest_updates(session: Session, *, filters: Filters, limit: int = 10) -> pd.DataFrame:
     """The most recent progress updates of activities in scope, up to the filters' date."""
     state = progress_at(filters)
     statement = (
@@ -523,7 +523,7 @@ def latest_updates(*, session: Session, filters: Filters, limit: int = 10) -> pd
     )
 
 
-def filter_options(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
+def filter_options(session: Session) -> dict[str, list[tuple[Any, str]]]:
     """(value, label) choices for the shared sidebar: reference data only, never activities."""
     countries = session.execute(
         select(Country.c.iso3, Country.c.name).where(Country.c.range_state).order_by(Country.c.name)
@@ -563,12 +563,12 @@ def filter_options(*, session: Session) -> dict[str, list[tuple[Any, str]]]:
     }
 
 
-def demo_activity_count(*, session: Session) -> int:
+def demo_activity_count(session: Session) -> int:
     """How many demo activities the store holds (the app says so when it shows them)."""
     return int(session.execute(select(func.count()).where(Activity.c.demo)).scalar_one())
 
 
-def data_period(*, session: Session) -> tuple[Any, Any]:
+def data_period(session: Session) -> tuple[Any, Any]:
     """The period filter's bounds: the earliest activity start, and the later of the latest
     activity end and the end of the longest-running plan (so the slider reaches its horizon)."""
     first, last = session.execute(

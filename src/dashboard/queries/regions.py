@@ -18,7 +18,7 @@ from dashboard.queries.scope import (
 )
 
 
-def ptcr_listing(*, session: Session, filters: Filters) -> pd.DataFrame:
+def ptcr_listing(session: Session, *, filters: Filters) -> pd.DataFrame:
     """Each PTCR that lists the Pallas's cat, its member countries and the activities there.
 
     Columns: ptcr, name, pallas_status, countries (`;`-joined ISO3), countries_derived,

@@ -62,7 +62,7 @@ from dashboard.queries.scope import (
 OTHER_ACTIVITIES = "(other activities)"
 
 
-def default_pair(*, session: Session) -> tuple[str, str] | None:
+def default_pair(session: Session) -> tuple[str, str] | None:
     """The codes of the first two plans in the store's order (None with fewer than two):
     the pair the synergies show unless another is chosen."""
     codes = session.execute(select(Framework.c.code).order_by(Framework.c.id).limit(2)).scalars()
@@ -70,7 +70,7 @@ def default_pair(*, session: Session) -> tuple[str, str] | None:
     return (pair[0], pair[1]) if len(pair) == 2 else None
 
 
-def plan_names(*, session: Session) -> pd.DataFrame:
+def plan_names(session: Session) -> pd.DataFrame:
     """Every plan in the store's order (the synergies' pair picker): code, name, short_name."""
     statement = select(Framework.c.code, Framework.c.name, Framework.c.short_name).order_by(
         Framework.c.id
@@ -151,7 +151,7 @@ def serves(session: Session, filters: Filters, framework: str) -> ColumnElement[
 
 
 def shared_years(
-    *, session: Session, first: str | None = None, second: str | None = None
+    session: Session, *, first: str | None = None, second: str | None = None
 ) -> tuple[int, int] | None:
     """The years both plans run (first, last), or None when their periods do not meet (or
     a plan is unknown): only work in those years can serve both."""
@@ -200,8 +200,8 @@ def _plans_served(
 
 
 def synergy_matrix(
-    *,
     session: Session,
+    *,
     filters: Filters,
     first_parent: str | None = None,
     first: str | None = None,
@@ -305,8 +305,8 @@ def synergy_matrix(
 
 
 def activities_serving(
-    *,
     session: Session,
+    *,
     filters: Filters,
     items: tuple[str, ...],
     offset: int = 0,
@@ -361,8 +361,8 @@ def activities_serving(
 
 
 def activity_plans(
-    *,
     session: Session,
+    *,
     filters: Filters,
     single_plan_only: bool = False,
     offset: int = 0,
@@ -480,7 +480,7 @@ def activity_plans(
 
 
 def plan_overlap(
-    *, session: Session, filters: Filters, first: str | None = None, second: str | None = None
+    session: Session, *, filters: Filters, first: str | None = None, second: str | None = None
 ) -> dict[str, Any]:
     """How the activities in scope divide between the plans they serve, and each plan's
     orphans. An activity serves a plan when it is linked to one of its items and its work
@@ -627,7 +627,7 @@ def plan_overlap(
 
 
 def synergy_share(
-    *, session: Session, filters: Filters, first: str | None = None, second: str | None = None
+    session: Session, *, filters: Filters, first: str | None = None, second: str | None = None
 ) -> dict[str, Any]:
     """How many activities in scope serve both plans, one, or neither (`plan_overlap`), and
     the share of both among those serving either.
@@ -644,7 +644,7 @@ def synergy_share(
 
 
 def unshared_items(
-    *, session: Session, filters: Filters, framework: str, other: str
+    session: Session, *, filters: Filters, framework: str, other: str
 ) -> pd.DataFrame:
     """Items of `framework` that no activity serving them also serves `other` ("orphans").
 
@@ -661,8 +661,8 @@ def unshared_items(
 
 
 def synergy_flows(
-    *,
     session: Session,
+    *,
     filters: Filters,
     currency: str | None = None,
     top: int | None = None,
@@ -839,7 +839,7 @@ def synergy_flows(
     )
 
 
-def funding_currencies(*, session: Session, filters: Filters) -> list[str]:
+def funding_currencies(session: Session, *, filters: Filters) -> list[str]:
     """Currencies funding the activities in scope, most used first (a flow weighting choice);
     funding whose amount is not published has no currency and weighs nothing."""
     state = progress_at(filters)

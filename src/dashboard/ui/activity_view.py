@@ -182,7 +182,7 @@ def places(where: pd.DataFrame, sites: pd.DataFrame, title: str) -> None:
             else "none recorded (range-wide or desk work)"
         )
     )
-    deck = data.chart("activity_map", data.range_state_shapes(), where, sites, title=title)
+    deck = data.activity_map(data.range_state_shapes(), where, sites, title=title)
     if deck is None:
         return
     st.pydeck_chart(deck, height=charts.maps.ACTIVITY_MAP_HEIGHT, key="activity-map")

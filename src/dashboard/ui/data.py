@@ -1,9 +1,10 @@
 """Cached wrappers around the pure queries, keyed on the store, its version and the Filters.
 
-Call them with the query's own keyword arguments, minus the session:
-`data.headline(filters=filters)`. Every run reads the store's version once
-(`read_store_version`, called by app.py): a change committed by any process advances it, so
-the next page view in every process asks the store again (issue 16). `clear()` after an edit.
+Call them with the query's own arguments, minus the session (each wrapper has the query's
+typed signature without it): `data.headline(filters=filters)`. Every run reads the store's
+version once (`read_store_version`, called by app.py): a change committed by any process
+advances it, so the next page view in every process asks the store again (issue 16).
+`clear()` after an edit.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import streamlit as st
 from sqlmodel import Session
@@ -24,13 +25,22 @@ from dashboard.settings import get_settings
 from dashboard.ui.store import engine as store_engine
 from dashboard.ui.store import session
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 # Freshness comes from the store's version in the key; the time limit only bounds memory.
 TTL = "1h"
 # Where a run keeps the version it read: (store URL, version).
 VERSION_KEY = "_store_version"
-_cached_queries: list[Any] = []
+
+
+class _Clearable(Protocol):
+    def clear(self) -> None: ...
+
+
+# Every cached query and chart builder, to drop on a new store version or an edit.
+_cached_queries: list[_Clearable] = []
+_cached_charts: list[_Clearable] = []
 # The newest version this process has seen, per store: older entries are dropped on a change.
 _seen: dict[str, int] = {}
 _seen_lock = threading.Lock()
@@ -59,10 +69,12 @@ def _version_of_this_run(url: str) -> int:
     return read_store_version()
 
 
-def _cached(query: Callable[..., T]) -> Callable[..., T]:
-    def run(url: str, version: int, **kwargs: Any) -> T:
+def _cached(query: Callable[Concatenate[Session, P], T]) -> Callable[P, T]:
+    """`query` without its session, cached per store, store version and arguments."""
+
+    def run(url: str, version: int, *args: P.args, **kwargs: P.kwargs) -> T:
         with session() as current:
-            return query(session=current, **kwargs)
+            return query(current, *args, **kwargs)
 
     # st.cache_data keys on the function's qualified name and source: make each one distinct.
     run.__name__ = run.__qualname__ = f"cached_{query.__name__}"
@@ -70,15 +82,32 @@ def _cached(query: Callable[..., T]) -> Callable[..., T]:
     _cached_queries.append(cached)
 
     @functools.wraps(query)
-    def call(**kwargs: Any) -> T:
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
         # The store's URL is part of the key, so two stores in one process never share
         # figures, and its version, so a change committed by any process is seen.
         url = get_settings().effective_database_url
-        return cached(url, _version_of_this_run(url), **kwargs)
+        return cached(url, _version_of_this_run(url), *args, **kwargs)
 
     return call
 
 
+def _cached_chart(build: Callable[P, T]) -> Callable[P, T]:
+    """`build` (a chart builder), run once per distinct input (frames are hashed by content,
+    so new figures after an edit make a new chart): building a plotly figure or a map of
+    thousands of sites costs tens of milliseconds on every run. The chart is shared between
+    runs and sessions: never change it."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return build(*args, **kwargs)
+
+    # st.cache_resource keys on the function's qualified name and source, as above.
+    run.__name__ = run.__qualname__ = f"cached_{build.__name__}"
+    cached = st.cache_resource(ttl=TTL, max_entries=200, show_spinner=False)(run)
+    _cached_charts.append(cached)
+    return functools.wraps(build)(cached)
+
+
+plan_list = _cached(queries.plans)
 filter_options = _cached(queries.filter_options)
 data_period = _cached(queries.data_period)
 demo_activity_count = _cached(queries.demo_activity_count)
@@ -143,17 +172,15 @@ def range_state_shapes() -> dict[str, Any]:
     return _shapes(str(get_settings().geojson_path))
 
 
-@st.cache_resource(ttl=TTL, max_entries=200, show_spinner=False)
-def _chart(name: str, *args: Any, **kwargs: Any) -> Any:
-    return getattr(charts, name)(*args, **kwargs)
-
-
-def chart(name: str, *args: Any, **kwargs: Any) -> Any:
-    """`charts.<name>(*args, **kwargs)`, built once per distinct input (frames are hashed
-    by content, so new figures after an edit make a new chart): building a plotly figure
-    or a map of thousands of sites costs tens of milliseconds on every run. The chart is
-    shared between runs and sessions: never change it."""
-    return _chart(name, *args, **kwargs)
+activity_map = _cached_chart(charts.activity_map)
+activity_progress_bars = _cached_chart(charts.activity_progress_bars)
+activity_progress_lines = _cached_chart(charts.activity_progress_lines)
+plan_pace = _cached_chart(charts.plan_pace)
+funding_by_year = _cached_chart(charts.funding_by_year)
+outputs_against_targets = _cached_chart(charts.outputs_against_targets)
+items_advanced = _cached_chart(charts.items_advanced)
+funder_sites_deck = _cached_chart(charts.funder_sites_deck)
+synergy_sankey = _cached_chart(charts.synergy_sankey)
 
 
 def gather(**calls: Callable[[], Any]) -> dict[str, Any]:
@@ -181,14 +208,16 @@ def prefetch(*calls: Callable[[], Any]) -> None:
     gather(**{str(number): call for number, call in enumerate(calls)})
 
 
-def later(query: Callable[..., T], **kwargs: Any) -> Callable[[], T]:
-    """`query(**kwargs)` to run later, outside this script run (e.g. when a deferred
+def later(
+    query: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+) -> Callable[[], T]:
+    """`query(*args, **kwargs)` to run later, outside this script run (e.g. when a deferred
     download is clicked): with its own session on this store's engine, not cached."""
     engine = store_engine()
 
     def call() -> T:
         with Session(engine) as current:
-            return query(session=current, **kwargs)
+            return query(current, *args, **kwargs)
 
     return call
 
@@ -198,6 +227,7 @@ def clear() -> None:
     the store's version again, so the rest of the run shows the new figures. Other sessions
     and processes see them on their next run through the version alone."""
     st.cache_data.clear()
-    _chart.clear()
+    for chart in _cached_charts:
+        chart.clear()
     if get_script_run_ctx() is not None:
         st.session_state.pop(VERSION_KEY, None)

@@ -9,11 +9,58 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import charts, queries
 from dashboard.filters import Filters
 from dashboard.markup import literal
 from dashboard.ui import data, layout, links
+from dashboard.ui.sidebar import shared_filters
+
+# The store does not yet say which plan defines the PTCRs (the Region table has no framework):
+# until it does, the plan whose page lists them is named here, once (issue 14).
+REGIONS_PLAN = "cami"
+
+
+def _this_page() -> str:
+    """The url_path of the page this run shows (app.py gives each plan's page its code)."""
+    context = get_script_run_ctx()
+    if context is None:
+        return ""
+    page = context.pages_manager.get_pages().get(context.page_script_hash)
+    return str(page.get("url_pathname") or "") if page else ""
+
+
+def plan_page() -> None:
+    """The page of the plan whose code is this page's url_path: how far it has come, per
+    item, and which activities stand behind each (views/plan_page.py, one page per plan)."""
+    code = _this_page()
+    plan = next((plan for plan in data.plan_list() if plan.code == code), None)
+    if plan is None:
+        st.error(f"The store holds no plan {code!r}.")
+        return
+    layout.header(
+        plan.name,
+        f"How far each part of the {plan.name} has come for the Pallas's cat, and which "
+        "activities stand behind it.",
+    )
+    with layout.guard(f"The {plan.short_name} page"), st.spinner("Computing progress…"):
+        filters = shared_filters()
+        layout.demo_notice(filters)
+        layout.as_of_notice(filters)
+        if code != REGIONS_PLAN:
+            framework_body(code, filters)
+            return
+        framework_body(code, filters, prefetch=[lambda: data.ptcr_listing(filters=filters)])
+        st.subheader("Priority Transboundary Conservation Regions that list the Pallas's cat")
+        regions = data.ptcr_listing(filters=filters)
+        st.dataframe(regions, hide_index=True, width="stretch")
+        st.caption(
+            "*pending*: the region's inclusion in the final Work Programme was still under "
+            "revision when the CMS report was written. No source names the member countries "
+            "or centre points of the PTCRs: they are derived from geography."
+        )
+        layout.csv_download(regions, key=f"{code}-ptcrs")
 
 
 def _activity_progress(plan: Mapping[str, Any]) -> str:
@@ -147,8 +194,7 @@ def framework_body(
 
     top_level = str(items.loc[items["depth"] == 0, "level"].iloc[0]) if len(items) else "item"
     layout.chart_with_data(
-        data.chart(
-            "activity_progress_bars",
+        data.activity_progress_bars(
             items,
             title=f"Status and activity progress by {top_level}: {plan['name']}",
             max_depth=0,
@@ -227,8 +273,7 @@ def framework_body(
         )
     }
     layout.chart_with_data(
-        data.chart(
-            "activity_progress_lines",
+        data.activity_progress_lines(
             history,
             title=f"Activity progress over time: {plan['name']}",
             labels=series_labels,
@@ -261,8 +306,7 @@ def plan_pace(
     """A plan's items started and completed over its period, against the time elapsed."""
     line = activity[activity["series"] == plan["code"]] if not activity.empty else activity
     layout.chart_with_data(
-        data.chart(
-            "plan_pace",
+        data.plan_pace(
             items,
             line,
             title=f"Items started and completed against time: {plan['name']}",

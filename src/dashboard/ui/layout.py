@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard.charts import chart_config
 from dashboard.export import export_filename, frame_to_csv
-from dashboard.filters import Filters
+from dashboard.filters import Filters, describe
 from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL_NOTE, unmarked
 from dashboard.settings import get_settings
@@ -232,6 +232,7 @@ def csv_download(
         mime="text/csv",
         key=f"{key}-csv",
         on_click="ignore",
+        help=describe(active),
     )
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import dates
+from dashboard import filters as shared
 from dashboard.filters import Filters
 from dashboard.markup import literal
 from dashboard.provisional import unmarked
@@ -20,25 +21,16 @@ from dashboard.ui.layout import first_pages
 _CURRENT = "_manul_current_filters"
 # The page the filters were last drawn for (to tell a move to another page).
 _PAGE = "_manul_filters_page"
-# The multiselects the URL names by code, by widget key (the URL's parameter name):
-# (label, the filter_options entry, what one choice is called, placeholder).
+# How the sidebar draws each filter kept by code (`shared.BY_CODE`), by its URL parameter:
+# (label, the filter_options entry, placeholder).
 _BY_CODE = {
-    "country": ("Range state", "countries", "range state", "All range states"),
-    "ptcr": ("PTCR (CAMI priority region)", "regions", "PTCR", "All PTCRs"),
-    "org": (
-        "Organisation (lead, partner or funder)",
-        "organisations",
-        "organisation",
-        "All organisations",
-    ),
-    "status": ("Status", "statuses", "status", "All statuses"),
-    "item": (
-        "Framework item",
-        "items",
-        "framework item",
-        "All Strategy items and CAMI sections",
-    ),
+    "country": ("Range state", "countries", "All range states"),
+    "ptcr": ("PTCR (CAMI priority region)", "regions", "All PTCRs"),
+    "org": ("Organisation (lead, partner or funder)", "organisations", "All organisations"),
+    "status": ("Status", "statuses", "All statuses"),
+    "item": ("Framework item", "items", "All Strategy items and CAMI sections"),
 }
+_NOUNS = {spec.key: spec.noun for spec in shared.BY_CODE}
 
 
 def _years() -> tuple[int, int]:
@@ -55,10 +47,10 @@ def _defaults() -> dict[str, object]:
     """Each filter's value when nothing is chosen, by widget key (the keys double as the
     URL's query-parameter names)."""
     return {
-        "demo": False,
-        **{key: [] for key in _BY_CODE},
-        "years": _years(),
-        "as_of": dt.date.today(),
+        shared.DEMO: False,
+        **{spec.key: [] for spec in shared.BY_CODE},
+        shared.YEARS: _years(),
+        shared.AS_OF: dt.date.today(),
     }
 
 
@@ -144,7 +136,8 @@ def _multiselect_by_code(key: str, choices: Sequence[tuple[Any, str]], *, moved:
     instead: the codes on choosing, and on every run the choice follows the URL (a link, the
     browser's back and forward). A value that names no choice is dropped and said so.
     """
-    label, _, noun, placeholder = _BY_CODE[key]
+    label, _, placeholder = _BY_CODE[key]
+    noun = _NOUNS[key]
     unknown = _follow_the_link(key, choices, moved=moved)
     labels = dict(choices)
     chosen = st.multiselect(
@@ -183,7 +176,7 @@ def draw_shared_filters() -> Filters:
         include_demo = st.toggle(
             "Include demo data",
             value=False,
-            key="demo",
+            key=shared.DEMO,
             bind="query-params",
             on_change=first_pages,
             help="Demo activities are invented for illustration and marked [Demo].",
@@ -200,7 +193,7 @@ def draw_shared_filters() -> Filters:
             min_value=first_year,
             max_value=last_year,
             value=(first_year, last_year),
-            key="years",
+            key=shared.YEARS,
             bind="query-params",
             on_change=first_pages,
         )
@@ -209,7 +202,7 @@ def draw_shared_filters() -> Filters:
             value="today",
             min_value=dt.date(first_year, 1, 1),
             max_value="today",
-            key="as_of",
+            key=shared.AS_OF,
             bind="query-params",
             on_change=first_pages,
             format="YYYY-MM-DD",
@@ -217,17 +210,16 @@ def draw_shared_filters() -> Filters:
         )
         st.button("Reset filters", on_click=_reset, width="stretch")
 
-    start_year, end_year = years
-    filters = Filters(
-        countries=tuple(chosen["country"]),
-        regions=tuple(chosen["ptcr"]),
-        organisations=tuple(chosen["org"]),
-        statuses=tuple(chosen["status"]),
-        items=tuple(chosen["item"]),
-        start=dt.date(start_year, 1, 1) if start_year > first_year else None,
-        end=dt.date(end_year, 12, 31) if end_year < last_year else None,
+    filters = shared.make(
+        period=(first_year, last_year),
+        countries=chosen["country"],
+        regions=chosen["ptcr"],
+        organisations=chosen["org"],
+        statuses=chosen["status"],
+        items=chosen["item"],
+        years=years,
+        as_of=as_of,
         include_demo=include_demo,
-        as_of=as_of if as_of and as_of != dt.date.today() else None,
     )
     st.session_state[_CURRENT] = filters
     return filters
