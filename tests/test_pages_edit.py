@@ -7,7 +7,6 @@ A4 0 + A5 25) / 3 on CAMI-10 (A3 cancelled); A5 is on_hold at 25 %.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -340,7 +339,7 @@ def test_a_conflicting_edit_is_refused_and_shows_what_changed(engine: Engine) ->
         assert base is not None
         editing.save_activity(
             session=session,
-            draft=dataclasses.replace(base, title="Renamed by Carol"),
+            draft=base.replace(title="Renamed by Carol"),
             actor=auth.Actor("dora", "admin", "form"),
             base=base,
         )
@@ -370,8 +369,13 @@ def test_create_an_activity_with_the_form(engine: Engine) -> None:
     at.selectbox(key="act_lead_organisation").select("acbk")
     at.multiselect(key="act_countries").select("KAZ")
     at.multiselect(key="act_ptcrs").select(9)
-    at.multiselect(key="act_strategy_items").select("S1.1")
-    at.multiselect(key="act_cami_sections").select("CAMI-10")
+    # One item picker per plan, labelled by the plan's short name.
+    assert [picker.label for picker in at.multiselect if picker.key.startswith("act_items_")] == [
+        "Strategy",
+        "CAMI WP",
+    ]
+    at.multiselect(key="act_items_strategy").select("S1.1")
+    at.multiselect(key="act_items_cami").select("CAMI-10")
     at.text_input(key="act_weights").input("CAMI-10:0.5")
     click(at, "Create activity")
     assert messages(at)["success"][0].startswith("Created **A6**")
@@ -380,7 +384,7 @@ def test_create_an_activity_with_the_form(engine: Engine) -> None:
         stored = editing.load_draft(session=session, activity_id="A6")
     assert stored is not None
     assert (stored.lead_organisation, stored.countries, stored.ptcrs) == ("acbk", ("KAZ",), (9,))
-    assert stored.cami_sections == (("CAMI-10", 0.5),)
+    assert stored.items == {"cami": (("CAMI-10", 0.5),), "strategy": (("S1.1", 1.0),)}
 
 
 def test_saving_an_unchanged_form_says_so(engine: Engine) -> None:

@@ -1,0 +1,96 @@
+"""The codes a change may name, read from the store, and the range's bounding box."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from dashboard import models as m
+
+# (min longitude, min latitude, max longitude, max latitude)
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The codes a change may name, and the range states' bounding box."""
+
+    organisations: Mapping[str, int]
+    countries: Collection[str]
+    regions: Collection[int]
+    # code -> (item id, framework code)
+    items: Mapping[str, tuple[int, str]]
+    # activity_id -> database id
+    activities: Mapping[str, int]
+    # Framework code -> the activity file's column of its items (Framework.items_column),
+    # in the frameworks' order: the plans an activity may serve.
+    plans: Mapping[str, str]
+    bbox: Box | None = None
+
+
+@functools.lru_cache(maxsize=4)
+def range_bbox(path: Path) -> Box | None:
+    """The bounding box of the range states' polygons (a GeoJSON file), or None without it."""
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    except (OSError, ValueError, KeyError):
+        return None
+    longitudes: list[float] = []
+    latitudes: list[float] = []
+
+    def walk(coordinates: Any) -> None:
+        if coordinates and isinstance(coordinates[0], int | float):
+            longitudes.append(float(coordinates[0]))
+            latitudes.append(float(coordinates[1]))
+        else:
+            for part in coordinates:
+                walk(part)
+
+    for feature in features:
+        walk(feature["geometry"]["coordinates"])
+    if not longitudes:
+        return None
+    return (min(longitudes), min(latitudes), max(longitudes), max(latitudes))
+
+
+def plan_columns(*, session: Session) -> dict[str, str]:
+    """Framework code -> the activity file's column of its items, in the frameworks' order."""
+    return dict(
+        session.exec(
+            select(m.Framework.code, m.Framework.items_column).order_by(col(m.Framework.id))
+        ).all()
+    )
+
+
+def load_reference(*, session: Session, geojson: Path | None = None) -> Reference:
+    """Every code a change may name, read from the store."""
+    from dashboard.settings import get_settings
+
+    items = session.exec(
+        select(m.FrameworkItem.code, m.FrameworkItem.id, m.Framework.code).join(
+            m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id
+        )
+    ).all()
+    return Reference(
+        organisations={
+            slug: pk
+            for slug, pk in session.exec(select(m.Organisation.slug, m.Organisation.id)).all()
+            if pk is not None
+        },
+        countries=frozenset(session.exec(select(m.Country.iso3)).all()),
+        regions=frozenset(session.exec(select(m.Region.number)).all()),
+        items={code: (int(pk or 0), framework) for code, pk, framework in items},
+        activities={
+            key: pk
+            for key, pk in session.exec(select(m.Activity.activity_id, m.Activity.id)).all()
+            if pk is not None
+        },
+        bbox=range_bbox(geojson or get_settings().geojson_path),
+        plans=plan_columns(session=session),
+    )
