@@ -387,6 +387,26 @@ def test_create_an_activity_with_the_form(engine: Engine) -> None:
     assert stored.items == {"cami": (("CAMI-10", 0.5),), "strategy": (("S1.1", 1.0),)}
 
 
+def test_a_third_plan_gets_its_own_item_picker(engine: Engine) -> None:
+    from tests.test_plan_links import add_third_plan
+
+    add_third_plan(engine)
+    at = open_edit_page(sign_in("alice"))
+    pickers = [picker for picker in at.multiselect if picker.key.startswith("act_items_")]
+    assert [picker.label for picker in pickers] == ["Strategy", "CAMI WP", "Concerted Action"]
+    assert pickers[2].options == ["CA-i Addition to CAMI", "CA-ii Programme of Work"]
+    at.text_input(key="act_activity_id").input("A6")
+    at.text_input(key="act_title").input("Concerted Action report")
+    at.multiselect(key="act_items_concerted").select("CA-ii")
+    at.text_input(key="act_weights").input("CA-ii:2")
+    click(at, "Create activity")
+    assert messages(at)["success"][0].startswith("Created **A6**")
+    with Session(engine) as session:
+        stored = editing.load_draft(session=session, activity_id="A6")
+    assert stored is not None
+    assert stored.items == {"concerted": (("CA-ii", 2.0),)}
+
+
 def test_saving_an_unchanged_form_says_so(engine: Engine) -> None:
     at = choose_activity(open_edit_page(sign_in("alice")), "A5")
     click(at, "Save changes")

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 # and the generic column that takes items of any plan) and its primary site.
 LINK_COLUMNS = ("lead_organisation", "partners", "funders", "countries", "ptcrs")
 SITE_COLUMNS = ("latitude", "longitude")
-# Items of any plan, each found by its code: `CAMI-10;S1.2:0.5`.
+# Items of any plan, each found by its code (`CODE;CODE:weight`, codes of several plans).
 ANY_PLAN_ITEMS = "framework_items"
 
 

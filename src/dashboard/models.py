@@ -76,9 +76,14 @@ class Framework(SQLModel, table=True):
     period_end: int
     description: str = ""
     source: str = ""
-    # The column of an activity file that lists this plan's items (`<code>_items` unless its
-    # file says otherwise), so that files keep the column names partners know.
+    # The column of an activity file that lists this plan's items (empty: `<code>_items`,
+    # see `items_column_of`), so that files keep the column names partners know.
     items_column: str = Field(default="", max_length=40)
+
+
+def items_column_of(code: str, items_column: str = "") -> str:
+    """The activity-file column of a plan's items: its own, else `<code>_items`."""
+    return items_column or f"{code}_items"
 
 
 class FrameworkItem(SQLModel, table=True):

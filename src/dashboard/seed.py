@@ -180,7 +180,7 @@ def _load_frameworks(session: Session, path: Path) -> dict[str, m.Framework]:
             description=rows.text(line, row, "description", required=False),
             source=rows.text(line, row, "source"),
             # Optional: a plan's file without it names its activity column `<code>_items`.
-            items_column=row.get("items_column") or f"{code}_items",
+            items_column=m.items_column_of(code, row.get("items_column", "")),
         )
     session.add_all(frameworks.values())
     session.flush()

@@ -61,11 +61,12 @@ def range_bbox(path: Path) -> Box | None:
 
 def plan_columns(*, session: Session) -> dict[str, str]:
     """Framework code -> the activity file's column of its items, in the frameworks' order."""
-    return dict(
-        session.exec(
+    return {
+        code: m.items_column_of(code, column)
+        for code, column in session.exec(
             select(m.Framework.code, m.Framework.items_column).order_by(col(m.Framework.id))
         ).all()
-    )
+    }
 
 
 def load_reference(*, session: Session, geojson: Path | None = None) -> Reference:

@@ -74,7 +74,7 @@ def plan_choices(*, session: Session) -> list[PlanChoice]:
         PlanChoice(
             code=plan,
             short_name=short_name,
-            column=column,
+            column=m.items_column_of(plan, column),
             items=[
                 (code, item_label(code, title, provisional, width=None))
                 for framework, code, title, provisional in items
