@@ -4,6 +4,7 @@ and a plan loaded later is linked, imported and edited with no code that names i
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +14,19 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from dashboard import editing
+from dashboard import editing, importer
 from dashboard import models as m
 from dashboard.db import alembic_config, make_engine, migrate
 from dashboard.importer import ImportFileError, import_file
 from tests.conftest import FIXTURE_DATA, seeded_engine
-from tests.test_importer import A6, HEADER, OPERATOR, rejected, run_import, with_rows
+from tests.test_importer import (
+    A6,
+    HEADER,
+    OPERATOR,
+    rejected,
+    run_import,
+    with_rows,
+)
 
 
 @pytest.fixture
@@ -157,3 +165,37 @@ def test_a_column_no_plan_has_is_refused(engine: Engine) -> None:
         "the file looks like activities.csv, but has columns not in the activities template: "
         "concerted_items"
     ]
+
+
+def test_a_column_a_file_may_leave_out_keeps_the_stored_value(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An own field declared optional_in_file (one added after files were written; here the
+    # description, as if it were): a file without its column keeps a stored activity's value
+    # and gives a new one the default.
+    assert run_import(engine, with_rows(A6)).added == ["A6"]
+    fields = tuple(
+        dataclasses.replace(use, optional_in_file=use.name == "description")
+        for use in m.activity_fields()
+    )
+    monkeypatch.setattr(m, "activity_fields", lambda: fields)
+    monkeypatch.setattr(importer, "OPTIONAL_OWN_COLUMNS", ("description",))
+    monkeypatch.setattr(
+        importer, "OPTIONAL_COLUMNS", {**importer.OPTIONAL_COLUMNS, "activities": ("description",)}
+    )
+    monkeypatch.setitem(
+        importer.TEMPLATES,
+        "activities",
+        tuple(name for name in importer.ACTIVITY_COLUMNS if name != "description"),
+    )
+    header = HEADER.replace(",description,", ",")
+    a6 = A6.replace(",Herders asked about sightings,", ",")
+    a7 = a6.replace("A6,", "A7,", 1)
+    report = run_import(engine, with_rows(a6, a7, header=header))
+    assert (report.added, report.changed, report.unchanged) == (["A7"], [], ["A6"])
+    with Session(engine) as session:
+        kept = editing.load_draft(session=session, activity_id="A6")
+        added = editing.load_draft(session=session, activity_id="A7")
+    assert kept is not None
+    assert added is not None
+    assert (kept.description, added.description) == ("Herders asked about sightings", "")

@@ -67,9 +67,13 @@ def activity_columns(item_columns: Iterable[str] = ()) -> tuple[str, ...]:
     )
 
 
+# Own fields a file may leave out (declared so: added after files were written).
+OPTIONAL_OWN_COLUMNS = tuple(use.name for use in m.activity_fields() if use.optional_in_file)
 # The columns every activities file has; the item columns are optional (a file may link no
 # plan, and a plan loaded later adds a column older files do not have).
-ACTIVITY_COLUMNS = tuple(name for name in activity_columns() if name != ANY_PLAN_ITEMS)
+ACTIVITY_COLUMNS = tuple(
+    name for name in activity_columns() if name not in (ANY_PLAN_ITEMS, *OPTIONAL_OWN_COLUMNS)
+)
 PROGRESS_COLUMNS = ("activity_id", "date", "progress_pct", "status", "note", "source")
 FUNDING_COLUMNS = (
     "funder",
@@ -106,7 +110,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 # activities file may have framework_items, and each plan's column (`_optional_columns`).
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "progress_updates": ("demo",),
-    "activities": (ANY_PLAN_ITEMS,),
+    "activities": (ANY_PLAN_ITEMS, *OPTIONAL_OWN_COLUMNS),
 }
 # Blank templates with an example row each, documented in the README.
 TEMPLATE_DIR = PROJECT_ROOT / "data" / "templates"
@@ -253,7 +257,10 @@ class _Cells:
 
 
 def _own_cell(cells: _Cells, use: m.FieldUse) -> Any:
-    """An own field of an activity (models.ActivityFields) read by its kind."""
+    """An own field of an activity (models.ActivityFields) read by its kind (its default when
+    a file leaves out a column it may: `_kept_where_absent` then keeps a stored value)."""
+    if use.optional_in_file and use.name not in cells.row:
+        return m.ActivityFields.model_fields[use.name].get_default()
     if use.kind == "choice":
         return cells(READER.choice, use.name, use.choices[0], allowed=use.choices)
     if use.kind == "percentage":
@@ -528,7 +535,7 @@ def read_table(data: bytes) -> Table:
 def _optional_columns(plans: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """The optional columns of each kind of file, with each plan's column (`plans`:
     Framework code -> Framework.items_column) for activities."""
-    return {**OPTIONAL_COLUMNS, "activities": (*plans.values(), ANY_PLAN_ITEMS)}
+    return {**OPTIONAL_COLUMNS, "activities": (*plans.values(), *OPTIONAL_COLUMNS["activities"])}
 
 
 def recognise(header: Sequence[str], plans: Mapping[str, str] | None = None) -> str:
@@ -662,6 +669,16 @@ def _permission(
                 break
 
 
+def _kept_where_absent(
+    draft: ActivityDraft, current: ActivityDraft | None, header: Sequence[str]
+) -> ActivityDraft:
+    """A stored activity keeps the own fields a file leaves out (those it may leave out)."""
+    absent = [use.name for use in m.activity_fields() if use.name not in header]
+    if current is None or not absent:
+        return draft
+    return draft.replace(**{name: getattr(current, name) for name in absent})
+
+
 def _with_primary_site(draft: ActivityDraft, current: ActivityDraft | None) -> ActivityDraft:
     """A file row sets the primary (first) site; further sites, from the edit form, stay."""
     if not draft.sites or current is None or not current.sites:
@@ -686,7 +703,7 @@ def _check(
                 if draft.activity_id in reference.activities
                 else None
             )
-            draft = _with_primary_site(draft, current)
+            draft = _kept_where_absent(_with_primary_site(draft, current), current, table.header)
             checked.add(line, draft, errors, editing.check_activity(draft, reference))
         _duplicates(checked, lambda draft: draft.activity_id, "activity_id", "activity")
         _permission(

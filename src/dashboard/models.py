@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -167,7 +168,9 @@ class FieldUse:
     multiline, choice, percentage, date, flag), `choices` are the values a choice allows,
     `length` the longest text the column holds, `required` whether it must be given, and where
     its column goes relative to the link columns in an import file and in the listing/export
-    (`listed` None: not listed)."""
+    (`listed` None: not listed). A file may leave out a column `optional_in_file` (one added
+    after files were written): a new activity then takes the default, a stored one keeps its
+    value."""
 
     name: str
     label: str
@@ -177,6 +180,7 @@ class FieldUse:
     required: bool = False
     in_file: Placement = "after links"
     listed: Placement | None = "after links"
+    optional_in_file: bool = False
 
 
 def _own(
@@ -187,6 +191,7 @@ def _own(
     choices: Sequence[str] = (),
     in_file: Placement = "after links",
     listed: Placement | None = "after links",
+    optional_in_file: bool = False,
     **column: Any,
 ) -> Any:
     """An activity field with what the write side derives from it. A length is the column's
@@ -204,6 +209,7 @@ def _own(
                 "length": length,
                 "in_file": in_file,
                 "listed": listed,
+                "optional_in_file": optional_in_file,
             }
         },
         **column,
@@ -240,6 +246,7 @@ class ActivityFields(SQLModel):
     demo: bool = _own("Demo data (invented)", "flag", default=False, index=True)
 
 
+@functools.cache
 def activity_fields() -> tuple[FieldUse, ...]:
     """The own fields of an activity, in declaration order, as the write side uses them."""
     uses = []
@@ -255,6 +262,7 @@ def activity_fields() -> tuple[FieldUse, ...]:
                 required=info.is_required(),
                 in_file=extra["in_file"],
                 listed=extra["listed"],
+                optional_in_file=extra["optional_in_file"],
             )
         )
     return tuple(uses)
