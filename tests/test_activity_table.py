@@ -340,8 +340,10 @@ def many_activities(count: int = MANY) -> list[ActivityDraft]:
                 funders=some(["hellabrunn-zoo", "fondation-segre"], 2),
                 countries=some(["KAZ", "MNG", "NPL", "RUS"], 3),
                 ptcrs=tuple(int(number) for number in some(["9", "10", "11"], 2)),
-                strategy_items=tuple((code, 1.0) for code in some(["S1.1", "S1.2", "S2.1"], 2)),
-                cami_sections=tuple((code, 1.0) for code in some(["CAMI-4", "CAMI-10"], 2)),
+                items={
+                    "strategy": tuple((code, 1.0) for code in some(["S1.1", "S1.2", "S2.1"], 2)),
+                    "cami": tuple((code, 1.0) for code in some(["CAMI-4", "CAMI-10"], 2)),
+                },
                 demo=chance.random() < 0.3,
             )
         )

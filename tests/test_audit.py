@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -83,7 +82,7 @@ def test_every_kind_of_change_leaves_its_row(engine: Engine) -> None:
         assert base is not None
         editing.save_activity(
             session=session,
-            draft=dataclasses.replace(base, end_date=dt.date(2026, 12, 31)),
+            draft=base.replace(end_date=dt.date(2026, 12, 31)),
             actor=FORM,
             base=base,
         )
@@ -146,7 +145,7 @@ def test_a_refused_change_leaves_no_audit_row(engine: Engine) -> None:
         with pytest.raises(editing.EditError):
             editing.save_activity(
                 session=session,
-                draft=dataclasses.replace(base, progress_pct=150.0),
+                draft=base.replace(progress_pct=150.0),
                 actor=FORM,
                 base=base,
             )
@@ -171,7 +170,7 @@ def test_activity_history_is_a_readable_table(engine: Engine) -> None:
         assert base is not None
         editing.save_activity(
             session=session,
-            draft=dataclasses.replace(base, title="Steppe survey", partners=()),
+            draft=base.replace(title="Steppe survey", partners=()),
             actor=FORM,
             base=base,
         )

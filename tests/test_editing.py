@@ -31,6 +31,7 @@ from dashboard.editing import (
     SiteDraft,
 )
 from dashboard.filters import Filters
+from dashboard.queries import edit_choices
 
 ALICE = Actor(name="alice", role="editor", via="form")
 BOB = Actor(name="bob", role="editor", via="form", organisations=frozenset({"acbk"}))
@@ -91,7 +92,7 @@ def test_load_draft_reads_every_link(engine: Engine) -> None:
         partners=("pica",),
         countries=("MNG",),
         ptcrs=(11,),
-        strategy_items=(("S1.1", 2.0), ("S1.2", 1.0)),
+        items={"strategy": (("S1.1", 2.0), ("S1.2", 1.0))},
         sites=(SiteDraft(44.0, 101.0),),
         source_url="https://example.org/a2",
         version=1,
@@ -110,19 +111,18 @@ def new_activity(**changes: object) -> ActivityDraft:
         funders=("hellabrunn-zoo",),
         countries=("KAZ",),
         ptcrs=(9,),
-        strategy_items=(("S1.1", 1.0),),
-        cami_sections=(("CAMI-10", 0.5),),
+        items={"strategy": (("S1.1", 1.0),), "cami": (("CAMI-10", 0.5),)},
         sites=(SiteDraft(49.5, 86.0, "Katon-Karagai"),),
         source_url="https://example.org/a6",
     )
-    return dataclasses.replace(draft, **changes)
+    return draft.replace(**changes)
 
 
 def test_create_an_activity_with_all_its_links(engine: Engine) -> None:
     result = save(engine, new_activity(), base=None)
     assert (result.outcome, result.version) == ("added", 1)
     stored = draft_of(engine, "A6")
-    assert stored == dataclasses.replace(new_activity().normalised(), version=1)
+    assert stored == new_activity().normalised().replace(version=1)
     with Session(engine) as session:
         updates = session.exec(
             select(m.ProgressUpdate.date, m.ProgressUpdate.progress_pct, m.ProgressUpdate.status)
@@ -153,13 +153,19 @@ def test_creating_an_existing_id_is_refused(unchanged: Engine) -> None:
         ({"ptcrs": (4,)}, "ptcrs", "unknown PTCR '4'"),
         ({"lead_organisation": "wwf"}, "lead_organisation", "unknown organisation 'wwf'"),
         ({"partners": ("wwf", "snowleopard")}, "partners", "unknown organisations 'wwf', 'snow"),
-        ({"strategy_items": (("S9.9", 1.0),)}, "strategy_items", "unknown framework item 'S9.9'"),
-        ({"strategy_items": (("CAMI-4", 1.0),)}, "strategy_items", "not in the strategy"),
+        # Each plan's links are named by its file column (Framework.items_column).
         (
-            {"cami_sections": (("CAMI-10", 0.0),)},
+            {"items": {"strategy": (("S9.9", 1.0),)}},
+            "strategy_items",
+            "unknown framework item 'S9.9'",
+        ),
+        ({"items": {"strategy": (("CAMI-4", 1.0),)}}, "strategy_items", "not in the strategy"),
+        (
+            {"items": {"cami": (("CAMI-10", 0.0),)}},
             "cami_sections",
             "a weight must be a positive number",
         ),
+        ({"items": {"elsewhere": (("S1.1", 1.0),)}}, "items", "unknown plan 'elsewhere'"),
         ({"end_date": dt.date(2025, 4, 30)}, "end_date", "ends (2025-04-30) before it starts"),
         ({"progress_pct": 101.0}, "progress_pct", "101 is outside 0–100"),
         ({"progress_pct": -1.0}, "progress_pct", "-1 is outside 0–100"),
@@ -197,7 +203,7 @@ def test_coordinates_outside_the_range_are_a_warning_not_an_error(engine: Engine
 
 def test_edit_bumps_the_version_and_audits_before_and_after(engine: Engine) -> None:
     base = draft_of(engine, "A5")
-    edited = dataclasses.replace(base, title="Monitoring guideline field trial", countries=("MNG",))
+    edited = base.replace(title="Monitoring guideline field trial", countries=("MNG",))
     result = save(engine, edited, base)
     assert (result.outcome, result.version) == ("changed", 2)
     assert set(result.changes) == {"title", "countries"}
@@ -234,11 +240,11 @@ def test_saving_without_a_change_writes_nothing(engine: Engine) -> None:
 def test_a_stale_form_is_refused_and_says_what_changed(engine: Engine) -> None:
     opened_by_alice = draft_of(engine, "A5")
     opened_by_carol = draft_of(engine, "A5")
-    save(engine, dataclasses.replace(opened_by_carol, title="Renamed by Carol"), opened_by_carol)
+    save(engine, opened_by_carol.replace(title="Renamed by Carol"), opened_by_carol)
     with pytest.raises(EditConflictError) as conflict:
         save(
             engine,
-            dataclasses.replace(opened_by_alice, description="Alice's words"),
+            opened_by_alice.replace(description="Alice's words"),
             opened_by_alice,
         )
     assert conflict.value.changes == {"title": ("Monitoring guideline trial", "Renamed by Carol")}
@@ -253,19 +259,19 @@ def test_the_version_check_is_in_the_update_statement(engine: Engine) -> None:
     base = draft_of(engine, "A5")
     with Session(engine) as first, Session(engine) as second:
         editing.save_activity(
-            session=first, draft=dataclasses.replace(base, title="First"), actor=ALICE, base=base
+            session=first, draft=base.replace(title="First"), actor=ALICE, base=base
         )
         first.commit()
         # The second session's own check sees version 2 and refuses before writing.
         with pytest.raises(EditConflictError):
             editing.save_activity(
                 session=second,
-                draft=dataclasses.replace(base, title="Second"),
+                draft=base.replace(title="Second"),
                 actor=ALICE,
                 base=base,
             )
     # Bypass the early check: the guarded UPDATE alone must refuse a stale version.
-    stale = dataclasses.replace(base, version=1)
+    stale = base.replace(version=1)
     with Session(engine) as session:
         updated = session.exec(
             update(m.Activity)
@@ -278,7 +284,7 @@ def test_the_version_check_is_in_the_update_statement(engine: Engine) -> None:
 
 def test_changing_status_adds_a_progress_update_and_keeps_the_history(engine: Engine) -> None:
     base = draft_of(engine, "A5")
-    save(engine, dataclasses.replace(base, status="in_progress", progress_pct=40.0), base)
+    save(engine, base.replace(status="in_progress", progress_pct=40.0), base)
     with Session(engine) as session:
         history = session.exec(
             select(m.ProgressUpdate.date, m.ProgressUpdate.progress_pct, m.ProgressUpdate.status)
@@ -454,22 +460,20 @@ def test_outputs_are_added_and_replaced_by_indicator_and_date(engine: Engine) ->
 def test_an_editor_restricted_to_organisations(engine: Engine) -> None:
     # Bob edits for acbk: A2 (acbk leads) yes; A5 (pica only) no.
     a2 = draft_of(engine, "A2")
-    assert save(engine, dataclasses.replace(a2, title="Steppe survey"), a2, BOB).outcome == (
-        "changed"
-    )
+    assert save(engine, a2.replace(title="Steppe survey"), a2, BOB).outcome == ("changed")
     a5 = draft_of(engine, "A5")
     with pytest.raises(NotAllowedError, match="acbk lead or partner"):
-        save(engine, dataclasses.replace(a5, title="Taken over"), a5, BOB)
+        save(engine, a5.replace(title="Taken over"), a5, BOB)
     # Nor may he hand his activity to others only.
     a2 = draft_of(engine, "A2")
     with pytest.raises(NotAllowedError):
-        save(engine, dataclasses.replace(a2, lead_organisation="pica", partners=()), a2, BOB)
+        save(engine, a2.replace(lead_organisation="pica", partners=()), a2, BOB)
     with Session(engine) as session, pytest.raises(NotAllowedError):
         editing.record_progress(
             session=session, draft=ProgressDraft("A5", TODAY, 30.0, "in_progress"), actor=BOB
         )
     with Session(engine) as session:
-        editable = editing.editable_activities(session=session, actor=BOB)
+        editable = edit_choices.activity_titles(session=session, may_edit=BOB.may_edit)
     # acbk leads A2 and partners A4.
     assert [key for key, _ in editable] == ["A2", "A4"]
     assert draft_of(engine, "A5").title == "Monitoring guideline trial"
@@ -478,7 +482,7 @@ def test_an_editor_restricted_to_organisations(engine: Engine) -> None:
 def test_every_write_keeps_the_activity_row_on_its_latest_update(engine: Engine) -> None:
     """Today's figures read status and progress from the activity row (queries.scope)."""
     base = draft_of(engine, "A5")
-    save(engine, dataclasses.replace(base, status="in_progress", progress_pct=30.0), base)
+    save(engine, base.replace(status="in_progress", progress_pct=30.0), base)
     save(engine, new_activity(), base=None)
     with Session(engine) as session:
         for draft in (
@@ -503,7 +507,7 @@ def test_every_write_keeps_the_activity_row_on_its_latest_update(engine: Engine)
 
 def assessments(engine: Engine, item: str) -> list[tuple[str, str, str, str, str, bool]]:
     with Session(engine) as session:
-        history = editing.assessment_history(session=session, item=item)
+        history = edit_choices.assessment_history(session=session, item=item)
     return [
         (day.isoformat(), status, note, source, by, bool(demo))
         for day, status, note, source, by, demo in history.itertuples(index=False)
@@ -642,7 +646,7 @@ def test_the_assessable_items_name_their_framework_and_provisional_ones(
     unchanged: Engine,
 ) -> None:
     with Session(unchanged) as session:
-        items = editing.assessable_items(session=session)
+        items = edit_choices.assessable_items(session=session)
     assert items[:2] == [
         ("S1", "S1 Knowledge · Strategy (provisional)"),
         ("S1.1", "S1.1 Distribution · Strategy (provisional)"),

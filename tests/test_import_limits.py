@@ -16,10 +16,10 @@ from dashboard.importer import MAX_FILE_MB, read_table
 from tests.conftest import ROOT
 from tests.test_importer import rejected
 
-HEADER = ",".join(importer.ACTIVITY_COLUMNS)
+HEADER = ",".join(importer.activity_columns(("strategy_items", "cami_sections")))
 ROW = (
     "BULK-{n},Survey {n}," + "Camera traps set along the ridge. " * 20 + ",planned,0,"
-    "2025-01-01,,,,,KAZ,,,,,,,false"
+    "2025-01-01,,,,,KAZ,,,,,,,,false"
 )
 
 

@@ -7,6 +7,7 @@ every table, so "the store is unchanged" is checked exactly after each rejection
 from __future__ import annotations
 
 import codecs
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -365,17 +366,33 @@ def test_the_cli_imports_and_exits_1_on_a_bad_file(
     assert "cannot read" in capsys.readouterr().err
 
 
+def plan_columns_of(data_dir: Path) -> list[str]:
+    """The activity file's column of each plan in a data directory (frameworks.csv)."""
+    with (data_dir / "frameworks.csv").open(encoding="utf-8", newline="") as stream:
+        return [row["items_column"] for row in csv.DictReader(stream)]
+
+
 def test_the_templates_are_the_data_files_columns() -> None:
     for kind, columns in importer.TEMPLATES.items():
         template = (ROOT / "data" / "templates" / f"{kind}.csv").read_text(encoding="utf-8")
-        assert template == ",".join(columns) + "\n"
+        # The activities template has a column per shipped plan, and framework_items.
+        expected = (
+            importer.activity_columns(plan_columns_of(ROOT / "data"))
+            if kind == "activities"
+            else columns
+        )
+        assert template == ",".join(expected) + "\n"
         for data_dir in (ROOT / "data", FIXTURE_DATA):
             path = data_dir / f"{kind}.csv"
             if kind == "item_assessments" and not path.exists():
                 continue  # optional: a data directory without assessments still seeds
             shipped = path.read_text(encoding="utf-8").splitlines()[0].split(",")
-            # The data files may also have a kind's optional columns (progress updates' demo).
-            optional = importer.OPTIONAL_COLUMNS.get(kind, ())
+            # The data files may also have a kind's optional columns (progress updates' demo,
+            # activities' plan columns).
+            optional = (
+                *importer.OPTIONAL_COLUMNS.get(kind, ()),
+                *(plan_columns_of(data_dir) if kind == "activities" else ()),
+            )
             assert [name for name in shipped if name not in optional] == list(columns), path
     example = (FIXTURE_DATA.parent / "item_assessments.csv").read_text(encoding="utf-8")
     assert example.splitlines()[0] == ",".join(importer.TEMPLATES["item_assessments"])

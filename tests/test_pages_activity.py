@@ -3,7 +3,6 @@ activities linking to it."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -147,7 +146,7 @@ def changed_store(writable_store_url: str, monkeypatch: pytest.MonkeyPatch) -> I
         assert base is not None
         editing.save_activity(
             session=session,
-            draft=dataclasses.replace(base, title="**Steppe** [survey](http://x.example) <b>"),
+            draft=base.replace(title="**Steppe** [survey](http://x.example) <b>"),
             actor=actor,
             base=base,
         )

@@ -7,7 +7,6 @@ A4 0 + A5 25) / 3 on CAMI-10 (A3 cancelled); A5 is on_hold at 25 %.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -341,7 +340,7 @@ def test_a_conflicting_edit_is_refused_and_shows_what_changed(engine: Engine) ->
         assert base is not None
         editing.save_activity(
             session=session,
-            draft=dataclasses.replace(base, title="Renamed by Carol"),
+            draft=base.replace(title="Renamed by Carol"),
             actor=auth.Actor("dora", "admin", "form"),
             base=base,
         )
@@ -371,8 +370,13 @@ def test_create_an_activity_with_the_form(engine: Engine) -> None:
     at.selectbox(key="act_lead_organisation").select("acbk")
     at.multiselect(key="act_countries").select("KAZ")
     at.multiselect(key="act_ptcrs").select(9)
-    at.multiselect(key="act_strategy_items").select("S1.1")
-    at.multiselect(key="act_cami_sections").select("CAMI-10")
+    # One item picker per plan, labelled by the plan's short name.
+    assert [picker.label for picker in at.multiselect if picker.key.startswith("act_items_")] == [
+        "Strategy",
+        "CAMI WP",
+    ]
+    at.multiselect(key="act_items_strategy").select("S1.1")
+    at.multiselect(key="act_items_cami").select("CAMI-10")
     at.text_input(key="act_weights").input("CAMI-10:0.5")
     click(at, "Create activity")
     assert messages(at)["success"][0].startswith("Created **A6**")
@@ -381,7 +385,27 @@ def test_create_an_activity_with_the_form(engine: Engine) -> None:
         stored = editing.load_draft(session=session, activity_id="A6")
     assert stored is not None
     assert (stored.lead_organisation, stored.countries, stored.ptcrs) == ("acbk", ("KAZ",), (9,))
-    assert stored.cami_sections == (("CAMI-10", 0.5),)
+    assert stored.items == {"cami": (("CAMI-10", 0.5),), "strategy": (("S1.1", 1.0),)}
+
+
+def test_a_third_plan_gets_its_own_item_picker(engine: Engine) -> None:
+    from tests.test_plan_links import add_third_plan
+
+    add_third_plan(engine)
+    at = open_edit_page(sign_in("alice"))
+    pickers = [picker for picker in at.multiselect if picker.key.startswith("act_items_")]
+    assert [picker.label for picker in pickers] == ["Strategy", "CAMI WP", "Concerted Action"]
+    assert pickers[2].options == ["CA-i Addition to CAMI", "CA-ii Programme of Work"]
+    at.text_input(key="act_activity_id").input("A6")
+    at.text_input(key="act_title").input("Concerted Action report")
+    at.multiselect(key="act_items_concerted").select("CA-ii")
+    at.text_input(key="act_weights").input("CA-ii:2")
+    click(at, "Create activity")
+    assert messages(at)["success"][0].startswith("Created **A6**")
+    with Session(engine) as session:
+        stored = editing.load_draft(session=session, activity_id="A6")
+    assert stored is not None
+    assert stored.items == {"concerted": (("CA-ii", 2.0),)}
 
 
 def test_saving_an_unchanged_form_says_so(engine: Engine) -> None:

@@ -55,12 +55,12 @@ def add_activity(engine: Engine, **fields: object) -> None:
         end_date=dt.date(2025, 11, 30),
         lead_organisation="pica",
         countries=("KAZ",),
-        cami_sections=(("CAMI-4", 1.0),),
+        items={"cami": (("CAMI-4", 1.0),)},
         source_url="https://example.org/a9",
     )
     with Session(engine) as session:
         editing.save_activity(
-            session=session, draft=dataclasses.replace(draft, **fields), actor=ALICE, base=None
+            session=session, draft=draft.replace(**fields), actor=ALICE, base=None
         )
         session.commit()
 

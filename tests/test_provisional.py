@@ -19,10 +19,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from dashboard import editing, queries
+from dashboard import queries
 from dashboard.cli import main
 from dashboard.db import make_engine
-from dashboard.importer import ACTIVITY_COLUMNS, ImportFileError, import_file
+from dashboard.editing import plan_columns
+from dashboard.importer import ImportFileError, activity_columns, import_file
 from dashboard.provisional import (
     PROVISIONAL,
     PROVISIONAL_STRUCTURE,
@@ -32,6 +33,7 @@ from dashboard.provisional import (
     shorten,
     unmarked,
 )
+from dashboard.queries.edit_choices import plan_choices
 from tests.conftest import FIXTURE_DATA, ROOT
 from tests.test_importer import OPERATOR, snapshot
 from tests.test_pages import run_app
@@ -88,9 +90,9 @@ def test_the_item_filter_shows_the_mark_and_older_links_still_work(link: str) ->
 
 
 def test_the_edit_form_names_provisional_items(session: Session) -> None:
-    choices = editing.form_choices(session=session)
-    assert dict(choices["strategy_items"])["S1.2"] == "S1.2 Monitoring (provisional)"
-    assert dict(choices["cami_sections"])["CAMI-4"] == "CAMI-4 Transboundary Cooperation"
+    plans = {plan.code: dict(plan.items) for plan in plan_choices(session=session)}
+    assert plans["strategy"]["S1.2"] == "S1.2 Monitoring (provisional)"
+    assert plans["cami"]["CAMI-4"] == "CAMI-4 Transboundary Cooperation"
 
 
 @pytest.fixture
@@ -125,9 +127,11 @@ def test_the_export_is_not_an_import_template_and_the_template_is_unchanged(
     # The explorer's CSV and the activities template share no column of item codes (the
     # template's are strategy_items and cami_sections, whatever the export calls its own):
     # renaming the export's header changes nothing for the import.
-    assert {"strategy_items", "cami_sections"} <= set(ACTIVITY_COLUMNS)
+    with Session(engine) as session:
+        columns = activity_columns(plan_columns(session=session).values())
+    assert {"strategy_items", "cami_sections", "framework_items"} <= set(columns)
     template = (ROOT / "data" / "templates" / "activities.csv").read_text(encoding="utf-8")
-    assert template.splitlines()[0].split(",") == list(ACTIVITY_COLUMNS)
+    assert template.splitlines()[0].split(",") == list(columns)
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.chdir(tmp_path)
     assert main(["export", "--out", "export.csv"]) == 0

@@ -24,6 +24,7 @@ REFERENCE = Reference(
     regions=frozenset({9, 10}),
     items={code: (pk, plan) for pk, (code, plan) in enumerate(ITEMS.items(), 1)},
     activities={},
+    plans={"alpha": "alpha_items", "beta": "beta_items"},
     organisation_names={
         "pica": ("Pallas's cat International Conservation Alliance", "PICA"),
         "manul-working-group": ("Manul Working Group (formerly Pallas's Cat Working Group)", "MWG"),
@@ -35,12 +36,11 @@ REFERENCE = Reference(
     region_names={9: "Altai", 10: "Daurian Steppe"},
     item_titles={"P-10": "Species Monitoring"},
 )
-COLUMNS = {"alpha_items": "alpha", "beta_items": "beta"}
 
 
 @pytest.fixture
 def names() -> Resolver:
-    return Resolver(REFERENCE, COLUMNS)
+    return Resolver(REFERENCE)
 
 
 def test_an_items_number_is_its_code_without_its_plans_common_prefix() -> None:

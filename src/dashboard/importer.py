@@ -12,7 +12,6 @@ The typed cell readers here are also what `seed.py` loads `data/` with.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 import logging
@@ -39,30 +38,41 @@ from dashboard.editing import (
     Reference,
     SiteDraft,
 )
+from dashboard.editing.problems import unknown
 from dashboard.settings import PROJECT_ROOT
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-ACTIVITY_COLUMNS = (
-    "activity_id",
-    "title",
-    "description",
-    "status",
-    "progress_pct",
-    "start_date",
-    "end_date",
-    "lead_organisation",
-    "partners",
-    "funders",
-    "countries",
-    "ptcrs",
-    "strategy_items",
-    "cami_sections",
-    "latitude",
-    "longitude",
-    "source_url",
-    "demo",
+# An activity file's columns for its links (besides one column per plan, `Framework.items_column`,
+# and the generic column that takes items of any plan) and its primary site.
+LINK_COLUMNS = ("lead_organisation", "partners", "funders", "countries", "ptcrs")
+SITE_COLUMNS = ("latitude", "longitude")
+# Items of any plan, each found by its code (`CODE;CODE:weight`, codes of several plans).
+ANY_PLAN_ITEMS = "framework_items"
+
+
+def activity_columns(item_columns: Iterable[str] = ()) -> tuple[str, ...]:
+    """An activities file's columns, in order: the own fields placed before the links
+    (models.ActivityFields), the links with each plan's column (`item_columns`) and
+    framework_items, the primary site, then the other own fields."""
+    own = m.activity_fields()
+    return (
+        *(use.name for use in own if use.in_file == "before links"),
+        *LINK_COLUMNS,
+        *item_columns,
+        ANY_PLAN_ITEMS,
+        *SITE_COLUMNS,
+        *(use.name for use in own if use.in_file == "after links"),
+    )
+
+
+# Own fields a file may leave out (declared so: added after files were written).
+OPTIONAL_OWN_COLUMNS = tuple(use.name for use in m.activity_fields() if use.optional_in_file)
+# The columns every activities file has; the item columns are optional (a file may link no
+# plan, and a plan loaded later adds a column older files do not have).
+ACTIVITY_COLUMNS = tuple(
+    name for name in activity_columns() if name not in (ANY_PLAN_ITEMS, *OPTIONAL_OWN_COLUMNS)
 )
 PROGRESS_COLUMNS = ("activity_id", "date", "progress_pct", "status", "note", "source")
 FUNDING_COLUMNS = (
@@ -96,8 +106,12 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "item_assessments": ASSESSMENT_COLUMNS,
 }
 # Columns a file of that kind may have besides the template's: the data files mark demo
-# progress updates, and such a file imports as it is (the flag must be the activity's).
-OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"progress_updates": ("demo",)}
+# progress updates, and such a file imports as it is (the flag must be the activity's); an
+# activities file may have framework_items, and each plan's column (`_optional_columns`).
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "progress_updates": ("demo",),
+    "activities": (ANY_PLAN_ITEMS, *OPTIONAL_OWN_COLUMNS),
+}
 # Blank templates, and a filled example of each in examples/ (documented in the README).
 TEMPLATE_DIR = PROJECT_ROOT / "data" / "templates"
 # The largest file imported at once, in MB (10^6 bytes): the web upload limit too
@@ -242,8 +256,63 @@ class _Cells:
         )
 
 
-def parse_activity(line: int, row: Mapping[str, str]) -> tuple[ActivityDraft, list[RowError]]:
-    """An activities.csv row as a draft (codes not yet checked), and its unreadable cells."""
+def _own_cell(cells: _Cells, use: m.FieldUse) -> Any:
+    """An own field of an activity (models.ActivityFields) read by its kind (its default when
+    a file leaves out a column it may: `_kept_where_absent` then keeps a stored value)."""
+    if use.optional_in_file and use.name not in cells.row:
+        return m.ActivityFields.model_fields[use.name].get_default()
+    if use.kind == "choice":
+        return cells(READER.choice, use.name, use.choices[0], allowed=use.choices)
+    if use.kind == "percentage":
+        # Empty: no percentage reported (not 0 %).
+        return cells(READER.number, use.name, None, required=False)
+    if use.kind == "date":
+        return cells(READER.date, use.name, None, required=False)
+    if use.kind == "flag":
+        return cells(READER.boolean, use.name, False)
+    return cells(READER.text, use.name, "", required=use.required)
+
+
+def _item_links(
+    cells: _Cells, row: Mapping[str, str], reference: Reference
+) -> dict[str, list[tuple[str, float]]]:
+    """The plan items of a row, per plan: each plan's own column, and framework_items (whose
+    items are found by their codes)."""
+    items: dict[str, list[tuple[str, float]]] = {}
+    for plan, column in reference.plans.items():
+        if column in row:
+            items.setdefault(plan, []).extend(cells(READER.weighted, column, []))
+    if ANY_PLAN_ITEMS not in row:
+        return items
+    unknown_codes: list[str] = []
+    bad_weights: list[str] = []
+    for code, weight in cells(READER.weighted, ANY_PLAN_ITEMS, list[tuple[str, float]]()):
+        if code not in reference.items:
+            unknown_codes.append(code)
+        elif not (math.isfinite(weight) and weight > 0):
+            bad_weights.append(code)
+        else:
+            items.setdefault(reference.items[code][1], []).append((code, weight))
+    if unknown_codes:
+        cells.errors.append(
+            RowError(cells.line, ANY_PLAN_ITEMS, unknown("framework item", unknown_codes))
+        )
+    if bad_weights:
+        cells.errors.append(
+            RowError(
+                cells.line,
+                ANY_PLAN_ITEMS,
+                f"a weight must be a positive number ({', '.join(bad_weights)})",
+            )
+        )
+    return items
+
+
+def parse_activity(
+    line: int, row: Mapping[str, str], reference: Reference
+) -> tuple[ActivityDraft, list[RowError]]:
+    """An activities.csv row as a draft (codes not yet checked, but for framework_items'
+    codes, which say which plan an item is of), and its unreadable cells."""
     cells = _Cells(line, row)
     latitude = cells(READER.number, "latitude", None, required=False)
     longitude = cells(READER.number, "longitude", None, required=False)
@@ -261,24 +330,14 @@ def parse_activity(line: int, row: Mapping[str, str]) -> tuple[ActivityDraft, li
         else:
             cells.errors.append(RowError(line, "ptcrs", f"unknown PTCR {number!r}"))
     draft = ActivityDraft(
-        activity_id=cells(READER.text, "activity_id", ""),
-        title=cells(READER.text, "title", ""),
-        description=cells(READER.text, "description", "", required=False),
-        status=cells(READER.choice, "status", "planned", allowed=m.ACTIVITY_STATUSES),
-        # Empty: no percentage reported (not 0 %).
-        progress_pct=cells(READER.number, "progress_pct", None, required=False),
-        start_date=cells(READER.date, "start_date", None, required=False),
-        end_date=cells(READER.date, "end_date", None, required=False),
+        **{use.name: _own_cell(cells, use) for use in m.activity_fields()},
         lead_organisation=cells(READER.text, "lead_organisation", "", required=False) or None,
         partners=tuple(dict.fromkeys(cells(READER.listed, "partners", list[str]()))),
         funders=tuple(dict.fromkeys(cells(READER.listed, "funders", list[str]()))),
         countries=tuple(iso3.upper() for iso3 in cells(READER.listed, "countries", list[str]())),
         ptcrs=tuple(ptcrs),
-        strategy_items=tuple(cells(READER.weighted, "strategy_items", list[tuple[str, float]]())),
-        cami_sections=tuple(cells(READER.weighted, "cami_sections", list[tuple[str, float]]())),
+        items={plan: tuple(pairs) for plan, pairs in _item_links(cells, row, reference).items()},
         sites=sites,
-        source_url=cells(READER.text, "source_url", "", required=False),
-        demo=cells(READER.boolean, "demo", False),
     )
     return draft, cells.errors
 
@@ -473,8 +532,15 @@ def read_table(data: bytes) -> Table:
     )
 
 
-def recognise(header: Sequence[str]) -> str:
-    """Which template a header belongs to; refuse missing, extra, unnamed or repeated columns."""
+def _optional_columns(plans: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """The optional columns of each kind of file, with each plan's column (`plans`:
+    Framework code -> Framework.items_column) for activities."""
+    return {**OPTIONAL_COLUMNS, "activities": (*plans.values(), *OPTIONAL_COLUMNS["activities"])}
+
+
+def recognise(header: Sequence[str], plans: Mapping[str, str] | None = None) -> str:
+    """Which template a header belongs to; refuse missing, extra, unnamed or repeated columns.
+    `plans` (Framework code -> Framework.items_column) names the plans' columns."""
     names = [name for name in header if name]
     best = max(TEMPLATES, key=lambda kind: len(set(TEMPLATES[kind]) & set(names)))
     expected = TEMPLATES[best]
@@ -490,7 +556,7 @@ def recognise(header: Sequence[str]) -> str:
     unnamed = [str(index) for index, name in enumerate(header, 1) if not name]
     repeated = sorted({name for name in names if names.count(name) > 1})
     missing = [name for name in expected if name not in names]
-    optional = OPTIONAL_COLUMNS.get(best, ())
+    optional = _optional_columns(plans or {}).get(best, ())
     extra = [name for name in dict.fromkeys(names) if name not in (*expected, *optional)]
     problems = [
         f"{what}: {', '.join(columns)}"
@@ -585,6 +651,7 @@ def _permission(
     actor: Actor,
     activity_of: Callable[[Any], str],
     *,
+    plans: Mapping[str, str],
     proposed: Callable[[Any], ActivityDraft | None] = lambda draft: None,
 ) -> None:
     if actor.unrestricted:
@@ -592,7 +659,7 @@ def _permission(
     for line, draft in checked.drafts:
         current = editing.load_draft(session=session, activity_id=activity_of(draft))
         change = proposed(draft)
-        if current and change and not editing.differences(current, change):
+        if current and change and not editing.differences(current, change, plans):
             continue  # a row that changes nothing needs no right to edit
         for candidate in (current, change):
             if candidate and not actor.may_edit(candidate.lead_organisation, candidate.partners):
@@ -600,6 +667,16 @@ def _permission(
                     RowError(line, "lead_organisation", actor.refusal(candidate.activity_id))
                 )
                 break
+
+
+def _kept_where_absent(
+    draft: ActivityDraft, current: ActivityDraft | None, header: Sequence[str]
+) -> ActivityDraft:
+    """A stored activity keeps the own fields a file leaves out (those it may leave out)."""
+    absent = [use.name for use in m.activity_fields() if use.name not in header]
+    if current is None or not absent:
+        return draft
+    return draft.replace(**{name: getattr(current, name) for name in absent})
 
 
 def _with_primary_site(draft: ActivityDraft, current: ActivityDraft | None) -> ActivityDraft:
@@ -610,7 +687,7 @@ def _with_primary_site(draft: ActivityDraft, current: ActivityDraft | None) -> A
     site = draft.sites[0]
     if (site.latitude, site.longitude) == (primary.latitude, primary.longitude):
         site = primary
-    return dataclasses.replace(draft, sites=(site, *others))
+    return draft.replace(sites=(site, *others))
 
 
 def _check(
@@ -620,22 +697,27 @@ def _check(
     # Names, short names and numbers as people type them become the stored codes (resolve.py)
     # before anything reads a row; a value naming nothing, or several things, is its cell's
     # one error (it replaces what the checks say of that cell).
-    names = resolve.Resolver(reference, editing.ITEM_COLUMNS)
+    names = resolve.Resolver(reference)
     rows = names.rows(table.rows)
     if kind == "activities":
         for line, row in rows:
-            draft, errors = parse_activity(line, row)
+            draft, errors = parse_activity(line, row, reference)
             # Only an activity the store holds has a current state worth reading.
             current = (
                 editing.load_draft(session=session, activity_id=draft.activity_id)
                 if draft.activity_id in reference.activities
                 else None
             )
-            draft = _with_primary_site(draft, current)
+            draft = _kept_where_absent(_with_primary_site(draft, current), current, table.header)
             checked.add(line, draft, errors, editing.check_activity(draft, reference))
         _duplicates(checked, lambda draft: draft.activity_id, "activity_id", "activity")
         _permission(
-            checked, session, actor, lambda draft: draft.activity_id, proposed=lambda draft: draft
+            checked,
+            session,
+            actor,
+            lambda draft: draft.activity_id,
+            plans=reference.plans,
+            proposed=lambda draft: draft,
         )
     elif kind == "progress_updates":
         today = dt.date.today()
@@ -658,7 +740,7 @@ def _check(
             "date",
             "update for this activity and date",
         )
-        _permission(checked, session, actor, lambda draft: draft.activity_id)
+        _permission(checked, session, actor, lambda draft: draft.activity_id, plans=reference.plans)
     elif kind == "funding":
         for line, row in rows:
             funding, errors = parse_funding(line, row)
@@ -666,7 +748,7 @@ def _check(
         _duplicates(
             checked, lambda draft: draft.key, "year", "entry for this funder, activity and year"
         )
-        _permission(checked, session, actor, lambda draft: draft.activity_id)
+        _permission(checked, session, actor, lambda draft: draft.activity_id, plans=reference.plans)
     elif kind == "item_assessments":
         today = dt.date.today()
         for line, row in rows:
@@ -688,10 +770,15 @@ def _check(
             output, errors = parse_output(line, row)
             checked.add(line, output, errors, editing.check_output(output, reference))
         _duplicates(checked, lambda draft: draft.key, "date", "output for this indicator and date")
-        _permission(checked, session, actor, lambda draft: draft.activity_id)
+        _permission(checked, session, actor, lambda draft: draft.activity_id, plans=reference.plans)
+    # The checks' own "unknown …" for a cell the resolver reported says the same thing, less
+    # helpfully: the resolver's message (with its hints) stands for it. Other problems of the
+    # cell (a bad weight) stay.
     unresolved = {(line, column): message for line, column, message in names.problems}
     checked.errors = [
-        error for error in checked.errors if (error.line, error.column) not in unresolved
+        error
+        for error in checked.errors
+        if (error.line, error.column) not in unresolved or not error.message.startswith("unknown ")
     ] + [RowError(line, column, message) for (line, column), message in unresolved.items()]
     return checked
 
@@ -808,7 +895,8 @@ def import_file(
             ]
         )
     table = read_table(data)
-    kind = recognise(table.header)
+    plans = editing.plan_columns(session=session)
+    kind = recognise(table.header, plans)
     if not table.count:
         raise ImportFileError(["the file has a header but no data rows"])
     reference = editing.load_reference(session=session)
@@ -817,7 +905,11 @@ def import_file(
         session.rollback()
         ordered = sorted(
             checked.errors,
-            key=lambda error: (error.line, _column_order(kind, error.column), error.message),
+            key=lambda error: (
+                error.line,
+                _column_order(kind, error.column, plans),
+                error.message,
+            ),
         )
         raise ImportFileError([str(error) for error in ordered], warnings=checked.warnings)
     report = ImportReport(kind=kind, rows=table.count, dry_run=dry_run, warnings=checked.warnings)
@@ -841,6 +933,10 @@ def import_file(
     return report
 
 
-def _column_order(kind: str, column: str) -> int:
-    columns = TEMPLATES[kind]
+def _column_order(kind: str, column: str, plans: Mapping[str, str]) -> int:
+    columns = (
+        activity_columns(plans.values())
+        if kind == "activities"
+        else (*TEMPLATES[kind], *OPTIONAL_COLUMNS.get(kind, ()))
+    )
     return columns.index(column) if column in columns else len(columns)

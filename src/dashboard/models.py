@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Literal
 
 from sqlalchemy import BigInteger, Index, MetaData, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 # Named constraints make migrations identical on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -72,6 +77,14 @@ class Framework(SQLModel, table=True):
     period_end: int
     description: str = ""
     source: str = ""
+    # The column of an activity file that lists this plan's items (empty: `<code>_items`,
+    # see `items_column_of`), so that files keep the column names partners know.
+    items_column: str = Field(default="", max_length=40)
+
+
+def items_column_of(code: str, items_column: str = "") -> str:
+    """The activity-file column of a plan's items: its own, else `<code>_items`."""
+    return items_column or f"{code}_items"
 
 
 class ItemFields(SQLModel):
@@ -162,20 +175,125 @@ class Organisation(SQLModel, table=True):
     demo: bool = Field(default=False, index=True)
 
 
-class Activity(SQLModel, table=True):
-    """A piece of conservation work, mapped onto both frameworks and the range."""
+Placement = Literal["before links", "after links"]
+# The kinds of field that hold text (stored as VARCHAR, checked for hidden characters).
+TEXT_KINDS: tuple[str, ...] = ("text", "multiline", "choice")
+
+
+@dataclass(frozen=True)
+class FieldUse:
+    """How an activity's own field is given and shown, from its declaration (ActivityFields):
+    `label` names it in the form, `kind` says how a file cell or a form gives it (text,
+    multiline, choice, percentage, date, flag), `choices` are the values a choice allows,
+    `length` the longest text the column holds, `required` whether it must be given, and where
+    its column goes relative to the link columns in an import file and in the listing/export
+    (`listed` None: not listed). A file may leave out a column `optional_in_file` (one added
+    after files were written): a new activity then takes the default, a stored one keeps its
+    value."""
+
+    name: str
+    label: str
+    kind: str
+    choices: tuple[str, ...] = ()
+    length: int | None = None
+    required: bool = False
+    in_file: Placement = "after links"
+    listed: Placement | None = "after links"
+    optional_in_file: bool = False
+
+
+def _own(
+    label: str,
+    kind: str,
+    *,
+    length: int | None = None,
+    choices: Sequence[str] = (),
+    in_file: Placement = "after links",
+    listed: Placement | None = "after links",
+    optional_in_file: bool = False,
+    **column: Any,
+) -> Any:
+    """An activity field with what the write side derives from it. A length is the column's
+    type, not a pydantic constraint: a draft holding too long a text is built, and its check
+    names the field (editing.checks), instead of failing while it is read from a form or file.
+    """
+    if kind in TEXT_KINDS:
+        column["sa_type"] = AutoString(length=length) if length else AutoString
+    return Field(
+        title=label,
+        schema_extra={
+            "json_schema_extra": {
+                "kind": kind,
+                "choices": list(choices),
+                "length": length,
+                "in_file": in_file,
+                "listed": listed,
+                "optional_in_file": optional_in_file,
+            }
+        },
+        **column,
+    )
+
+
+class ActivityFields(SQLModel):
+    """An activity's own fields, declared once. The table (Activity) inherits them; the edit
+    draft, its checks, the audit record, the import and export columns and the edit form are
+    derived from them (`activity_fields()`), and the plan links from the Framework rows."""
+
+    activity_id: str = _own(
+        "Activity id", "text", length=60, in_file="before links", listed="before links",
+        unique=True,
+    )  # fmt: skip
+    title: str = _own("Title", "text", length=300, in_file="before links", listed="before links")
+    description: str = _own("Description", "multiline", default="", in_file="before links",
+                            listed=None)  # fmt: skip
+    # Current status and progress: the latest ProgressUpdate, kept here for listing.
+    status: str = _own(
+        "Status", "choice", length=20, choices=ACTIVITY_STATUSES, default="planned",
+        in_file="before links", index=True,
+    )  # fmt: skip
+    # No progress (None) means no percentage was reported, not 0 %. (A default other than
+    # None would be written by the ORM in place of an explicit None.)
+    progress_pct: float | None = _own(
+        "Progress (%)", "percentage", default=None, in_file="before links"
+    )
+    start_date: dt.date | None = _own("Start date", "date", default=None, in_file="before links",
+                                      index=True)  # fmt: skip
+    end_date: dt.date | None = _own("End date", "date", default=None, in_file="before links",
+                                    index=True)  # fmt: skip
+    source_url: str = _own("Source (URL or reference)", "text", default="")
+    demo: bool = _own("Demo data (invented)", "flag", default=False, index=True)
+
+
+@functools.cache
+def activity_fields() -> tuple[FieldUse, ...]:
+    """The own fields of an activity, in declaration order, as the write side uses them."""
+    uses = []
+    for name, info in ActivityFields.model_fields.items():
+        extra: Mapping[str, Any] = info.json_schema_extra  # type: ignore[assignment]
+        uses.append(
+            FieldUse(
+                name=name,
+                label=info.title or name,
+                kind=extra["kind"],
+                choices=tuple(extra.get("choices") or ()),
+                length=extra.get("length"),
+                required=info.is_required(),
+                in_file=extra["in_file"],
+                listed=extra["listed"],
+                optional_in_file=extra["optional_in_file"],
+            )
+        )
+    return tuple(uses)
+
+
+class Activity(ActivityFields, table=True):
+    """A piece of conservation work, mapped onto the plans and the range: its own fields
+    (ActivityFields) and what the store keeps beside them."""
 
     id: int | None = Field(default=None, primary_key=True)
-    activity_id: str = Field(unique=True, max_length=60)
-    title: str = Field(max_length=300)
     # sort_key(title), kept by every write (tests/test_store.py checks they agree).
     title_key: str = ""
-    description: str = ""
-    # Current status and progress: the latest ProgressUpdate, kept here for listing. No
-    # progress (None) means no percentage was reported, not 0 %. (No default: the ORM would
-    # write a column default in place of an explicit None.)
-    status: str = Field(max_length=20, index=True)
-    progress_pct: float | None = None
     # The date of its earliest ProgressUpdate, kept here as status is: today's figures leave
     # out an activity not reported yet without reading the update history. Not indexed: it is
     # only compared with today, which nearly every row passes (a scan is faster).
@@ -187,13 +305,9 @@ class Activity(SQLModel, table=True):
     # The date of its latest ProgressUpdate, kept as first_reported is: where no end date is
     # recorded, an activity's work is known to reach only as far as its latest report.
     last_reported: dt.date | None = None
-    start_date: dt.date | None = Field(default=None, index=True)
-    end_date: dt.date | None = Field(default=None, index=True)
     lead_organisation_id: int | None = Field(
         default=None, foreign_key="organisation.id", index=True
     )
-    source_url: str = ""
-    demo: bool = Field(default=False, index=True)
     # Optimistic locking: an edit saved against an older version is refused.
     version: int = 1
     created_at: dt.datetime = Field(default_factory=_now)

@@ -31,7 +31,14 @@ from dashboard import audit
 from dashboard import models as m
 from dashboard.auth import Actor
 from dashboard.editing import check_text
-from dashboard.importer import MAX_LISTED, READER, ImportFileError, RowError, read_table
+from dashboard.importer import (
+    MAX_LISTED,
+    READER,
+    ImportFileError,
+    RowError,
+    activity_columns,
+    read_table,
+)
 
 FRAMEWORK_COLUMNS = (
     "code",
@@ -41,6 +48,7 @@ FRAMEWORK_COLUMNS = (
     "period_end",
     "description",
     "source",
+    "items_column",
 )
 ITEM_COLUMNS = (
     "framework",
@@ -57,10 +65,11 @@ ITEM_COLUMNS = (
 CROSSWALK_COLUMNS = ("old_code", "new_code", "weight")
 # File kind -> (its columns, the columns it may leave out).
 PLAN_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "frameworks": (FRAMEWORK_COLUMNS, ()),
+    "frameworks": (FRAMEWORK_COLUMNS, ("items_column",)),
     "framework_items": (ITEM_COLUMNS, ()),
     "crosswalk": (CROSSWALK_COLUMNS, ("weight",)),
 }
+ITEMS_COLUMN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 FRAMEWORK_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 ITEM_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 PERIOD_YEARS = (1900, 2200)
@@ -77,6 +86,8 @@ class FrameworkRow:
     period_end: int
     description: str
     source: str
+    # The activity file's column of its items; empty: `<code>_items` (models.items_column_of).
+    items_column: str = ""
 
     def record(self) -> dict[str, Any]:
         return asdict(self)
@@ -258,6 +269,15 @@ def _frameworks(name: str, data: bytes, problems: _Problems) -> list[FrameworkRo
                 ("source", True),
             )
         }
+        # Optional: a file without it gives the plan `<code>_items`.
+        values["items_column"] = column = row.get("items_column", "").strip()
+        if column and not ITEMS_COLUMN.fullmatch(column):
+            problems.at(
+                name, line, "items_column",
+                "a column name is 1–40 lower-case letters, digits or _, starting with a letter",
+            )  # fmt: skip
+        elif column in activity_columns():
+            problems.at(name, line, "items_column", f"{column!r} is already an activity column")
         if code and not FRAMEWORK_CODE.fullmatch(code):
             problems.at(
                 name, line, "code", "a plan's code is 1–40 lower-case letters, digits, - or _"

@@ -146,11 +146,11 @@ def item_numbers(codes: Iterable[str]) -> dict[str, str]:
 class Resolver:
     """Resolves the cells of template rows to codes, from a Reference.
 
-    `item_columns` says which columns hold one plan's items ({column: framework code}); the
-    columns of ANY_PLAN_COLUMNS take items of every plan by code.
+    Each plan's own column (`reference.plans`: {framework code: column}) takes its items by
+    code or number; the columns of ANY_PLAN_COLUMNS take items of every plan by code.
     """
 
-    def __init__(self, reference: Reference, item_columns: Mapping[str, str]) -> None:
+    def __init__(self, reference: Reference) -> None:
         self.organisations = Names.of(
             "organisation",
             (
@@ -195,7 +195,7 @@ class Resolver:
             },
             **{
                 c: (functools.partial(self.item, framework=framework), True, True)
-                for c, framework in item_columns.items()
+                for framework, c in reference.plans.items()
             },
         }
         # (row, column, message) of every cell that did not resolve, in the order met.

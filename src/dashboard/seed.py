@@ -179,6 +179,8 @@ def _load_frameworks(session: Session, path: Path) -> dict[str, m.Framework]:
             period_end=int(rows.number(line, row, "period_end") or 0),
             description=rows.text(line, row, "description", required=False),
             source=rows.text(line, row, "source"),
+            # Optional: a plan's file without it names its activity column `<code>_items`.
+            items_column=m.items_column_of(code, row.get("items_column", "")),
         )
     session.add_all(frameworks.values())
     session.flush()
@@ -320,6 +322,7 @@ def _reference(
             code: (_id(item), framework_codes[item.framework_id]) for code, item in items.items()
         },
         activities={key: _id(row) for key, row in activities.items()},
+        plans={code: framework.items_column for code, framework in frameworks.items()},
     )
 
 
@@ -327,7 +330,7 @@ def _load_activities(session: Session, path: Path, reference: Reference) -> dict
     rows = _Rows(path)
     activities: dict[str, m.Activity] = {}
     for line, row in rows:
-        draft, errors = parse_activity(line, row)
+        draft, errors = parse_activity(line, row, reference)
         if draft.activity_id in activities and not errors:
             raise rows.fail(line, "activity_id", f"duplicate activity {draft.activity_id!r}")
         rows.first_error(line, errors, check_activity(draft, reference))

@@ -58,23 +58,18 @@ from dashboard.queries.scope import (
 _SEPARATOR = "\x1f"
 
 LIST_COLUMNS = ("countries", "ptcrs", "partners", "funders")
-# The listing's columns, in order; the framework columns are named after the frameworks'
-# codes (strategy, cami; a provisional structure's marked so, see `_headed`) and inserted
-# after the title.
+# The listing's columns, in order: an activity's own fields listed before its links
+# (models.ActivityFields), its places and organisations, then its other listed own fields; the
+# framework columns are named after the frameworks' codes (strategy, cami; a provisional
+# structure's marked so, see `_headed`) and inserted after the title.
 BASE_COLUMNS = (
-    "activity_id",
-    "title",
+    *(use.name for use in m.activity_fields() if use.listed == "before links"),
     "countries",
     "ptcrs",
     "lead",
     "partners",
     "funders",
-    "status",
-    "progress_pct",
-    "start_date",
-    "end_date",
-    "source_url",
-    "demo",
+    *(use.name for use in m.activity_fields() if use.listed == "after links"),
 )
 DEFAULT_SORT = "activity_id"
 # Sorted in SQL, one page at a time: codes, fixed words, numbers, dates and flags, whose order
@@ -272,15 +267,11 @@ def _listing_select(
     state = progress_at(filters, within=within)
     lead = aliased(Organisation)
     plain: dict[str, ColumnElement[Any]] = {
-        "activity_id": Activity.c.activity_id,
-        "title": Activity.c.title,
+        **{use.name: Activity.c[use.name] for use in m.activity_fields() if use.listed},
         "lead": lead.c.name,
+        # As of the filters' date, not the activity's latest.
         "status": state.c.status,
         "progress_pct": state.c.progress,
-        "start_date": Activity.c.start_date,
-        "end_date": Activity.c.end_date,
-        "source_url": Activity.c.source_url,
-        "demo": Activity.c.demo,
     }
     item_lists = {
         code: (
@@ -339,15 +330,14 @@ def _split_each(texts: pd.Series) -> pd.Series:
 
 
 def _typed(frame: pd.DataFrame, frameworks: Sequence[str]) -> pd.DataFrame:
-    """The listing's values from the query's: lists as sorted Python lists, progress as a
-    float, demo as a bool (for whichever of those columns `frame` has)."""
+    """The listing's values from the query's: lists as sorted Python lists, a percentage (the
+    progress) as a float, a flag (demo) as a bool (for whichever of those columns `frame` has)."""
     for name in (*frameworks, *LIST_COLUMNS):
         if name in frame.columns:
             frame[name] = _split_each(frame[name])
-    if "progress_pct" in frame.columns:
-        frame["progress_pct"] = frame["progress_pct"].astype(float)
-    if "demo" in frame.columns:
-        frame["demo"] = frame["demo"].astype(bool)
+    for use in m.activity_fields():
+        if use.name in frame.columns and use.kind in ("percentage", "flag"):
+            frame[use.name] = frame[use.name].astype(float if use.kind == "percentage" else bool)
     return frame
 
 

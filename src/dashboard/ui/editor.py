@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -40,6 +40,14 @@ from dashboard.importer import (
     import_file,
 )
 from dashboard.markup import literal
+from dashboard.queries.edit_choices import (
+    PlanChoice,
+    activity_titles,
+    assessable_items,
+    assessment_history,
+    form_choices,
+    plan_choices,
+)
 from dashboard.ui import data, history
 from dashboard.ui.store import session
 
@@ -58,11 +66,27 @@ NOT_REPORTED_HELP = (
     "left out of every mean, never read as 0 %. A completed activity is at 100."
 )
 SITE_COLUMNS = ("name", "latitude", "longitude")
+# Where the form puts an activity's own fields (models.ActivityFields): rows of (field,
+# relative width) before the links, and one row after them. A field declared later and
+# placed in neither gets a row of its own, after the links.
+OWN_FIELD_ROWS: tuple[tuple[tuple[str, int], ...], ...] = (
+    (("activity_id", 1), ("title", 2)),
+    (("description", 1),),
+    (("status", 1), ("progress_pct", 1), ("start_date", 1), ("end_date", 1)),
+)
+LAST_ROW: tuple[tuple[str, int], ...] = (("source_url", 3), ("demo", 1))
+# The form's fields for the activity's links (besides one item picker per plan).
+LINK_FIELDS = ("lead_organisation", "partners", "funders", "countries", "ptcrs", "weights")
 
 
 def _choices() -> dict[str, list[tuple[Any, str]]]:
     with session() as current:
-        return editing.form_choices(session=current)
+        return form_choices(session=current)
+
+
+def _plans() -> list[PlanChoice]:
+    with session() as current:
+        return plan_choices(session=current)
 
 
 def _labels(pairs: Iterable[tuple[Any, str]]) -> Callable[[Any], str]:
@@ -101,7 +125,9 @@ def _flash(key: str) -> None:
 
 def _editable(user: Actor) -> list[tuple[str, str]]:
     with session() as current:
-        return editing.editable_activities(session=current, actor=user)
+        return activity_titles(
+            session=current, may_edit=None if user.unrestricted else user.may_edit
+        )
 
 
 def _activity_select(
@@ -120,7 +146,7 @@ def _activity_select(
 # The activity form
 
 
-def _load_activity(activity_id: str) -> None:
+def _load_activity(activity_id: str, plans: Sequence[PlanChoice]) -> None:
     """Put an activity's stored values (or a blank one) into the form's widgets."""
     draft = None
     if activity_id:
@@ -132,20 +158,16 @@ def _load_activity(activity_id: str) -> None:
     state["act_loaded"] = activity_id
     state["act_problems"] = []
     state.pop("act_conflict", None)
-    for name in ("activity_id", "title", "description", "status", "source_url", "demo"):
-        state[f"act_{name}"] = getattr(shown, name)
-    state["act_progress_pct"] = editing.percentage(shown.progress_pct)
-    state["act_start_date"] = shown.start_date
-    state["act_end_date"] = shown.end_date
+    for use in m.activity_fields():
+        value = getattr(shown, use.name)
+        state[f"act_{use.name}"] = editing.percentage(value) if use.kind == "percentage" else value
     state["act_lead_organisation"] = shown.lead_organisation or ""
     for name in ("partners", "funders", "countries", "ptcrs"):
         state[f"act_{name}"] = list(getattr(shown, name))
-    state["act_strategy_items"] = [code for code, _ in shown.strategy_items]
-    state["act_cami_sections"] = [code for code, _ in shown.cami_sections]
+    for plan in plans:
+        state[f"act_items_{plan.code}"] = [code for code, _ in shown.items.get(plan.code, ())]
     state["act_weights"] = "; ".join(
-        f"{code}:{weight:g}"
-        for code, weight in (*shown.strategy_items, *shown.cami_sections)
-        if weight != 1
+        f"{code}:{weight:g}" for code, weight in shown.all_items().items() if weight != 1
     )
     # A new key gives the sites table a fresh start (its edits live under its key).
     state["act_sites_key"] = state.get("act_sites_key", 0) + 1
@@ -199,31 +221,38 @@ def _parse_sites(frame: pd.DataFrame, problems: list[Problem]) -> tuple[SiteDraf
     return tuple(sites)
 
 
-def _activity_from_form(sites: pd.DataFrame) -> tuple[ActivityDraft, list[Problem]]:
+def _own_value(use: m.FieldUse, value: Any) -> Any:
+    """An own field's value as a widget gave it, as the draft takes it."""
+    if use.kind in ("text", "multiline"):
+        return str(value).strip()
+    if use.kind == "percentage":
+        return editing.percentage(value)
+    if use.kind == "flag":
+        return bool(value)
+    return value
+
+
+def _activity_from_form(
+    sites: pd.DataFrame, plans: Sequence[PlanChoice]
+) -> tuple[ActivityDraft, list[Problem]]:
     state = st.session_state
     problems: list[Problem] = []
-    strategy = list(state["act_strategy_items"])
-    cami = list(state["act_cami_sections"])
-    weights = _parse_weights(state["act_weights"], {*strategy, *cami}, problems)
-    progress = state["act_progress_pct"]
+    linked = {plan.code: list(state[f"act_items_{plan.code}"]) for plan in plans}
+    weights = _parse_weights(
+        state["act_weights"], {code for codes in linked.values() for code in codes}, problems
+    )
     draft = ActivityDraft(
-        activity_id=str(state["act_activity_id"]).strip(),
-        title=str(state["act_title"]).strip(),
-        description=str(state["act_description"]).strip(),
-        status=state["act_status"],
-        progress_pct=editing.percentage(progress),
-        start_date=state["act_start_date"],
-        end_date=state["act_end_date"],
+        **{use.name: _own_value(use, state[f"act_{use.name}"]) for use in m.activity_fields()},
         lead_organisation=state["act_lead_organisation"] or None,
         partners=tuple(state["act_partners"]),
         funders=tuple(state["act_funders"]),
         countries=tuple(state["act_countries"]),
         ptcrs=tuple(state["act_ptcrs"]),
-        strategy_items=tuple((code, weights.get(code, 1.0)) for code in strategy),
-        cami_sections=tuple((code, weights.get(code, 1.0)) for code in cami),
+        items={
+            plan: tuple((code, weights.get(code, 1.0)) for code in codes)
+            for plan, codes in linked.items()
+        },
         sites=_parse_sites(sites, problems),
-        source_url=str(state["act_source_url"]).strip(),
-        demo=bool(state["act_demo"]),
     )
     return draft, problems
 
@@ -242,8 +271,10 @@ def _saved(result: editing.SaveResult) -> str:
     return f"{done}. Version {result.version}; every page shows the change now."
 
 
-def _save_activity(user: Actor, base: ActivityDraft | None, sites: pd.DataFrame) -> None:
-    draft, problems = _activity_from_form(sites)
+def _save_activity(
+    user: Actor, base: ActivityDraft | None, sites: pd.DataFrame, plans: Sequence[PlanChoice]
+) -> None:
+    draft, problems = _activity_from_form(sites, plans)
     state = st.session_state
     state.pop("act_conflict", None)
     with session() as current:
@@ -267,12 +298,59 @@ def _save_activity(user: Actor, base: ActivityDraft | None, sites: pd.DataFrame)
     st.rerun()
 
 
+def _own_field(use: m.FieldUse, problems: Sequence[Problem], **options: Any) -> None:
+    """The widget of an activity's own field, by its kind (models.ActivityFields), and its
+    problems under it."""
+    key = f"act_{use.name}"
+    if use.kind == "multiline":
+        st.text_area(use.label, key=key, height=100, **options)
+    elif use.kind == "choice":
+        st.selectbox(
+            use.label,
+            list(use.choices),
+            format_func=lambda value: str(value).replace("_", " "),
+            key=key,
+            **options,
+        )
+    elif use.kind == "percentage":
+        st.number_input(
+            use.label, key=key, step=5.0, format="%.0f", help=NOT_REPORTED_HELP, **options
+        )
+    elif use.kind == "date":
+        _date_field(use.label, key=key)
+    elif use.kind == "flag":
+        st.checkbox(use.label, key=key, **options)
+    else:
+        st.text_input(use.label, key=key, **options)
+    _show(problems, use.name)
+
+
+def _own_fields_row(
+    row: Sequence[tuple[str, int]],
+    problems: Sequence[Problem],
+    options: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """A row of own fields side by side (those declared; one alone takes the full width)."""
+    uses = {use.name: use for use in m.activity_fields()}
+    placed = [(uses[name], width) for name, width in row if name in uses]
+    if len(placed) == 1:
+        _own_field(placed[0][0], problems, **options.get(placed[0][0].name, {}))
+        return
+    if placed:
+        for column, (use, _) in zip(
+            st.columns([width for _, width in placed]), placed, strict=True
+        ):
+            with column:
+                _own_field(use, problems, **options.get(use.name, {}))
+
+
 def activity_editor(user: Actor) -> None:
     """Create an activity or edit one, with all its links; refuse stale or invalid saves."""
     state = st.session_state
     editable = _editable(user)
     titles = dict(editable)
     choices = _choices()
+    plans = _plans()
     if "act_select_next" in state:
         state["act_select"] = state.pop("act_select_next")
     if state.get("act_select") not in (NEW, *titles):
@@ -285,7 +363,7 @@ def activity_editor(user: Actor) -> None:
         help="Only the activities you may edit are listed.",
     )
     if state.get("act_loaded") != selected or "act_base" not in state:
-        _load_activity(selected)
+        _load_activity(selected, plans)
     base: ActivityDraft | None = state["act_base"]
     problems: list[Problem] = state["act_problems"]
     _flash("act_flash")
@@ -299,46 +377,18 @@ def activity_editor(user: Actor) -> None:
     if problems and any(not problem.warning for problem in problems):
         st.error("Nothing was saved: correct the fields marked below.")
     org = _labels(choices["organisations"])
+    options = {
+        "activity_id": {
+            "disabled": base is not None,
+            "help": "Letters, digits, . _ -; e.g. MP-2026-KAZ-SURVEY. Fixed once created.",
+        }
+    }
+    placed = {name for row in (*OWN_FIELD_ROWS, LAST_ROW) for name, _ in row}
     with st.form("act_form"):
         if base:
             st.caption(f"Editing {literal(base.activity_id)}, version {base.version}.")
-        left, right = st.columns([1, 2])
-        with left:
-            st.text_input(
-                "Activity id",
-                key="act_activity_id",
-                disabled=base is not None,
-                help="Letters, digits, . _ -; e.g. MP-2026-KAZ-SURVEY. Fixed once created.",
-            )
-            _show(problems, "activity_id")
-        with right:
-            st.text_input("Title", key="act_title")
-            _show(problems, "title")
-        st.text_area("Description", key="act_description", height=100)
-        status, progress, start, end = st.columns(4)
-        with status:
-            st.selectbox(
-                "Status",
-                [value for value, _ in choices["statuses"]],
-                format_func=_labels(choices["statuses"]),
-                key="act_status",
-            )
-            _show(problems, "status")
-        with progress:
-            st.number_input(
-                "Progress (%)",
-                key="act_progress_pct",
-                step=5.0,
-                format="%.0f",
-                help=NOT_REPORTED_HELP,
-            )
-            _show(problems, "progress_pct")
-        with start:
-            _date_field("Start date", key="act_start_date")
-            _show(problems, "start_date")
-        with end:
-            _date_field("End date", key="act_end_date")
-            _show(problems, "end_date")
+        for row in OWN_FIELD_ROWS:
+            _own_fields_row(row, problems, options)
         organisations = [slug for slug, _ in choices["organisations"]]
         st.selectbox(
             "Lead organisation",
@@ -369,24 +419,22 @@ def activity_editor(user: Actor) -> None:
                 key="act_ptcrs",
             )
             _show(problems, "ptcrs")
-        st.multiselect(
-            "Strategy items",
-            [code for code, _ in choices["strategy_items"]],
-            format_func=_labels(choices["strategy_items"]),
-            key="act_strategy_items",
-        )
-        _show(problems, "strategy_items")
-        st.multiselect(
-            "CAMI sections",
-            [code for code, _ in choices["cami_sections"]],
-            format_func=_labels(choices["cami_sections"]),
-            key="act_cami_sections",
-        )
-        _show(problems, "cami_sections")
+        for plan in plans:
+            st.multiselect(
+                plan.short_name,
+                [code for code, _ in plan.items],
+                format_func=_labels(plan.items),
+                key=f"act_items_{plan.code}",
+            )
+            _show(problems, plan.column)
+        examples = [plan.items[0][0] for plan in plans if plan.items][:2]
         st.text_input(
             "Link weights (only those other than 1)",
             key="act_weights",
-            placeholder="e.g. S1.1:2; CAMI-10:0.5",
+            placeholder="e.g. "
+            + "; ".join(
+                f"{code}:{weight}" for code, weight in zip(examples, ("2", "0.5"), strict=False)
+            ),
             help="CODE:weight, separated by ;. A link's weight counts it more (or less) in "
             "the item's activity progress.",
         )
@@ -405,24 +453,25 @@ def activity_editor(user: Actor) -> None:
             width="stretch",
         )
         _show(problems, "latitude", "longitude")
-        source, demo = st.columns([3, 1])
-        with source:
-            st.text_input("Source (URL or reference)", key="act_source_url")
-        with demo:
-            st.checkbox("Demo data (invented)", key="act_demo")
+        for use in m.activity_fields():
+            if use.name not in placed:
+                _own_field(use, problems)
+        _own_fields_row(LAST_ROW, problems, options)
         _show_others(
             problems,
             {
-                "activity_id", "title", "status", "progress_pct", "start_date", "end_date",
-                "lead_organisation", "partners", "funders", "countries", "ptcrs",
-                "strategy_items", "cami_sections", "weights", "latitude", "longitude",
+                *(use.name for use in m.activity_fields()),
+                *LINK_FIELDS,
+                *(plan.column for plan in plans),
+                "latitude",
+                "longitude",
             },
-        )  # fmt: skip
+        )
         submitted = st.form_submit_button(
             "Create activity" if base is None else "Save changes", type="primary"
         )
     if submitted:
-        _save_activity(user, base, sites)
+        _save_activity(user, base, sites, plans)
     if base is not None:
         with st.expander(f"History of {literal(base.activity_id)}"):
             history.activity_history(base.activity_id)
@@ -742,7 +791,7 @@ def _status_label(status: str) -> str:
 def _assessment_history(item: str, label: str) -> None:
     """An item's assessments, newest first, and its current status (the latest real one)."""
     with session() as current:
-        history = editing.assessment_history(session=current, item=item)
+        history = assessment_history(session=current, item=item)
     real = history[~history["demo"].astype(bool)]
     if real.empty:
         st.markdown(
@@ -786,7 +835,7 @@ def assessment_form(user: Actor) -> None:
         st.info(f"You may not assess plan items: {user.assess_refusal()}.")
         return
     with session() as current:
-        items = editing.assessable_items(session=current)
+        items = assessable_items(session=current)
     labels = dict(items)
     selected = st.selectbox(
         "Plan item",
@@ -932,7 +981,7 @@ def import_panel(user: Actor) -> None:
 def history_panel(user: Actor) -> None:
     """Any activity's history: who changed what, when, through which way in."""
     with session() as current:
-        activities = editing.all_activities(session=current)
+        activities = activity_titles(session=current)
     selected = _activity_select(
         "Activity", activities, key="hist_activity", index=None, placeholder="Choose an activity"
     )

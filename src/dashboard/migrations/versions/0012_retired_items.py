@@ -1,12 +1,11 @@
 """retireditem: the items a plan's tree lost when it was replaced, with the day and successors
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03
 
 `dashboard framework replace` moves every activity link and item assessment of an old item to
-the new items its crosswalk names, and keeps the old item here (issue 14). The lead renumbers
-this revision at merge (0011 is another branch's).
+the new items its crosswalk names, and keeps the old item here (issue 14).
 """
 
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
