@@ -142,6 +142,8 @@ class Region(SQLModel, table=True):
     """A CAMI Priority Transboundary Conservation Region (PTCR)."""
 
     number: int = Field(primary_key=True)
+    # The plan that defines the region (regions.csv's `framework`): its page lists it.
+    framework_id: int | None = Field(default=None, foreign_key="framework.id", index=True)
     name: str = Field(max_length=120)
     pallas_status: str = Field(max_length=20)
     latitude: float

@@ -104,7 +104,7 @@ def seed_store(*, session: Session, data_dir: Path) -> None:
     frameworks = _load_frameworks(session, data_dir / "frameworks.csv")
     items = _load_items(session, data_dir / "framework_items.csv", frameworks)
     countries = _load_countries(session, data_dir / "countries.csv")
-    regions = _load_regions(session, data_dir / "regions.csv", countries)
+    regions = _load_regions(session, data_dir / "regions.csv", countries, frameworks)
     organisations = _load_organisations(session, data_dir / "organisations.csv", countries)
     reference = _reference(items, frameworks, countries, regions, organisations, {})
     activities = _load_activities(session, data_dir / "activities.csv", reference)
@@ -247,15 +247,22 @@ def _load_countries(session: Session, path: Path) -> dict[str, m.Country]:
 
 
 def _load_regions(
-    session: Session, path: Path, countries: dict[str, m.Country]
+    session: Session,
+    path: Path,
+    countries: dict[str, m.Country],
+    frameworks: dict[str, m.Framework],
 ) -> dict[int, m.Region]:
     rows = _Rows(path)
     regions: dict[int, m.Region] = {}
     links: list[m.RegionCountry] = []
     for line, row in rows:
         number = int(rows.number(line, row, "number") or 0)
+        framework = rows.text(line, row, "framework")
+        if framework not in frameworks:
+            raise rows.fail(line, "framework", f"unknown framework {framework!r}")
         regions[number] = m.Region(
             number=number,
+            framework_id=frameworks[framework].id,
             name=rows.text(line, row, "name"),
             pallas_status=rows.choice(line, row, "pallas_status", m.REGION_STATUSES),
             latitude=rows.number(line, row, "latitude") or 0.0,

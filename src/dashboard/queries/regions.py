@@ -10,6 +10,7 @@ from dashboard.filters import Filters
 from dashboard.queries.scope import (
     Activity,
     ActivityRegion,
+    Framework,
     Region,
     RegionCountry,
     mean_progress,
@@ -18,8 +19,11 @@ from dashboard.queries.scope import (
 )
 
 
-def ptcr_listing(session: Session, *, filters: Filters) -> pd.DataFrame:
-    """Each PTCR that lists the Pallas's cat, its member countries and the activities there.
+def ptcr_listing(
+    session: Session, *, filters: Filters, framework: str | None = None
+) -> pd.DataFrame:
+    """Each PTCR that lists the Pallas's cat (of the plan `framework` defines, or all), its
+    member countries and the activities there.
 
     Columns: ptcr, name, pallas_status, countries (`;`-joined ISO3), countries_derived,
     activities (in scope on the filters' date), documented (of those, not demo), mean_progress.
@@ -50,6 +54,10 @@ def ptcr_listing(session: Session, *, filters: Filters) -> pd.DataFrame:
         .outerjoin(work, work.c.region_number == Region.c.number)
         .order_by(Region.c.number)
     )
+    if framework is not None:
+        statement = statement.join(Framework, Framework.c.id == Region.c.framework_id).where(
+            Framework.c.code == framework
+        )
     frame = to_frame(
         session,
         statement,

@@ -352,6 +352,8 @@ class Plan:
     short_name: str
     start: dt.date
     end: dt.date
+    # Whether the plan defines regions (the PTCRs: Region.framework_id), listed on its page.
+    defines_regions: bool = False
 
     def started_by(self, day: dt.date) -> bool:
         return day >= self.start
@@ -365,12 +367,15 @@ def plans(session: Session, framework: str | None = None) -> list[Plan]:
         Framework.c.short_name,
         Framework.c.period_start,
         Framework.c.period_end,
+        exists().where(Region.c.framework_id == Framework.c.id),
     ).order_by(Framework.c.period_start, Framework.c.code)
     if framework is not None:
         statement = statement.where(Framework.c.code == framework)
     return [
-        Plan(code, name, short, dt.date(int(first), 1, 1), dt.date(int(last), 12, 31))
-        for code, name, short, first, last in session.execute(statement).all()
+        Plan(
+            code, name, short, dt.date(int(first), 1, 1), dt.date(int(last), 12, 31), bool(regions)
+        )
+        for code, name, short, first, last, regions in session.execute(statement).all()
     ]
 
 

@@ -17,10 +17,6 @@ from dashboard.markup import literal
 from dashboard.ui import data, layout, links
 from dashboard.ui.sidebar import shared_filters
 
-# The store does not yet say which plan defines the PTCRs (the Region table has no framework):
-# until it does, the plan whose page lists them is named here, once (issue 14).
-REGIONS_PLAN = "cami"
-
 
 def _this_page() -> str:
     """The url_path of the page this run shows (app.py gives each plan's page its code)."""
@@ -48,12 +44,15 @@ def plan_page() -> None:
         filters = shared_filters()
         layout.demo_notice(filters)
         layout.as_of_notice(filters)
-        if code != REGIONS_PLAN:
+        # The plan that defines the PTCRs (regions.csv's `framework`) lists them on its page.
+        if not plan.defines_regions:
             framework_body(code, filters)
             return
-        framework_body(code, filters, prefetch=[lambda: data.ptcr_listing(filters=filters)])
+        framework_body(
+            code, filters, prefetch=[lambda: data.ptcr_listing(filters=filters, framework=code)]
+        )
         st.subheader("Priority Transboundary Conservation Regions that list the Pallas's cat")
-        regions = data.ptcr_listing(filters=filters)
+        regions = data.ptcr_listing(filters=filters, framework=code)
         st.dataframe(regions, hide_index=True, width="stretch")
         st.caption(
             "*pending*: the region's inclusion in the final Work Programme was still under "

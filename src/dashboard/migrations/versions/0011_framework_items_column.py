@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-04
+Create Date: 2026-12-03
 
 Activity links are kept per plan (issue 14): the import reads one column per Framework row,
 named by this column, instead of two column names written in code. A store made before this
