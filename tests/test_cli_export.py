@@ -150,3 +150,28 @@ def test_the_command_is_listed_in_the_help(capsys: pytest.CaptureFixture[str]) -
         assert option in text
     assert "--include-demo" in text
     assert "--no-demo" in text
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(cli_env: Path) -> None:
+    # `dashboard export --out - | head -1`: the reader has gone while the command writes
+    # (unbuffered, so the write fails inside the command, as a long export does).
+    import subprocess
+    import sys
+
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "export", "--out", "-"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    errors = done.stderr.decode()
+    assert "Traceback" not in errors, errors
+    assert "BrokenPipeError" not in errors, errors
+    assert done.returncode == 1
