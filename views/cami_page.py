@@ -20,10 +20,10 @@ with layout.guard("The CAMI page"), st.spinner("Computing progress…"):
 
     st.subheader("Priority Transboundary Conservation Regions that list the Pallas's cat")
     regions = data.ptcr_listing(filters=filters)
-    st.dataframe(regions, hide_index=True, width="stretch")
+    layout.listing(regions)
     st.caption(
-        "*pending*: the region's inclusion in the final Work Programme was still under revision "
-        "when the CMS report was written. No source names the member countries or centre "
-        "points of the PTCRs: they are derived from geography."
+        "*Pending (under revision)*: the region's inclusion in the final Work Programme was "
+        "still under revision when the CMS report was written. No source names the member "
+        "countries or centre points of the PTCRs: they are derived from geography."
     )
     layout.csv_download(regions, key="cami-ptcrs")

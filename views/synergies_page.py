@@ -160,7 +160,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             )
             with st.expander("Data behind “Strategy × CAMI matrix”"):
                 table = charts.matrix_table(matrix)
-                st.dataframe(table, hide_index=True, width="stretch")
+                layout.listing(table)
                 layout.csv_download(table, key="synergy-matrix")
 
             cell = st.selectbox(
@@ -205,18 +205,18 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
         if sections.empty:
             st.success("Every CAMI section has an activity that also serves the Strategy.")
         else:
-            st.dataframe(sections, hide_index=True, width="stretch")
+            layout.listing(sections)
     with right:
         items = overlap["strategy"]
         st.markdown("**Strategy items with no activity that also serves the CAMI WP**")
         if items.empty:
             st.success("Every Strategy item has an activity that also serves the CAMI WP.")
         else:
-            st.dataframe(items, hide_index=True, width="stretch")
+            layout.listing(items)
     single = share["strategy_only"] + share["cami_only"]
     st.markdown(f"**Activities serving only one plan ({single:,})**")
     st.caption(
-        "The codes list every link, whatever its dates; *plans* says which plans the activity "
+        "The codes list every link, whatever its dates; *Plans* says which plans the activity "
         "serves, with work in their periods."
     )
     if not single:
@@ -268,7 +268,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             config=charts.chart_config("synergy-flows"),
         )
         with st.expander("Data behind “Synergy flows”"):
-            st.dataframe(charts.synergy_pairs(flows), hide_index=True, width="stretch")
+            layout.listing(charts.synergy_pairs(flows))
             st.caption(
                 "One row per goal and section. The download lists each activity's own flows."
             )

@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import labels
 from dashboard.charts import chart_config
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters
@@ -199,7 +200,7 @@ def chart_with_data(
         return
     st.plotly_chart(figure, width="stretch", key=f"{key}-chart", config=chart_config(key))
     with st.expander(f"Data behind “{name}”"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        listing(table)
         csv_download(table, key=key, filters=filters)
 
 
@@ -225,14 +226,27 @@ def csv_download(
 
     active = filters if filters is not None else shared_filters()
     make: Callable[[], pd.DataFrame] = table if callable(table) else (lambda: table)
-    st.download_button(
-        label,
-        lambda: frame_to_csv(make()),
-        file_name=file_name or export_filename(key, active, today=dt.date.today()),
-        mime="text/csv",
-        key=f"{key}-csv",
-        on_click="ignore",
-    )
+    name = file_name or export_filename(key, active, today=dt.date.today())
+    with st.container(horizontal=True):
+        st.download_button(
+            label,
+            lambda: frame_to_csv(make()),
+            file_name=name,
+            mime="text/csv",
+            key=f"{key}-csv",
+            on_click="ignore",
+            help="Columns by their stable codes (docs/csv-columns.md), for scripts.",
+        )
+        st.download_button(
+            "… with readable headers",
+            lambda: frame_to_csv(make(), readable=True),
+            file_name=name.removesuffix(".csv") + "_readable.csv",
+            mime="text/csv",
+            key=f"{key}-csv-readable",
+            on_click="ignore",
+            type="tertiary",
+            help="The same rows with the headers and coded values in words.",
+        )
 
 
 PAGE_SIZE = 50
@@ -386,11 +400,51 @@ def paged_table(
     return rows
 
 
-def listing(rows: pd.DataFrame, **dataframe_options: Any) -> None:
-    """A table of `rows` (st.dataframe, full width, no index); when they are activities
-    (an `activity_id` column), each title (else id) links to the activity's page. Only
-    what is shown changes: a CSV made of `rows` keeps its columns and values."""
+def listing(rows: pd.DataFrame, *, first: tuple[str, ...] = (), **dataframe_options: Any) -> None:
+    """A table of `rows` for people (st.dataframe, full width, no index): columns by their
+    labels, coded values in words, Yes/No for true/false, numbers with thousands separators,
+    percentages as "67 %", empty cells blank (`dashboard.labels`). When they are activities
+    (an `activity_id` column), each title (else id) links to the activity's page. The
+    columns `first` (codes) come first, the others after them in their order. Only what is
+    shown changes: a CSV made of `rows` keeps its columns and values."""
     shown, linked = links.linked_titles(rows)
-    options: dict[str, Any] = {"hide_index": True, "width": "stretch", **dataframe_options}
-    options["column_config"] = {**linked, **(options.get("column_config") or {})}
-    st.dataframe(shown, **options)
+    options: dict[str, Any] = {
+        "hide_index": True,
+        "width": "stretch",
+        "placeholder": "",
+        **dataframe_options,
+    }
+    config = {**number_formats(rows), **linked, **(options.get("column_config") or {})}
+    options["column_config"] = {
+        labels.column_label(code): _labelled(code, column) for code, column in config.items()
+    }
+    if first:
+        leading = [code for code in first if code in rows.columns]
+        order = [*leading, *(code for code in rows.columns if code not in leading)]
+        options["column_order"] = [labels.column_label(code) for code in order]
+    st.dataframe(labels.for_people(shown), **options)
+
+
+def number_formats(rows: pd.DataFrame) -> dict[str, Any]:
+    """How each numeric column of `rows` reads: percentages "67 %", years as written, other
+    numbers with thousands separators ("525,500")."""
+    formats: dict[str, Any] = {}
+    for code in rows.columns:
+        dtype = rows[code].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        if labels.is_percent(code):
+            formats[code] = st.column_config.NumberColumn(format="%.0f %%")
+        elif labels.is_year(code):
+            formats[code] = st.column_config.NumberColumn(format="%d")
+        else:
+            formats[code] = st.column_config.NumberColumn(format="localized")
+    return formats
+
+
+def _labelled(code: object, column: Any) -> Any:
+    """A column's configuration with its header the column's label (unless it names one of
+    its own)."""
+    if isinstance(column, dict) and column.get("label") in (None, code):
+        return {**column, "label": labels.column_label(code)}
+    return column
