@@ -28,6 +28,7 @@ from dashboard.queries.coverage import (
     place_options,
     site_points,
 )
+from dashboard.queries.freshness import data_last_changed
 from dashboard.queries.funders import (
     FunderFigures,
     funder_activities,
@@ -94,6 +95,7 @@ __all__ = [
     "coverage_by_country",
     "coverage_by_region",
     "coverage_gaps",
+    "data_last_changed",
     "data_period",
     "demo_activity_count",
     "earlier_work",

@@ -12,10 +12,12 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import labels
 from dashboard.charts import chart_config
@@ -144,9 +146,54 @@ def guard(what: str) -> Iterator[None]:
         )
 
 
-def header(title: str, caption: str) -> None:
+APP_NAME = "Manul Progress"
+
+
+def header(title: str, caption: str, *, cite: bool = True) -> None:
+    """The page's title and what it shows; with `cite`, when its data last changed and how
+    to cite it (`data_as_of`)."""
     st.title(title)
     st.caption(caption)
+    if cite:
+        data_as_of(title)
+
+
+def data_as_of(title: str) -> None:
+    """One line: when the store's data last changed, and how to cite this view (the app's
+    name, the page's title, the URL of this view with its filters, today's date)."""
+    try:
+        changed = data.data_last_changed()
+    except Exception:
+        # The page's own guard reports a store that cannot be read; this line is no reason
+        # to fail before it.
+        log.exception("The date of the data could not be read")
+        return
+    when = changed.date().isoformat() if changed is not None else "no data yet"
+    st.caption(
+        f"Data as of **{when}**. Cite as: {APP_NAME}, “{literal(title)}”, "
+        f"{links.link(url, url) if (url := view_url()).startswith('http') else literal(url)} "
+        f"(accessed {dt.date.today().isoformat()})."
+    )
+
+
+def view_url() -> str:
+    """The URL of this view as the browser shows it: the page and its query parameters
+    (so a citation opens the same filters); the page's path alone where the server's own
+    address is not known (a test without a browser)."""
+    base = (st.context.url or "").rstrip("/")
+    context = get_script_run_ctx()
+    path = ""
+    if context is not None:
+        page: Mapping[str, Any] = (
+            context.pages_manager.get_pages().get(context.page_script_hash) or {}
+        )
+        path = str(page.get("url_pathname") or "")
+    query = urlencode(
+        [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    )
+    if path and not base.endswith(f"/{path}"):
+        base = f"{base}/{path}"
+    return base + (f"?{query}" if query else "")
 
 
 def demo_notice(filters: Filters) -> None:
