@@ -194,9 +194,7 @@ def test_choosing_a_place_puts_its_code_in_the_url() -> None:
     at.selectbox(key="map_place").select("country:KAZ").run()
     assert at.query_params["map_place"] == "country:KAZ"
     assert ["A1", "A5", "A4"] in [
-        frame.value["ID"].tolist()
-        for frame in at.dataframe
-        if "ID" in frame.value.columns
+        frame.value["ID"].tolist() for frame in at.dataframe if "ID" in frame.value.columns
     ]
     at.selectbox(key="map_place").set_value(None).run()
     assert "map_place" not in at.query_params

@@ -220,8 +220,7 @@ def link_columns(at: AppTest) -> list[tuple[str, list[str], list[str]]]:
         linked = [
             name
             for name, column in config.items()
-            if column.get("type_config", {}).get("type") == "link"
-            and name in ("Title", "ID")
+            if column.get("type_config", {}).get("type") == "link" and name in ("Title", "ID")
         ]
         assert linked, f"an activity listing without a link: {list(frame.value.columns)}"
         found.append(

@@ -324,7 +324,10 @@ def test_the_explorer_leaves_demo_data_out_by_default(
     at = open_page(EXPLORER)
     assert at.toggle(key="demo").value is False
     assert at.dataframe[0].value["ID"].tolist() == ["A1", "A2", "A5"]
-    assert any(caption.value.startswith("**3 activities**, documented records first") for caption in at.caption)
+    assert any(
+        caption.value.startswith("**3 activities**, documented records first")
+        for caption in at.caption
+    )
     data, name = download(at, downloads, "activities-csv")
     assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A5"))).encode()
     assert name == f"manul-activities_{TODAY}.csv"
