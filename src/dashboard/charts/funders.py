@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 from plotly.subplots import make_subplots
 
+from dashboard import labels
 from dashboard.charts.maps import CompactDeck, load_shapes, rgba
 from dashboard.charts.palette import (
     LABELLED_ROW,
@@ -30,11 +31,8 @@ from dashboard.settings import get_settings
 
 # How a status reads in a sentence, in the order a board reads them.
 STATUS_WORDS = {
-    "completed": "completed",
-    "in_progress": "in progress",
-    "planned": "planned",
-    "on_hold": "on hold",
-    "cancelled": "cancelled",
+    status: labels.STATUS_WORDS[status]
+    for status in ("completed", "in_progress", "planned", "on_hold", "cancelled")
 }
 # Countries named in the summary before "and N more".
 NAMED_COUNTRIES = 5
