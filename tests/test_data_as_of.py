@@ -45,7 +45,7 @@ def test_every_page_says_when_its_data_changed_and_how_to_cite_it(page: str) -> 
     assert not at.exception, at.exception
     line = citation(at)
     today = dt.date.today().isoformat()
-    assert line.startswith("Data as of **20"), line
+    assert line.startswith("Data as of 20"), line
     assert f"Cite as: Manul Progress, “{at.title[0].value}”" in line
     assert line.endswith(f"(accessed {today}).")
 

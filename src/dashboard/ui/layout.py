@@ -170,7 +170,7 @@ def data_as_of(title: str) -> None:
         return
     when = changed.date().isoformat() if changed is not None else "no data yet"
     st.caption(
-        f"Data as of **{when}**. Cite as: {APP_NAME}, “{literal(title)}”, "
+        f"Data as of {when}. Cite as: {APP_NAME}, “{literal(title)}”, "
         f"{links.link(url, url) if (url := view_url()).startswith('http') else literal(url)} "
         f"(accessed {dt.date.today().isoformat()})."
     )
