@@ -39,7 +39,7 @@ def test_an_activity_page_shows_the_whole_record() -> None:
     assert [title.value for title in at.title] == ["Camera trapping in the Kazakh Altai"]
     assert not at.warning, "A1 is documented, not demo data"
     assert {metric.label: metric.value for metric in at.metric} == {
-        "Status": "completed",
+        "Status": "Completed",
         "Progress": "100 %",
         "Latest report": "2020-12-31",
         "Funding (EUR)": "10,000",
