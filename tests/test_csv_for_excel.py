@@ -98,7 +98,7 @@ def test_the_page_download_and_the_cli_write_the_same_marked_utf8(
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", note_kind)
     at = open_page(EXPLORER, country="Mongolia (MNG)")
-    assert "A8" in at.dataframe[0].value["activity_id"].tolist()
+    assert "A8" in at.dataframe[0].value["ID"].tolist()
     data, _ = download(at, downloads, "activities-csv")
     # Every run of the page hands its download over as text/csv.
     assert set(kinds) == {"text/csv"}

@@ -158,11 +158,10 @@ def test_a_link_with_demo_true_turns_demo_data_on(shipped_app: str) -> None:
         "the page says it shows invented data"
     )
     shown = at.dataframe[0].value
-    assert shown["demo"].any()
+    demo = shown["Demo data"] == "Yes"
+    assert demo.any()
     # Each title is shown as the text of its link to the activity's page (after "#").
-    demo_titles = shown.loc[shown["demo"], "title"].map(
-        lambda link: unquote(link.partition("#")[2])
-    )
+    demo_titles = shown.loc[demo, "Title"].map(lambda link: unquote(link.partition("#")[2]))
     assert demo_titles.str.startswith("[Demo]").all()
     # The funder choice lists the demo data's invented organisations only now (by name, their
     # slug kept in the link).

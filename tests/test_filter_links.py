@@ -25,8 +25,8 @@ STRATEGY = "strategy"
 
 def listed(at: AppTest) -> list[str]:
     """The activities the explorer lists, by id."""
-    frame = next(frame.value for frame in at.dataframe if "activity_id" in frame.value.columns)
-    return sorted(frame["activity_id"])
+    frame = next(frame.value for frame in at.dataframe if "ID" in frame.value.columns)
+    return sorted(frame["ID"])
 
 
 def warnings(at: AppTest) -> list[str]:
@@ -195,9 +195,7 @@ def test_choosing_a_place_puts_its_code_in_the_url() -> None:
     at.selectbox(key="map_place").select("country:KAZ").run()
     assert at.query_params["map_place"] == "country:KAZ"
     assert ["A1", "A5", "A4"] in [
-        frame.value["activity_id"].tolist()
-        for frame in at.dataframe
-        if "activity_id" in frame.value.columns
+        frame.value["ID"].tolist() for frame in at.dataframe if "ID" in frame.value.columns
     ]
     at.selectbox(key="map_place").set_value(None).run()
     assert "map_place" not in at.query_params

@@ -20,7 +20,7 @@ CAMI = "cami"
 
 def behind(at: AppTest) -> list[str]:
     """The activities listed behind the chosen item."""
-    return table_with(at, "activity_id")["activity_id"].tolist()  # type: ignore[no-any-return]
+    return table_with(at, "ID")["ID"].tolist()  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ def page_number(at: AppTest, key: str = "activities_page") -> int:
 
 
 def first_rows(at: AppTest) -> list[str]:
-    return at.dataframe[0].value["activity_id"].tolist()  # type: ignore[no-any-return]
+    return at.dataframe[0].value["ID"].tolist()  # type: ignore[no-any-return]
 
 
 def test_a_link_opens_the_page_it_names(many_activities: str) -> None:  # noqa: F811
@@ -126,7 +126,7 @@ def test_a_pages_own_control_sends_its_listing_back_to_the_first_page() -> None:
     at.text_input(key="q").input("1").run()
     assert at.number_input(key="rows_page").label == "Page (of 6)"
     assert page_number(at, "rows_page") == 1
-    assert at.dataframe[0].value["n"].tolist()[:3] == [1, 10, 11]
+    assert at.dataframe[0].value["N"].tolist()[:3] == [1, 10, 11]
 
 
 @pytest.mark.parametrize(

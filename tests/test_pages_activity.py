@@ -38,7 +38,7 @@ def test_an_activity_page_shows_the_whole_record() -> None:
     assert [title.value for title in at.title] == ["Camera trapping in the Kazakh Altai"]
     assert not at.warning, "A1 is documented, not demo data"
     assert {metric.label: metric.value for metric in at.metric} == {
-        "Status": "completed",
+        "Status": "Completed",
         "Progress": "100 %",
         "Latest report": "2020-12-31",
         "Funding (EUR)": "10,000",
@@ -213,21 +213,20 @@ def link_columns(at: AppTest) -> list[tuple[str, list[str], list[str]]]:
     """(linked column, its cells, the ids) of every activity listing drawn as a dataframe."""
     found = []
     for frame in at.dataframe:
-        if "activity_id" not in frame.value.columns:
+        if "ID" not in frame.value.columns:
             continue
         config = json.loads(frame.proto.columns or "{}")
         linked = [
             name
             for name, column in config.items()
-            if column.get("type_config", {}).get("type") == "link"
-            and name in ("title", "activity_id")
+            if column.get("type_config", {}).get("type") == "link" and name in ("Title", "ID")
         ]
         assert linked, f"an activity listing without a link: {list(frame.value.columns)}"
         found.append(
             (
                 linked[0],
                 frame.value[linked[0]].tolist(),
-                frame.value["activity_id"].tolist(),
+                frame.value["ID"].tolist(),
             )
         )
     return found
@@ -264,7 +263,7 @@ def assert_listings_linked(page: str, params: dict[str, str], listings: int) -> 
     found = link_columns(at)
     assert len(found) == listings, [column for column, _, _ in found]
     for column, cells, ids in found:
-        assert column == "title"
+        assert column == "Title"
         assert cells, "an empty listing"
         for cell, key in zip(cells, ids, strict=True):
             assert cell.startswith(f"activity?id={key}#"), cell
@@ -274,10 +273,10 @@ def assert_listings_linked(page: str, params: dict[str, str], listings: int) -> 
 def test_the_funder_page_links_its_activities_and_sites() -> None:
     at = run_app("views/funder_page.py", funder="hellabrunn-zoo", demo="true")
     assert not at.exception, at.exception
-    tables = [table.value for table in at.table if "activity_id" in table.value.columns]
+    tables = [table.value for table in at.table if "ID" in table.value.columns]
     # The activities supported, and the sites on the map (each a short printable table).
     assert len(tables) == 2
-    assert tables[0]["title"].tolist() == [
+    assert tables[0]["Title"].tolist() == [
         "[Camera trapping in the Kazakh Altai](activity?id=A1)",
         "[Steppe survey in Mongolia](activity?id=A2)",
         "[Herding\\-dog study \\(cancelled\\)](activity?id=A3)",

@@ -143,7 +143,7 @@ def test_the_funder_page_shows_its_figures_in_words_and_tables(
     ]
     activities = table(at, 1)
     assert [row[0] for row in activities] == ["A1", "A2", "A3"]
-    assert activities[1][2:5] == ["in\\_progress", "50 %", "MNG"]
+    assert activities[1][2:5] == ["In progress", "50 %", "MNG"]
     assert table(at, 2) == [
         ["camera\\-trap nights", "nights", "1,200", "1,000", "120 %", "1"],
         ["people trained", "people", "15", "20", "75 %", "1"],
@@ -264,7 +264,7 @@ def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
     monkeypatch.setattr(printing, "LISTING_PAGE_SIZE", 2)
     at = open_page(FUNDER, funder="hellabrunn-zoo", demo="true")
     activities = at.dataframe[0].value
-    assert activities["activity_id"].tolist() == ["A1", "A2"]
+    assert activities["ID"].tolist() == ["A1", "A2"]
     # Its printable copy (shown on paper only) holds the same page.
     assert [row[0] for row in table(at, 1)] == ["A1", "A2"]
     assert "Activities 1–2 of 3." in [caption.value for caption in at.caption]
@@ -273,10 +273,10 @@ def test_a_long_funder_listing_shows_a_page_and_says_what_prints(
         "of 3; the CSV download and the ZIP of all tables hold all 3."
     ) in [caption.value for caption in at.caption]
     at.number_input(key="funder-activities_page").set_value(2).run()
-    assert at.dataframe[0].value["activity_id"].tolist() == ["A3"]
+    assert at.dataframe[0].value["ID"].tolist() == ["A3"]
     # A link opens the same page; the downloads hold every activity.
     at = open_page(FUNDER, funder="hellabrunn-zoo", demo="true", **{"funder-activities_page": "2"})
-    assert at.dataframe[0].value["activity_id"].tolist() == ["A3"]
+    assert at.dataframe[0].value["ID"].tolist() == ["A3"]
     csv, _ = download(at, downloads, "funder-hellabrunn-zoo-activities-csv")
     assert [line.split(b",")[0] for line in csv.splitlines()[1:]] == [b"A1", b"A2", b"A3"]
     archive, _ = download(at, downloads, "funder-summary-zip")
@@ -300,20 +300,21 @@ def test_an_unknown_funder_in_the_url_is_dropped_and_said() -> None:
 def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str]]) -> None:
     at = open_page(EXPLORER, demo="true")
     shown = at.dataframe[0].value
-    assert shown["activity_id"].tolist() == ["A1", "A2", "A3", "A4", "A5"]
+    assert shown["ID"].tolist() == ["A1", "A2", "A5", "A3", "A4"]
     # The column of the provisional Strategy's codes says so, on the page and in the CSV.
     assert shown.columns.tolist()[:4] == [
-        "activity_id",
-        "title",
-        "strategy (provisional structure)",
-        "cami",
+        "ID",
+        "Title",
+        "Strategy (provisional structure)",
+        "Cami",
     ]
     assert any("provisional working structure" in caption.value for caption in at.caption)
     assert any(
         caption.value.startswith("**5 activities**, 2 of them demo data") for caption in at.caption
     )
     data, name = download(at, downloads, "activities-csv")
-    assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A3", "A4", "A5"))).encode()
+    # As the page lists them: the documented records first.
+    assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A5", "A3", "A4"))).encode()
     assert name == f"manul-activities_{TODAY}_with-demo.csv"
     assert at.get("download_button")[0].proto.label == "Download these 5 rows as CSV"
 
@@ -323,8 +324,11 @@ def test_the_explorer_leaves_demo_data_out_by_default(
 ) -> None:
     at = open_page(EXPLORER)
     assert at.toggle(key="demo").value is False
-    assert at.dataframe[0].value["activity_id"].tolist() == ["A1", "A2", "A5"]
-    assert any(caption.value.startswith("**3 activities**, sorted") for caption in at.caption)
+    assert at.dataframe[0].value["ID"].tolist() == ["A1", "A2", "A5"]
+    assert any(
+        caption.value.startswith("**3 activities**, documented records first")
+        for caption in at.caption
+    )
     data, name = download(at, downloads, "activities-csv")
     assert data == (HEADER + "".join(ROWS[k] for k in ("A1", "A2", "A5"))).encode()
     assert name == f"manul-activities_{TODAY}.csv"
@@ -342,8 +346,9 @@ def cli_bytes(tmp_path: Path, *arguments: str) -> bytes:
         ({"country": "Kazakhstan (KAZ)"}, ["--country", "KAZ"], ["A1", "A5"], "_country-KAZ"),
         (
             {"country": "Kazakhstan (KAZ)", "demo": "true"},
-            ["--country", "KAZ", "--include-demo"],
-            ["A1", "A4", "A5"],
+            # The page's default order: documented records first (A4 is demo), by id.
+            ["--country", "KAZ", "--include-demo", "--sort", "demo"],
+            ["A1", "A5", "A4"],
             "_country-KAZ_with-demo",
         ),
         (
@@ -386,7 +391,7 @@ def test_the_page_download_and_the_cli_write_the_same_bytes(
     suffix: str,
 ) -> None:
     at = open_page(EXPLORER, **params)
-    assert at.dataframe[0].value["activity_id"].tolist() == rows
+    assert at.dataframe[0].value["ID"].tolist() == rows
     data, name = download(at, downloads, "activities-csv")
     assert data == cli_bytes(tmp_path, *arguments)
     assert name == f"manul-activities_{TODAY}{suffix}.csv"
@@ -403,11 +408,11 @@ def test_the_explorer_says_why_it_is_empty() -> None:
 def test_searching_and_sorting_on_the_page(downloads: dict[str, tuple[bytes, str]]) -> None:
     at = open_page(EXPLORER, demo="true")
     at.text_input(key="q").input("steppe").run()
-    assert at.dataframe[0].value["activity_id"].tolist() == ["A2"]
+    assert at.dataframe[0].value["ID"].tolist() == ["A2"]
     at.text_input(key="q").input("").run()
     at.selectbox(key="sort").select("end_date").run()
     at.toggle(key="desc").set_value(True).run()
-    assert at.dataframe[0].value["activity_id"].tolist() == ["A4", "A3", "A1", "A2", "A5"]
+    assert at.dataframe[0].value["ID"].tolist() == ["A4", "A3", "A1", "A2", "A5"]
     data, _ = download(at, downloads, "activities-csv")
     assert [line.split(b",")[0] for line in data.splitlines()[1:]] == [
         b"A4",
@@ -433,6 +438,8 @@ def many_activities(many_store_url: str, monkeypatch: pytest.MonkeyPatch) -> str
 
 
 def whole_listing(store_url: str, **options: object) -> pd.DataFrame:
+    """The explorer's whole listing; by default in the page's order (documented first)."""
+    options.setdefault("sort", "demo")
     engine = make_engine(store_url)
     with Session(engine) as session:
         listing = activity_listing(
@@ -450,7 +457,7 @@ def test_the_explorer_shows_one_page_and_downloads_every_row(
     at = open_page(EXPLORER, demo="true")
     whole = whole_listing(many_activities)
     assert len(whole) == MANY + 5 == 1_025
-    assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][:50].tolist()
+    assert at.dataframe[0].value["ID"].tolist() == whole["activity_id"][:50].tolist()
     assert at.number_input(key="activities_page").value == 1
     captions = [caption.value for caption in at.caption]
     demo = int(whole["demo"].sum())
@@ -463,7 +470,7 @@ def test_the_explorer_shows_one_page_and_downloads_every_row(
     assert data == frame_to_csv(whole)
     # The next page, by the page number.
     at.number_input(key="activities_page").increment().run()
-    assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][50:100].tolist()
+    assert at.dataframe[0].value["ID"].tolist() == whole["activity_id"][50:100].tolist()
 
 
 @pytest.mark.parametrize(
@@ -476,7 +483,7 @@ def test_a_page_is_reached_by_its_link_and_one_beyond_the_end_shows_the_last(
     at = open_page(EXPLORER, activities_page=page, sort="title", desc="true", demo="true")
     whole = whole_listing(many_activities, sort="title", descending=True)
     assert at.number_input(key="activities_page").value == shown
-    assert at.dataframe[0].value["activity_id"].tolist() == whole["activity_id"][rows].tolist()
+    assert at.dataframe[0].value["ID"].tolist() == whole["activity_id"][rows].tolist()
     assert f"Activities {rows.start + 1:,}–{rows.stop:,} of 1,025." in [
         caption.value for caption in at.caption
     ]
@@ -489,7 +496,7 @@ def test_a_search_starts_again_at_the_first_page(many_activities: str) -> None:
     pages = -(-len(beta) // 50)
     assert 1 < pages < 21
     assert at.number_input(key="activities_page").value == 1
-    shown = at.dataframe[0].value["activity_id"].tolist()
+    shown = at.dataframe[0].value["ID"].tolist()
     assert shown == beta["activity_id"][:50].tolist()
 
 
@@ -502,4 +509,4 @@ def test_another_funder_starts_at_the_first_page_of_its_activities(
     at.selectbox(key="funder").select("fondation-segre").run()
     at.selectbox(key="funder").select("hellabrunn-zoo").run()
     assert at.number_input(key="funder-activities_page").value == 1
-    assert at.dataframe[0].value["activity_id"].tolist() == ["A1", "A2"]
+    assert at.dataframe[0].value["ID"].tolist() == ["A1", "A2"]

@@ -43,16 +43,16 @@ def test_strategy_page_shows_items_time_and_activity_progress() -> None:
 def test_strategy_drill_down_lists_the_activities_behind_an_item() -> None:
     at = run_app("strategy")
     at.selectbox(key="strategy_item").select("S1").run()
-    behind = table_with(at, "activity_id")
-    assert behind["activity_id"].tolist() == ["A1", "A2", "A5"]
-    assert behind["weight"].tolist() == [1.0, 3.0, 1.0]
+    behind = table_with(at, "ID")
+    assert behind["ID"].tolist() == ["A1", "A2", "A5"]
+    assert behind["Weight"].tolist() == [1.0, 3.0, 1.0]
 
 
 def test_strategy_drill_down_comes_from_the_url() -> None:
     at = run_app("strategy", strategy_item="S2 Threats", demo="true")
-    behind = table_with(at, "activity_id")
-    assert behind["activity_id"].tolist() == ["A3"]
-    assert behind["counted"].tolist() == [False]
+    behind = table_with(at, "ID")
+    assert behind["ID"].tolist() == ["A3"]
+    assert behind["In the mean"].tolist() == ["No"]
 
 
 def test_cami_page_shows_sections_and_ptcrs() -> None:
@@ -70,18 +70,18 @@ def test_cami_page_shows_sections_and_ptcrs() -> None:
         "3 linked activities ended, or were last reported, before the plan began" in c.value
         for c in at.caption
     )
-    earlier = table_with(at, "end_date")
-    assert earlier["activity_id"].tolist() == ["A5", "A3", "A1"]
+    earlier = table_with(at, "End")
+    assert earlier["ID"].tolist() == ["A5", "A3", "A1"]
     tree = table_with(at, "Status rests on").set_index("Code")
     assert tree.loc["CAMI-10", "Applies"] == "all actions"
     assert tree.loc["CAMI-4", "Applies"] == "selected actions"
     assert tree.loc["CAMI-4", "Status"] == "not started"
     assert not tree["Item"].str.contains("provisional").any()
-    ptcrs = table_with(at, "ptcr").set_index("ptcr")
-    assert ptcrs.loc[9, "activities"] == 2
-    assert ptcrs.loc[10, "pallas_status"] == "pending"
-    assert ptcrs.loc[10, "activities"] == 0
-    assert ptcrs.loc[9, "countries"] == "KAZ;MNG;RUS"
+    ptcrs = table_with(at, "PTCR").set_index("PTCR")
+    assert ptcrs.loc[9, "Activities"] == 2
+    assert ptcrs.loc[10, "Pallas's cat in the PTCR"] == "Pending (under revision)"
+    assert ptcrs.loc[10, "Activities"] == 0
+    assert ptcrs.loc[9, "Countries"] == "KAZ;MNG;RUS"
 
 
 def test_cami_page_before_the_plan_starts_says_so() -> None:

@@ -110,7 +110,7 @@ def test_choosing_a_cell_lists_its_activities() -> None:
     at = open_page(SYNERGIES, demo="true")
     assert at.selectbox(key="syn_cell").options[:2] == ["S1 × CAMI-4", "S1 × CAMI-10"]
     at.selectbox(key="syn_cell").set_value("S1 × CAMI-10").run()
-    assert ["A1", "A5"] in table_with(at, "activity_id")
+    assert ["A1", "A5"] in table_with(at, "ID")
     assert (
         "Activities serving both S1 Knowledge (provisional) × CAMI-10 Species Monitoring and "
         "Research."
@@ -123,7 +123,7 @@ def test_choosing_a_cell_lists_its_activities() -> None:
 def test_a_cell_in_the_url_opens_its_list() -> None:
     at = open_page(SYNERGIES, demo="true", syn_cell="S2 × CAMI-4")
     assert at.selectbox(key="syn_cell").value == "S2 × CAMI-4"
-    assert ["A3"] in table_with(at, "activity_id")
+    assert ["A3"] in table_with(at, "ID")
 
 
 @pytest.mark.usefixtures("overlapping_app_env")
@@ -173,17 +173,17 @@ def test_a_link_to_a_goals_objectives(link: str) -> None:
 @pytest.mark.usefixtures("overlapping_app_env")
 def test_orphans_both_ways() -> None:
     at = open_page(SYNERGIES, demo="true")
-    codes = table_with(at, "code")
+    codes = table_with(at, "Code")
     assert ["CAMI-11"] in codes
     assert ["S2.2"] in codes
     # An orphan of the provisional Strategy says so in its title; a CAMI section does not.
-    titles = table_with(at, "title")
+    titles = table_with(at, "Title")
     assert ["Poisoning of prey (provisional)"] in titles
     assert ["Education, Community and Communication"] in titles
     # A2 serves the Strategy only, A4 the CAMI WP only; the Strategy's codes are headed as
     # a provisional structure's.
-    assert ["A2", "A4"] in table_with(at, "activity_id")
-    assert table_with(at, "strategy (provisional structure)") == [["S1.1;S1.2", ""]]
+    assert ["A2", "A4"] in table_with(at, "ID")
+    assert table_with(at, "Strategy items (provisional structure)") == [["S1.1;S1.2", ""]]
     assert any("Activities serving only one plan (2)" in md.value for md in at.markdown)
 
 
@@ -208,7 +208,7 @@ def test_synergies_follow_the_shared_filters() -> None:
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Serve both plans"] == "2"
     assert metrics(at)["Synergy share"] == "67%"
-    assert ["CAMI-4", "CAMI-11"] in table_with(at, "code")
+    assert ["CAMI-4", "CAMI-11"] in table_with(at, "Code")
 
 
 def test_work_before_the_work_programme_does_not_serve_both() -> None:
@@ -268,19 +268,19 @@ def test_regions_map_legend_and_gaps() -> None:
 
 def test_regions_coverage_tables() -> None:
     at = open_page(REGIONS, demo="true")
-    assert ["KAZ", "MNG", "RUS", "NPL"] in table_with(at, "iso3")
-    countries = next(frame for frame in tables(at) if "iso3" in frame.columns)
-    assert countries["activities"].tolist() == [3, 2, 1, 0]
-    assert countries["funding_EUR"].tolist() == [10000.0, 5000.0, 1000.0, 0.0]
+    assert ["KAZ", "MNG", "RUS", "NPL"] in table_with(at, "ISO code")
+    countries = next(frame for frame in tables(at) if "ISO code" in frame.columns)
+    assert countries["Activities"].tolist() == [3, 2, 1, 0]
+    assert countries["Funding (EUR)"].tolist() == [10000.0, 5000.0, 1000.0, 0.0]
     # Next to the figures, not in a collapsed note: shared grants are split.
     captions = [caption.value for caption in at.caption]
     assert any("split evenly between them" in c and "range states" in c for c in captions)
     assert any("split evenly between them" in c and "PTCRs" in c for c in captions)
-    regions = next(frame for frame in tables(at) if "pallas_status" in frame.columns)
-    assert regions["activities"].tolist() == [2, 0, 1]
+    regions = next(frame for frame in tables(at) if "Pallas's cat in the PTCR" in frame.columns)
+    assert regions["Activities"].tolist() == [2, 0, 1]
     # Before any choice the table lists the whole range.
     assert at.subheader[0].value == "Activities in the whole range"
-    assert ["A1", "A2", "A3", "A5", "A4"] in table_with(at, "activity_id")
+    assert ["A1", "A2", "A3", "A5", "A4"] in table_with(at, "ID")
 
 
 def test_regions_listing_fits_one_page_and_every_table_has_a_download() -> None:
@@ -319,8 +319,8 @@ def test_regions_list_many_activities_a_page_at_a_time(
     at = open_page(REGIONS, demo="true", place_activities_page="2")
     assert at.number_input(key="place_activities_page").value == 2
     assert "Activities 51–100 of 1,025." in [caption.value for caption in at.caption]
-    (page,) = [frame for frame in tables(at) if "ptcrs" in frame.columns]
-    assert page["activity_id"].tolist() == whole["activity_id"].tolist()[50:100]
+    (page,) = [frame for frame in tables(at) if "PTCRs" in frame.columns]
+    assert page["ID"].tolist() == whole["activity_id"].tolist()[50:100]
     # Another place starts at its first page.
     at.selectbox(key="map_place").set_value("country:KAZ").run()
     assert at.number_input(key="place_activities_page").value == 1
@@ -331,7 +331,7 @@ def test_choosing_a_place_filters_the_table_and_frames_the_map() -> None:
     at = open_page(REGIONS, demo="true")
     at.selectbox(key="map_place").set_value("country:KAZ").run()
     assert at.subheader[0].value == "Activities in Kazakhstan (KAZ)"
-    assert ["A1", "A5", "A4"] in table_with(at, "activity_id")
+    assert ["A1", "A5", "A4"] in table_with(at, "ID")
     parsed = deck(at)
     assert [f["properties"]["iso3"] for f in parsed["by_id"]["focus"]["data"]["features"]] == [
         "KAZ"
@@ -350,7 +350,7 @@ def test_a_place_and_the_shading_in_the_url() -> None:
     assert at.selectbox(key="map_place").value == "ptcr:9"
     assert at.radio(key="map_shade").value == "completion"
     assert at.subheader[0].value == "Activities in PTCR 9 Altai"
-    assert ["A1", "A4"] in table_with(at, "activity_id")
+    assert ["A1", "A4"] in table_with(at, "ID")
     parsed = deck(at)
     # KAZ 41.7 % mean activity progress: the 40–60 % class.
     assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[2], maps.CONTEXT_ALPHA)

@@ -175,8 +175,8 @@ def test_the_overview_marks_the_provisional_items_in_its_bars_and_tables() -> No
 @pytest.mark.parametrize(("page", "marked"), [("strategy", True), ("cami", False)])
 def test_a_plans_history_table_names_its_items_as_the_chart_does(page: str, marked: bool) -> None:
     at = run_app(page, demo="true")
-    (history,) = [frame.value for frame in at.dataframe if "series" in frame.value.columns]
-    labels = history.set_index("series")["label"].to_dict()
+    (history,) = [frame.value for frame in at.dataframe if "Series" in frame.value.columns]
+    labels = history.set_index("Series")["Item"].to_dict()
     # The plan's own line ("strategy", "cami": "… (all items)"), then one per top-level item.
     item_labels = [label for series, label in labels.items() if "(all items)" not in label]
     assert item_labels

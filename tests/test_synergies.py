@@ -607,8 +607,8 @@ def test_the_page_lists_many_activities_a_page_at_a_time(
         assert at.number_input(key="syn_single_page").value == 2
         captions = [caption.value for caption in at.caption]
         assert f"Activities 51–100 of {len(single):,}." in captions
-        (page,) = [frame.value for frame in at.dataframe if "plans" in frame.value.columns]
-        assert page["activity_id"].tolist() == single["activity_id"].tolist()[50:100]
+        (page,) = [frame.value for frame in at.dataframe if "Plans" in frame.value.columns]
+        assert page["ID"].tolist() == single["activity_id"].tolist()[50:100]
         # A cell's activities, too, from their first page.
         at.selectbox(key="syn_cell").set_value("S1 × CAMI-10").run()
         assert at.number_input(key="syn_cell_page").value == 1

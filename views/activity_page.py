@@ -33,4 +33,5 @@ with layout.guard("The activity page"), st.spinner("Reading the activity…"):
     view.funding(got["funding"], got["totals"])
     view.sources(record)
     view.last_changed(got["changed"])
+    layout.data_as_of(str(record["title"]))
     st.page_link("views/explorer_page.py", label="All activities")

@@ -10,6 +10,7 @@ layout.header(
     "Every change is checked field by field, recorded with who made it, and shown on every "
     "page at once. Progress updates and assessments of plan items are kept as history, never "
     "overwritten.",
+    cite=False,
 )
 
 with layout.guard("The edit page"):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard import labels, queries
 from dashboard.export import export_filename
 from dashboard.markup import literal
 from dashboard.provisional import PROVISIONAL_STRUCTURE
@@ -10,11 +10,16 @@ from dashboard.queries.activities import SORT_COLUMNS
 from dashboard.ui import data, layout
 from dashboard.ui.sidebar import shared_filters
 
+# Shown first, so that status and progress are in view on a laptop's screen; the other
+# columns (the plans' item codes among them) follow in the listing's order.
+DEFAULT_SORT = "demo"
+LEAD_COLUMNS = ("title", "status", "progress_pct", "start_date", "end_date", "countries")
+
 layout.header(
     "Activities",
     "Every activity with its Strategy items and CAMI sections, places, organisations and "
-    "progress, 50 to a page. The download holds the rows of every page, with exactly the "
-    "columns shown, in the order shown.",
+    "progress, 50 to a page. The download holds the rows of every page, with the columns "
+    "shown.",
 )
 
 with layout.guard("The activities explorer"), st.spinner("Listing the activities…"):
@@ -39,8 +44,21 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         on_change=layout.first_pages,
         placeholder="Any funder",
     )
+    # Offered by their labels; a link that names the column by its code still opens it.
+    sort_labels = {
+        code: "Documented first" if code == "demo" else labels.column_label(code)
+        for code in SORT_COLUMNS
+    }
+    layout.relabel_link("sort", sort_labels)
     sort = sort_column.selectbox(
-        "Sort by", SORT_COLUMNS, key="sort", bind="query-params", on_change=layout.first_pages
+        "Sort by",
+        SORT_COLUMNS,
+        # By default the documented records come first (by id), the invented ones after.
+        index=SORT_COLUMNS.index(DEFAULT_SORT),
+        format_func=sort_labels.__getitem__,
+        key="sort",
+        bind="query-params",
+        on_change=layout.first_pages,
     )
     order_column.markdown("&nbsp;")
     descending = order_column.toggle(
@@ -60,9 +78,14 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
     st.caption(
         f"**{size.activities:,} {'activity' if size.activities == 1 else 'activities'}**"
         + (f", {size.demo:,} of them demo data (demo = true)" if size.demo else "")
-        + f", sorted by {sort}{' (descending)' if descending else ''}. Status and progress "
-        "are as of the filters' date. Sorting by clicking a column header reorders only the "
-        "rows shown; the pages and the download follow *Sort by*."
+        + (
+            ", documented records first, by id"
+            if sort == DEFAULT_SORT
+            else f", sorted by {sort_labels[sort].lower()}"
+        )
+        + (" (descending)" if descending else "")
+        + ". Status and progress are as of the filters' date. Sorting by clicking a column "
+        "header reorders only the rows shown; the pages and the download follow *Sort by*."
     )
     shown = layout.paged_table(
         size.activities,
@@ -83,11 +106,11 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         ),
         key="activities",
         noun=("activity", "activities"),
-        # Empty cells stay empty, as in the CSV.
-        placeholder="",
+        # What a reader looks for first; the download keeps the listing's own column order.
+        first=LEAD_COLUMNS,
         column_config={
             "progress_pct": st.column_config.ProgressColumn(
-                "progress_pct", min_value=0, max_value=100, format="%.0f %%"
+                min_value=0, max_value=100, format="%.0f %%"
             ),
         },
     )

@@ -68,11 +68,7 @@ with layout.guard("The overview"), st.spinner("Computing the overview…"):
         if funding.empty:
             st.info("No funding is recorded for the activities shown.")
         else:
-            st.dataframe(
-                funding,
-                hide_index=True,
-                column_config={"amount": st.column_config.NumberColumn("amount", format="%.0f")},
-            )
+            layout.listing(funding, width="content")
             st.caption(
                 "Amounts stay in their own currency; they are never added across currencies."
             )

@@ -5,7 +5,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import charts, labels, queries
 from dashboard.markup import literal
 from dashboard.ui import data, layout, links
 from dashboard.ui.sidebar import shared_filters
@@ -83,7 +83,9 @@ def _funding_columns(frame: pd.DataFrame) -> dict[str, Any]:
     """The funding columns of a coverage table, saying in their header that shared grants
     are split."""
     return {
-        column: st.column_config.NumberColumn(f"{column} (shared grants split)", format="%.0f")
+        column: st.column_config.NumberColumn(
+            f"{labels.column_label(column)}, shared grants split", format="localized"
+        )
         for column in frame.columns
         if column.startswith("funding_")
     }
@@ -198,9 +200,6 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
 
     gaps = queries.coverage_gaps(countries=countries, regions=regions)
     money = _funding_columns(countries)
-    completion = {
-        "completion_pct": st.column_config.NumberColumn("activity progress %", format="%.0f")
-    }
 
     st.subheader("Coverage by range state")
     if gaps["countries"]:
@@ -212,7 +211,7 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         st.success(f"Every one of the {len(countries)} range states has activity.")
     if money:
         st.caption(SPLIT_GRANTS.format(places="range states"))
-    st.dataframe(countries, hide_index=True, width="stretch", column_config={**completion, **money})
+    layout.listing(countries, column_config=money)
     layout.csv_download(countries, key="coverage-by-range-state")
 
     st.subheader("Coverage by PTCR")
@@ -226,9 +225,7 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
     region_money = _funding_columns(regions)
     if region_money:
         st.caption(SPLIT_GRANTS.format(places="PTCRs"))
-    st.dataframe(
-        regions, hide_index=True, width="stretch", column_config={**completion, **region_money}
-    )
+    layout.listing(regions, column_config=region_money)
     layout.csv_download(regions, key="coverage-by-ptcr")
 
     with st.expander("How is this computed?"):

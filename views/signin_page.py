@@ -8,6 +8,7 @@ layout.header(
     "Partner sign-in",
     "Everyone can view the dashboard. Partners sign in to keep the data current: edit "
     "activities, record progress, funding and outputs, and import files.",
+    cite=False,
 )
 
 with layout.guard("Sign-in"):

@@ -220,7 +220,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             )
             with st.expander(literal(f"Data behind “{one} × {other} matrix”")):
                 table = charts.matrix_table(matrix)
-                st.dataframe(table, hide_index=True, width="stretch")
+                layout.listing(table)
                 layout.csv_download(table, key="synergy-matrix")
 
             cell = st.selectbox(
@@ -269,7 +269,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
                 literal(f"Every item of the {other} has an activity that also serves the {one}.")
             )
         else:
-            st.dataframe(sections, hide_index=True, width="stretch")
+            layout.listing(sections)
     with right:
         items = overlap[first]
         st.markdown(
@@ -280,11 +280,11 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
                 literal(f"Every item of the {one} has an activity that also serves the {other}.")
             )
         else:
-            st.dataframe(items, hide_index=True, width="stretch")
+            layout.listing(items)
     single = share["first_only"] + share["second_only"]
     st.markdown(f"**Activities serving only one plan ({single:,})**")
     st.caption(
-        "The codes list every link, whatever its dates; *plans* says which plans the activity "
+        "The codes list every link, whatever its dates; *Plans* says which plans the activity "
         "serves, with work in their periods."
     )
     if not single:
@@ -346,7 +346,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             config=charts.chart_config("synergy-flows"),
         )
         with st.expander("Data behind “Synergy flows”"):
-            st.dataframe(charts.synergy_pairs(flows), hide_index=True, width="stretch")
+            layout.listing(charts.synergy_pairs(flows))
             st.caption("One row per pair of items. The download lists each activity's own flows.")
             layout.csv_download(
                 data.later(

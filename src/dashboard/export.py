@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard import labels
 from dashboard.filters import Filters, file_label
 
 # The field separators of common locales and the line breaks: where a spreadsheet may begin
@@ -94,14 +95,24 @@ def _cell(value: Any) -> str:
     return neutralise(text)
 
 
-def frame_to_csv(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> bytes:
+def frame_to_csv(
+    frame: pd.DataFrame, columns: Iterable[str] | None = None, *, readable: bool = False
+) -> bytes:
     """The CSV bytes of `frame` (only `columns`, in that order, if given).
+
+    The header row holds the columns' stable codes (`activity_id`, `progress_pct`), or with
+    `readable` their labels ("ID", "Progress (%)"), coded values in words and Yes/No for
+    true/false (`dashboard.labels`; both are documented in docs/csv-columns.md). Numbers
+    stay numbers either way.
 
     UTF-8 starting with a byte-order mark, CRLF line ends, a header row, ISO dates,
     `true`/`false`, lists joined with `;`; any cell holding `,` `;` tab, a quote or a line
     break quoted, and text a spreadsheet would run marked with `'` (see the module's note).
     """
     chosen = list(columns) if columns is not None else [str(name) for name in frame.columns]
+    if readable:
+        frame = labels.for_people(frame[chosen])
+        chosen = [labels.column_label(name) for name in chosen]
     buffer = io.StringIO()
     buffer.write(_line(neutralise(name) for name in chosen))
     for row in frame[chosen].itertuples(index=False, name=None):

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 from plotly.subplots import make_subplots
 
+from dashboard import labels
 from dashboard.charts.maps import CompactDeck, load_shapes, rgba
 from dashboard.charts.palette import (
     LABELLED_ROW,
@@ -20,6 +21,7 @@ from dashboard.charts.palette import (
     STATUS_COLOURS,
     apply_layout,
     labels_above_bars,
+    wrap_label,
 )
 from dashboard.charts.progress import uncounted_text
 from dashboard.markup import html_literal, literal
@@ -29,11 +31,8 @@ from dashboard.settings import get_settings
 
 # How a status reads in a sentence, in the order a board reads them.
 STATUS_WORDS = {
-    "completed": "completed",
-    "in_progress": "in progress",
-    "planned": "planned",
-    "on_hold": "on hold",
-    "cancelled": "cancelled",
+    status: labels.STATUS_WORDS[status]
+    for status in ("completed", "in_progress", "planned", "on_hold", "cancelled")
 }
 # Countries named in the summary before "and N more".
 NAMED_COUNTRIES = 5
@@ -213,7 +212,12 @@ def funders_compared(overview: pd.DataFrame, *, title: str) -> go.Figure:
             f"funding_{currency}", ascending=True
         )
         # Names from the store: as text, never markup (plotly renders some HTML in labels).
-        names = [html_literal(shorten(str(name), 28)) for name in part["name"]]
+        # Wrapped on two lines (about 22 characters each, so a phone keeps room for the
+        # bars); a longer name ends in "…", and the hover names it in full.
+        names = [
+            "<br>".join(html_literal(line) for line in wrap_label(str(name), 22, lines=2))
+            for name in part["name"]
+        ]
         figure.add_trace(
             go.Bar(
                 x=part[f"funding_{currency}"],
@@ -238,7 +242,7 @@ def funders_compared(overview: pd.DataFrame, *, title: str) -> go.Figure:
             row=index + 1,
             col=1,
         )
-        height += 80 + 34 * len(part)
+        height += 80 + 44 * len(part)
     apply_layout(figure, title=title, x_title="", height=height)
     figure.update_layout(showlegend=False)
     return figure

@@ -105,7 +105,13 @@ def labels_above_bars(
 def chart_config(name: str) -> dict[str, Any]:
     """The configuration every `st.plotly_chart` gets: plotly's own toolbar with its
     "Download plot" button saving a PNG at twice the screen's resolution, named after the
-    chart (`name`), and no plotly logo."""
+    chart (`name`), and no plotly logo.
+
+    PNG only: plotly.js's configuration gives its one "Download plot" button one format
+    (`toImageButtonOptions.format`: png, svg, jpeg or webp). A second button for SVG would
+    be a custom modebar button, whose click handler is a JavaScript function, which
+    Streamlit's JSON configuration cannot carry (issue 17). PNG is what most people can open
+    and paste; each chart's table and CSV carry the exact figures."""
     return {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": f"manul-{name}", "scale": 2},

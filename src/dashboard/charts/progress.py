@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import labels
 from dashboard.charts.palette import (
     LABELLED_ROW,
     OKABE_ITO,
@@ -15,6 +16,7 @@ from dashboard.charts.palette import (
     apply_layout,
     labels_above_bars,
 )
+from dashboard.models import ITEM_STATUSES
 from dashboard.provisional import PROVISIONAL, item_label
 
 NO_ACTIVITY = "no activity"
@@ -60,13 +62,7 @@ def status_bar(counts: pd.DataFrame, *, title: str = "Activities by status") -> 
     return apply_layout(figure, title=title, x_title="Activities (count)", height=300)
 
 
-ITEM_STATUS_LABELS = {
-    "not_started": "not started",
-    "started": "started",
-    "well_advanced": "well advanced",
-    "completed": "completed",
-    "not_applicable": "not applicable",
-}
+ITEM_STATUS_LABELS = {status: labels.STATUS_WORDS[status] for status in ITEM_STATUSES}
 
 
 def status_label(status: str, basis: str, assessed_on: object = None) -> str:

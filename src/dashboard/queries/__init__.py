@@ -28,6 +28,7 @@ from dashboard.queries.coverage import (
     place_options,
     site_points,
 )
+from dashboard.queries.freshness import data_last_changed
 from dashboard.queries.funders import (
     FunderFigures,
     funder_activities,
@@ -96,6 +97,7 @@ __all__ = [
     "coverage_by_country",
     "coverage_by_region",
     "coverage_gaps",
+    "data_last_changed",
     "data_period",
     "default_pair",
     "demo_activity_count",

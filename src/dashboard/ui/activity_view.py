@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from dashboard import charts, labels
 from dashboard.charts.funders import STATUS_WORDS
 from dashboard.provisional import item_title
 from dashboard.ui import data, links
@@ -91,7 +91,7 @@ def heading(record: Mapping[str, Any]) -> None:
     else:
         st.caption("No description is recorded for this activity.")
     status, progress, reported = st.columns(3)
-    status.metric("Status", _words(record["status"]))
+    status.metric("Status", str(labels.value_label("status", record["status"])))
     progress.metric("Progress", f"{record['progress_pct']:.0f} %")
     reported.metric("Latest report", _when(record["last_reported"]))
     st.progress(min(max(float(record["progress_pct"]), 0.0), 100.0) / 100)

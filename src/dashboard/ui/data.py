@@ -160,6 +160,7 @@ activity_outputs = _cached(queries.activity_outputs)
 activity_funding = _cached(queries.activity_funding)
 activity_funding_totals = _cached(queries.activity_funding_totals)
 activity_last_changed = _cached(queries.activity_last_changed)
+data_last_changed = _cached(queries.data_last_changed)
 
 
 @st.cache_data(show_spinner=False)

@@ -53,11 +53,11 @@ def plan_page() -> None:
         )
         st.subheader("Priority Transboundary Conservation Regions that list the Pallas's cat")
         regions = data.ptcr_listing(filters=filters, framework=code)
-        st.dataframe(regions, hide_index=True, width="stretch")
+        layout.listing(regions)
         st.caption(
-            "*pending*: the region's inclusion in the final Work Programme was still under "
-            "revision when the CMS report was written. No source names the member countries "
-            "or centre points of the PTCRs: they are derived from geography."
+            "*Pending (under revision)*: the region's inclusion in the final Work Programme was "
+            "still under revision when the CMS report was written. No source names the member "
+            "countries or centre points of the PTCRs: they are derived from geography."
         )
         layout.csv_download(regions, key=f"{code}-ptcrs")
 

@@ -12,11 +12,14 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import labels
 from dashboard.charts import chart_config
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters, describe
@@ -143,9 +146,54 @@ def guard(what: str) -> Iterator[None]:
         )
 
 
-def header(title: str, caption: str) -> None:
+APP_NAME = "Manul Progress"
+
+
+def header(title: str, caption: str, *, cite: bool = True) -> None:
+    """The page's title and what it shows; with `cite`, when its data last changed and how
+    to cite it (`data_as_of`)."""
     st.title(title)
     st.caption(caption)
+    if cite:
+        data_as_of(title)
+
+
+def data_as_of(title: str) -> None:
+    """One line: when the store's data last changed, and how to cite this view (the app's
+    name, the page's title, the URL of this view with its filters, today's date)."""
+    try:
+        changed = data.data_last_changed()
+    except Exception:
+        # The page's own guard reports a store that cannot be read; this line is no reason
+        # to fail before it.
+        log.exception("The date of the data could not be read")
+        return
+    when = changed.date().isoformat() if changed is not None else "no data yet"
+    st.caption(
+        f"Data as of {when}. Cite as: {APP_NAME}, “{literal(title)}”, "
+        f"{links.link(url, url) if (url := view_url()).startswith('http') else literal(url)} "
+        f"(accessed {dt.date.today().isoformat()})."
+    )
+
+
+def view_url() -> str:
+    """The URL of this view as the browser shows it: the page and its query parameters
+    (so a citation opens the same filters); the page's path alone where the server's own
+    address is not known (a test without a browser)."""
+    base = (st.context.url or "").rstrip("/")
+    context = get_script_run_ctx()
+    path = ""
+    if context is not None:
+        page: Mapping[str, Any] = (
+            context.pages_manager.get_pages().get(context.page_script_hash) or {}
+        )
+        path = str(page.get("url_pathname") or "")
+    query = urlencode(
+        [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    )
+    if path and not base.endswith(f"/{path}"):
+        base = f"{base}/{path}"
+    return base + (f"?{query}" if query else "")
 
 
 def demo_notice(filters: Filters) -> None:
@@ -199,7 +247,7 @@ def chart_with_data(
         return
     st.plotly_chart(figure, width="stretch", key=f"{key}-chart", config=chart_config(key))
     with st.expander(f"Data behind “{name}”"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        listing(table)
         csv_download(table, key=key, filters=filters)
 
 
@@ -225,15 +273,28 @@ def csv_download(
 
     active = filters if filters is not None else shared_filters()
     make: Callable[[], pd.DataFrame] = table if callable(table) else (lambda: table)
-    st.download_button(
-        label,
-        lambda: frame_to_csv(make()),
-        file_name=file_name or export_filename(key, active, today=dt.date.today()),
-        mime="text/csv",
-        key=f"{key}-csv",
-        on_click="ignore",
-        help=describe(active),
-    )
+    name = file_name or export_filename(key, active, today=dt.date.today())
+    with st.container(horizontal=True):
+        st.download_button(
+            label,
+            lambda: frame_to_csv(make()),
+            file_name=name,
+            mime="text/csv",
+            key=f"{key}-csv",
+            on_click="ignore",
+            help=f"{describe(active)} Columns by their stable codes (docs/csv-columns.md), "
+            "for scripts.",
+        )
+        st.download_button(
+            "… with readable headers",
+            lambda: frame_to_csv(make(), readable=True),
+            file_name=name.removesuffix(".csv") + "_readable.csv",
+            mime="text/csv",
+            key=f"{key}-csv-readable",
+            on_click="ignore",
+            type="tertiary",
+            help=f"{describe(active)} The same rows with the headers and coded values in words.",
+        )
 
 
 PAGE_SIZE = 50
@@ -391,11 +452,51 @@ def paged_table(
     return rows
 
 
-def listing(rows: pd.DataFrame, **dataframe_options: Any) -> None:
-    """A table of `rows` (st.dataframe, full width, no index); when they are activities
-    (an `activity_id` column), each title (else id) links to the activity's page. Only
-    what is shown changes: a CSV made of `rows` keeps its columns and values."""
+def listing(rows: pd.DataFrame, *, first: tuple[str, ...] = (), **dataframe_options: Any) -> None:
+    """A table of `rows` for people (st.dataframe, full width, no index): columns by their
+    labels, coded values in words, Yes/No for true/false, numbers with thousands separators,
+    percentages as "67 %", empty cells blank (`dashboard.labels`). When they are activities
+    (an `activity_id` column), each title (else id) links to the activity's page. The
+    columns `first` (codes) come first, the others after them in their order. Only what is
+    shown changes: a CSV made of `rows` keeps its columns and values."""
     shown, linked = links.linked_titles(rows)
-    options: dict[str, Any] = {"hide_index": True, "width": "stretch", **dataframe_options}
-    options["column_config"] = {**linked, **(options.get("column_config") or {})}
-    st.dataframe(shown, **options)
+    options: dict[str, Any] = {
+        "hide_index": True,
+        "width": "stretch",
+        "placeholder": "",
+        **dataframe_options,
+    }
+    config = {**number_formats(rows), **linked, **(options.get("column_config") or {})}
+    options["column_config"] = {
+        labels.column_label(code): _labelled(code, column) for code, column in config.items()
+    }
+    if first:
+        leading = [code for code in first if code in rows.columns]
+        order = [*leading, *(code for code in rows.columns if code not in leading)]
+        options["column_order"] = [labels.column_label(code) for code in order]
+    st.dataframe(labels.for_people(shown), **options)
+
+
+def number_formats(rows: pd.DataFrame) -> dict[str, Any]:
+    """How each numeric column of `rows` reads: percentages "67 %", years as written, other
+    numbers with thousands separators ("525,500")."""
+    formats: dict[str, Any] = {}
+    for code in rows.columns:
+        dtype = rows[code].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        if labels.is_percent(code):
+            formats[code] = st.column_config.NumberColumn(format="%.0f %%")
+        elif labels.is_year(code):
+            formats[code] = st.column_config.NumberColumn(format="%d")
+        else:
+            formats[code] = st.column_config.NumberColumn(format="localized")
+    return formats
+
+
+def _labelled(code: object, column: Any) -> Any:
+    """A column's configuration with its header the column's label (unless it names one of
+    its own)."""
+    if isinstance(column, dict) and column.get("label") in (None, code):
+        return {**column, "label": labels.column_label(code)}
+    return column

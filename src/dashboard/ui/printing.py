@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 import streamlit as st
 
+from dashboard import labels
 from dashboard.export import tables_to_zip
 from dashboard.ui import layout, links
 
@@ -87,8 +88,6 @@ def _plain(value: object) -> str:
         return ";".join(_plain(part) for part in value)
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     return str(value)
 
 
@@ -98,9 +97,10 @@ def report_table(
     percent: Iterable[str] = (),
     whole: Iterable[str] = (),
 ) -> None:
-    """`frame` as a static table that prints in full: lists joined with ";", `percent`
-    columns as "67 %", `whole` columns as "1,200", empty cells blank, text escaped; an
-    activity's title (beside its activity_id) a link to its page."""
+    """`frame` as a static table that prints in full, for people as `layout.listing`: its
+    columns by their labels, coded values in words, lists joined with ";", `percent` columns
+    as "67 %", `whole` columns as "1,200", empty cells blank, text escaped; an activity's
+    title (beside its activity_id) a link to its page."""
     shown = pd.DataFrame(index=frame.index)
     percent, whole = set(percent), set(whole)
     titled = {"activity_id", "title"} <= set(frame.columns)
@@ -113,12 +113,12 @@ def report_table(
                 for key, title in zip(frame["activity_id"], values, strict=True)
             ]
         elif column in percent:
-            cells = [f"{v:.0f} %" if pd.notna(v) else "" for v in values]
+            cells = [labels.percent(v) for v in values]
         elif column in whole:
-            cells = [f"{v:,.0f}" if pd.notna(v) else "" for v in values]
+            cells = [labels.whole(v) for v in values]
         else:
-            cells = [_MARKDOWN.sub(r"\\\1", _plain(v)) for v in values]
-        shown[column] = cells
+            cells = [_MARKDOWN.sub(r"\\\1", _plain(labels.value_label(column, v))) for v in values]
+        shown[labels.column_label(column)] = cells
     st.table(shown, hide_index=True)
 
 
