@@ -305,8 +305,8 @@ def test_the_explorer_lists_every_activity(downloads: dict[str, tuple[bytes, str
     assert shown.columns.tolist()[:4] == [
         "ID",
         "Title",
-        "Strategy (provisional structure)",
-        "Cami",
+        "Strategy items (provisional structure)",
+        "CAMI WP items",
     ]
     assert any("provisional working structure" in caption.value for caption in at.caption)
     assert any(

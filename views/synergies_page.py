@@ -220,7 +220,15 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             )
             with st.expander(literal(f"Data behind “{one} × {other} matrix”")):
                 table = charts.matrix_table(matrix)
-                layout.listing(table)
+                layout.listing(
+                    table,
+                    headers={
+                        "first_item": f"{one}: code",
+                        "first_title": one,
+                        "second_item": f"{other}: code",
+                        "second_title": other,
+                    },
+                )
                 layout.csv_download(table, key="synergy-matrix")
 
             cell = st.selectbox(
@@ -346,7 +354,15 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
             config=charts.chart_config("synergy-flows"),
         )
         with st.expander("Data behind “Synergy flows”"):
-            layout.listing(charts.synergy_pairs(flows))
+            layout.listing(
+                charts.synergy_pairs(flows),
+                headers={
+                    "goal": f"{one}: code",
+                    "goal_label": one,
+                    "section": f"{other}: code",
+                    "section_label": other,
+                },
+            )
             st.caption("One row per pair of items. The download lists each activity's own flows.")
             layout.csv_download(
                 data.later(

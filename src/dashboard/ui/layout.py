@@ -24,7 +24,7 @@ from dashboard.charts import chart_config
 from dashboard.export import export_filename, frame_to_csv
 from dashboard.filters import Filters, describe
 from dashboard.markup import literal
-from dashboard.provisional import PROVISIONAL_NOTE, unmarked
+from dashboard.provisional import PROVISIONAL_NOTE, codes_header, unmarked
 from dashboard.settings import get_settings
 from dashboard.ui import data, links
 
@@ -452,13 +452,36 @@ def paged_table(
     return rows
 
 
-def listing(rows: pd.DataFrame, *, first: tuple[str, ...] = (), **dataframe_options: Any) -> None:
+def plan_headers() -> dict[str, str]:
+    """The header of each plan's column of item codes, by the plan's short name: `cami` →
+    "CAMI WP 2026–2032 items", `strategy (provisional structure)` → "Strategy 2018–2028
+    items (provisional structure)" (the queries name such columns by the plan's code)."""
+    headers: dict[str, str] = {}
+    for plan in data.plan_list():
+        headers[plan.code] = f"{plan.short_name} items"
+        headers[codes_header(plan.code, True)] = codes_header(f"{plan.short_name} items", True)
+    return headers
+
+
+def listing(
+    rows: pd.DataFrame,
+    *,
+    first: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
+    **dataframe_options: Any,
+) -> None:
     """A table of `rows` for people (st.dataframe, full width, no index): columns by their
     labels, coded values in words, Yes/No for true/false, numbers with thousands separators,
-    percentages as "67 %", empty cells blank (`dashboard.labels`). When they are activities
-    (an `activity_id` column), each title (else id) links to the activity's page. The
-    columns `first` (codes) come first, the others after them in their order. Only what is
-    shown changes: a CSV made of `rows` keeps its columns and values."""
+    percentages as "67 %", empty cells blank (`dashboard.labels`); a plan's column of item
+    codes by the plan's name (`plan_headers`), and any column of `headers` (code → header)
+    as it says. When they are activities (an `activity_id` column), each title (else id)
+    links to the activity's page. The columns `first` (codes) come first, the others after
+    them in their order. Only what is shown changes: a CSV made of `rows` keeps its columns
+    and values."""
+    named = {**plan_headers(), **(headers or {})}
+    named = {code: header for code, header in named.items() if code in rows.columns}
+    rows = rows.rename(columns=named)
+    first = tuple(named.get(code, code) for code in first)
     shown, linked = links.linked_titles(rows)
     options: dict[str, Any] = {
         "hide_index": True,
