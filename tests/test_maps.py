@@ -367,7 +367,7 @@ def test_synergy_heatmap(overlapping_session: Session) -> None:
     heatmap, cells = data["data"]
     assert heatmap["type"] == "heatmap"
     # The fixture's Strategy is a provisional structure, its CAMI sections are not.
-    assert heatmap["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
+    assert heatmap["y"] == ["S1 Knowledge<br>(provisional)", "S2 Threats<br>(provisional)"]
     assert heatmap["x"][1] == "CAMI-10 Species Monitoring an…"
     assert not any("provisional" in label for label in heatmap["x"])
     z = figure.data[0].z.tolist()
@@ -467,3 +467,14 @@ def test_synergy_pairs_split_an_activity_over_its_pairs() -> None:
     # Every pair's weight adds up to the activities' total weight (1 + 3).
     assert pairs["value"].sum() == 4.0
     assert charts.synergy_pairs(flows.iloc[:0]).empty
+
+
+def test_synergy_heatmap_labels_are_text(overlapping_session: Session) -> None:
+    # Item titles come from plan files: plotly reads HTML in labels, so they go in escaped.
+    matrix = queries.synergy_matrix(session=overlapping_session, filters=Filters())
+    matrix["first_title"] = '<a href="https://x.test">Go</a>'
+    matrix["second_title"] = "<b>Bold</b>"
+    figure = charts.synergy_heatmap(matrix, title="t", row_title="r", column_title="c")
+    heatmap = json.loads(figure.to_json())["data"][0]
+    assert all("<a" not in label and "&lt;a" in label for label in heatmap["y"])
+    assert all("<b>" not in label and "&lt;b&gt;" in label for label in heatmap["x"])

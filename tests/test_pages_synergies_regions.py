@@ -87,7 +87,10 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     assert matrix["layout"]["title"]["text"] == (
         "Activities serving both a Strategy item and a<br>CAMI WP section"
     )
-    assert matrix["data"][0]["y"] == ["S1 Knowledge (provisional)", "S2 Threats (provisional)"]
+    assert matrix["data"][0]["y"] == [
+        "S1 Knowledge<br>(provisional)",
+        "S2 Threats<br>(provisional)",
+    ]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy goal"
     assert flows["layout"]["title"]["text"] == (
         "Strategy goal → CAMI WP section (activity<br>count)"
@@ -132,8 +135,8 @@ def test_drilling_into_a_goal_shows_its_objectives() -> None:
     at.selectbox(key="syn_goal").set_value("S1").run()
     matrix = plotly_specs(at)[0]
     assert matrix["data"][0]["y"] == [
-        "S1.1 Distribution (provisional)",
-        "S1.2 Monitoring (provisional)",
+        "S1.1 Distribution<br>(provisional)",
+        "S1.2 Monitoring<br>(provisional)",
     ]
     assert matrix["layout"]["yaxis"]["title"]["text"] == "Strategy objective"
     assert at.selectbox(key="syn_cell").options[0] == "S1.1 × CAMI-4"
@@ -162,8 +165,8 @@ def test_a_link_to_a_goals_objectives(link: str) -> None:
     assert not at.exception, at.exception
     assert at.selectbox(key="syn_goal").value == "S1"
     assert plotly_specs(at)[0]["data"][0]["y"] == [
-        "S1.1 Distribution (provisional)",
-        "S1.2 Monitoring (provisional)",
+        "S1.1 Distribution<br>(provisional)",
+        "S1.2 Monitoring<br>(provisional)",
     ]
     # Only the demo banner: no complaint about a value set for the widget.
     assert [w.value for w in at.main.warning if "Session State" in w.value] == []

@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.palette import OKABE_ITO, apply_layout, chart_label
-from dashboard.provisional import item_label, item_title
+from dashboard.charts.palette import OKABE_ITO, apply_layout, chart_label, wrap_label
+from dashboard.markup import html_literal
+from dashboard.provisional import PROVISIONAL, item_label, item_title
 
 # White to Okabe–Ito blue: one hue, so the order of the cells reads in any colour vision.
 MATRIX_SCALE = [[0.0, "#FFFFFF"], [0.0001, "#DCEAF5"], [1.0, OKABE_ITO["blue"]]]
@@ -47,8 +48,29 @@ def synergy_heatmap(
     """
     rows = list(dict.fromkeys(matrix["first_item"]))
     columns = list(dict.fromkeys(matrix["second_item"]))
-    row_names = _labels(matrix, "first", "first_item", 34)
-    column_names = _labels(matrix, "second", "second_item", 22)
+    # Row labels wrap to lines of about 20 characters (a phone's width leaves the cells room),
+    # the provisional mark on a line of its own so it is never cut; the data table has them
+    # in full.
+    row_names = {
+        code: "<br>".join(
+            html_literal(line)
+            for line in [
+                *wrap_label(f"{code} {title}", 20, lines=2),
+                *([PROVISIONAL] if provisional else []),
+            ]
+        )
+        for code, title, provisional in zip(
+            matrix["first_item"].astype(str),
+            matrix["first_title"].astype(str),
+            matrix["first_provisional"].astype(bool),
+            strict=True,
+        )
+    }
+    # Plotly reads HTML in its labels: the titles go in as text.
+    column_names = {
+        code: html_literal(label)
+        for code, label in _labels(matrix, "second", "second_item", 22).items()
+    }
     counts = matrix.pivot(index="first_item", columns="second_item", values="activities")
     counts = counts.reindex(index=rows, columns=columns)
     texts = [
