@@ -99,7 +99,7 @@ def test_reset_filters_clears_the_filters_and_the_link(server: Server, visit: Vi
     visit.open(f"{server.url}/activities?org=acbk&demo=true", expect="Activities")
     dismiss_dialogs(visit)
     # The fixture's three documented activities (demo data off): not under these filters.
-    every = visit.page.get_by_text("3 activities, sorted by", exact=False)
+    every = visit.page.get_by_text("3 activities, documented records first", exact=False)
     expect(every).to_have_count(0, timeout=20_000)
     switch = visit.page.get_by_role("switch", name="Include demo data")
     assert switch.is_checked() is True
