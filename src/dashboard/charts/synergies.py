@@ -131,7 +131,8 @@ def synergy_heatmap(
     )
     # Exact ranges: the click markers would otherwise pad the axes around the cells.
     figure.update_yaxes(range=[len(rows) - 0.5, -0.5], title_text=row_title, showgrid=False)
-    figure.update_xaxes(range=[-0.5, len(columns) - 0.5], showgrid=False, tickangle=-35)
+    # Upright labels: on a phone the columns are a few pixels wide and slanted ones overlap.
+    figure.update_xaxes(range=[-0.5, len(columns) - 0.5], showgrid=False, tickangle=-90)
     height = max(380, 64 * len(rows) + 260)
     figure = apply_layout(figure, title=title, x_title=column_title, height=height)
     # Empty cells stay white; the grey between the cells draws the grid.
