@@ -18,9 +18,11 @@ from dashboard import models as m
 from dashboard.auth import Actor, command_line_actor
 from dashboard.db import make_engine
 from dashboard.importer import ImportFileError, import_file
-from dashboard.plan_files import PlanReport, import_plan, replace_plan, retired_items
-from tests.conftest import FIXTURE_DATA, ROOT
+from dashboard.plan_files import PlanReport, import_plan, replace_plan
+from dashboard.queries.retired import retired_items
+from tests.conftest import FIXTURE_DATA, ROOT, app_on
 from tests.test_importer import snapshot
+from tests.test_pages import run_app
 
 OPERATOR = command_line_actor("tester")
 PLANS = Path(__file__).parent / "fixtures" / "plans"
@@ -266,7 +268,7 @@ def test_replacing_the_strategy_moves_every_link_and_assessment(engine: Engine) 
             .join(m.Framework, col(m.Framework.id) == m.FrameworkItem.framework_id)
             .where(m.Framework.code == "strategy")
         ).all()
-        retired = retired_items(session=session, framework="strategy")
+        retired = list(retired_items(session, "strategy").itertuples())
         moves = session.exec(
             select(m.AuditEntry).where(m.AuditEntry.table_name == "activityitem")
         ).all()
@@ -410,3 +412,22 @@ def test_assessments_that_would_clash_on_a_new_item_refuse_the_replacement(
         "assessment after the replacement"
     ]
     assert snapshot(engine) == before
+
+
+def test_the_plan_page_names_the_items_a_replacement_took_out(
+    writable_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(writable_store_url)
+    with app_on(writable_store_url, monkeypatch):
+        before = run_app("strategy")
+        assert not any("no longer has" in e.label for e in before.expander)
+        replace_strategy(engine, today=dt.date(2026, 12, 3))
+        at = run_app("strategy")
+        assert not at.exception, at.exception
+        [retired] = [e for e in at.expander if "no longer has" in e.label]
+        assert retired.label.endswith("replaced on 2026-12-03")
+        table = retired.dataframe[0].value
+        assert "S1.2" in table["Code"].tolist()
+        row = table[table["Code"] == "S1.2"].iloc[0]
+        assert row["Replaced by"] == "G1.2;G1.3:0.5"
+    engine.dispose()

@@ -233,19 +233,19 @@ def _read_files(paths: Sequence[str]) -> list[tuple[str, bytes]] | None:
 
 def _print_retired(code: str) -> int:
     """The items replacements took out of plan `code`: when, and what took their place."""
-    from dashboard.plan_files import retired_items
+    from dashboard.queries.retired import retired_items
 
     engine = make_engine(get_settings().effective_database_url)
     init_store(engine)
     with Session(engine) as session:
-        retired = retired_items(session=session, framework=code)
-    for item in retired:
+        retired = retired_items(session, code)
+    for item in retired.to_dict("records"):
         print(
-            f"{item.retired_on.isoformat()}  {item.code} {item.title}"
-            + (" (provisional)" if item.provisional else "")
-            + f" → {item.replaced_by or 'nothing (it had no links or assessments)'}"
+            f"{item['retired_on']}  {item['code']} {item['title']}"
+            + (" (provisional)" if item["provisional"] else "")
+            + f" → {item['replaced_by'] or 'nothing (it had no links or assessments)'}"
         )
-    if not retired:
+    if retired.empty:
         print(f"no item of {code!r} has been retired")
     return 0
 

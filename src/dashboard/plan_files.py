@@ -886,25 +886,3 @@ def _move_assessments(session: Session, walk: _Walk, actor: Actor, report: PlanR
         )  # fmt: skip
         report.assessments_moved.append(f"{key} → {';'.join(copies) or '(already there)'}")
     session.flush()
-
-
-def retired_items(*, session: Session, framework: str) -> list[m.RetiredItem]:
-    """The items a plan's replacements retired, oldest first."""
-    return list(
-        session.exec(
-            select(m.RetiredItem)
-            .join(m.Framework, col(m.Framework.id) == m.RetiredItem.framework_id)
-            .where(m.Framework.code == framework)
-            .order_by(col(m.RetiredItem.retired_on), col(m.RetiredItem.id))
-        ).all()
-    )
-
-
-def plan_choices(*, session: Session) -> list[tuple[str, str]]:
-    """(code, name) of every plan, in the store's order: the choices of the replace form."""
-    return [
-        (code, name)
-        for code, name in session.exec(
-            select(m.Framework.code, m.Framework.name).order_by(col(m.Framework.id))
-        ).all()
-    ]

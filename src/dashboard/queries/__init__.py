@@ -56,6 +56,7 @@ from dashboard.queries.progress import (
     time_elapsed,
 )
 from dashboard.queries.regions import ptcr_listing
+from dashboard.queries.retired import retired_items
 from dashboard.queries.scope import Plan, activity_scope, item_closure, plans, progress_at
 from dashboard.queries.synergies import (
     activities_serving,
@@ -128,6 +129,7 @@ __all__ = [
     "plans",
     "progress_at",
     "ptcr_listing",
+    "retired_items",
     "shared_years",
     "site_points",
     "status_counts",

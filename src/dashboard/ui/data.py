@@ -108,6 +108,7 @@ def _cached_chart(build: Callable[P, T]) -> Callable[P, T]:
 
 
 plan_list = _cached(queries.plans)
+retired_items = _cached(queries.retired_items)
 filter_options = _cached(queries.filter_options)
 data_period = _cached(queries.data_period)
 demo_activity_count = _cached(queries.demo_activity_count)

@@ -47,6 +47,7 @@ def plan_page() -> None:
         # The plan that defines the PTCRs (regions.csv's `framework`) lists them on its page.
         if not plan.defines_regions:
             framework_body(code, filters)
+            retired_note(code)
             return
         framework_body(
             code, filters, prefetch=[lambda: data.ptcr_listing(filters=filters, framework=code)]
@@ -60,6 +61,26 @@ def plan_page() -> None:
             "countries or centre points of the PTCRs: they are derived from geography."
         )
         layout.csv_download(regions, key=f"{code}-ptcrs")
+        retired_note(code)
+
+
+def retired_note(code: str) -> None:
+    """The items a replacement took out of the plan `code`, if any: when, and which items
+    took their activity links and assessments, so that a figure read before (a printed page,
+    an older export, `as of` an earlier day under the old tree) stays explained."""
+    retired = data.retired_items(framework=code)
+    if retired.empty:
+        return
+    days = ", ".join(sorted({str(day) for day in retired["retired_on"]}))
+    with st.expander(f"Items this plan no longer has ({len(retired)}), replaced on {days}"):
+        st.caption(
+            "Its tree was replaced by a crosswalk: each old item's activity links and "
+            "assessments moved to the items it names (× the weight after a colon). Every "
+            "figure on this page, whatever its date, is read on the present items; a figure "
+            "published before the replacement was read on these."
+        )
+        layout.listing(retired)
+        layout.csv_download(retired, key=f"{code}-retired")
 
 
 def _activity_progress(plan: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.auth import Actor
 from dashboard.importer import ImportFileError
-from dashboard.plan_files import PlanReport, import_plan, plan_choices, replace_plan
+from dashboard.plan_files import PlanReport, import_plan, replace_plan
 from dashboard.ui import data
 from dashboard.ui.store import session
 
@@ -95,8 +95,7 @@ def replace_panel(user: Actor) -> None:
         "old item that is still used and has no row refuses the whole replacement. The old "
         "items are kept as retired, with today's date. Preview lists every move."
     )
-    with session() as current:
-        plans = dict(plan_choices(session=current))
+    plans = {plan.code: plan.name for plan in data.plan_list()}
     code = st.selectbox(
         "Plan", list(plans), format_func=lambda c: f"{plans[c]} ({c})", key="plan_replace_code"
     )
