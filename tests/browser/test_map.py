@@ -127,7 +127,7 @@ def test_clicking_a_matrix_cell_lists_its_activities(
     overlapping_server: Server, browser: Any, visit: Visit
 ) -> None:
     warm_up(overlapping_server, browser)
-    visit.open(f"{overlapping_server.url}/synergies", expect="Strategy × CAMI matrix")
+    visit.open(f"{overlapping_server.url}/synergies", expect="Strategy × CAMI WP matrix")
     cells = visit.page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first
     cells.wait_for(timeout=30_000)
     cells.scroll_into_view_if_needed()
