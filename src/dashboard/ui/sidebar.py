@@ -28,7 +28,7 @@ _BY_CODE = {
     "ptcr": ("PTCR (CAMI priority region)", "regions", "All PTCRs"),
     "org": ("Organisation (lead, partner or funder)", "organisations", "All organisations"),
     "status": ("Status", "statuses", "All statuses"),
-    "item": ("Framework item", "items", "All Strategy items and CAMI sections"),
+    "item": ("Framework item", "items", "All items of every plan"),
 }
 _NOUNS = {spec.key: spec.noun for spec in shared.BY_CODE}
 
