@@ -103,7 +103,8 @@ def plan_pace(
             x=_epoch_ms(as_of),
             line={"dash": "dot", "color": OKABE_ITO["black"]},
             annotation_text=f"as of {as_of.isoformat()}",
-            annotation_position="top left",
+            # On the side with room: early in the period, "left" would print over the axis.
+            annotation_position="top left" if as_of - start > end - as_of else "top right",
         )
     padding = dt.timedelta(days=max(30, (end - start).days // 40))
     figure.update_xaxes(range=[_moved(start, -padding), _moved(end, padding)])
