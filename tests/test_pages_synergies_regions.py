@@ -78,7 +78,7 @@ def test_synergies_shows_the_share_the_matrix_and_the_flows() -> None:
     at = open_page(SYNERGIES, demo="true")
     assert at.title[0].value == "Synergies between the two plans"
     assert metrics(at) == {
-        "Synergy share": "60%",
+        "Synergy share": "60 %",
         "Serve both plans": "3",
         "Strategy only": "1",
         "CAMI WP only": "1",
@@ -210,7 +210,7 @@ def test_synergies_follow_the_shared_filters() -> None:
     at = open_page(SYNERGIES, demo="true")
     at.toggle(key="demo").set_value(False).run()
     assert metrics(at)["Serve both plans"] == "2"
-    assert metrics(at)["Synergy share"] == "67%"
+    assert metrics(at)["Synergy share"] == "67 %"
     assert ["CAMI-4", "CAMI-11"] in table_with(at, "Code")
 
 
@@ -218,7 +218,7 @@ def test_work_before_the_work_programme_does_not_serve_both() -> None:
     # The fixture as it is: the tagged work ended before the Work Programme (2026) began.
     at = open_page(SYNERGIES, demo="true")
     assert metrics(at) == {
-        "Synergy share": "0%",
+        "Synergy share": "0 %",
         "Serve both plans": "0",
         "Strategy only": "4",
         "CAMI WP only": "1",

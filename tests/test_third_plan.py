@@ -127,7 +127,7 @@ def test_the_synergies_page_with_the_concerted_action_chosen(store: Engine) -> N
     assert at.selectbox(key="syn_first").options == ["Strategy", "CAMI WP", "Concerted Action 14.3"]
     assert at.selectbox(key="syn_second").value == CA
     assert {metric.label: metric.value for metric in at.metric} == {
-        "Synergy share": "50%",
+        "Synergy share": "50 %",
         "Serve both plans": "2",
         "Strategy only": "2",
         "Concerted Action 14.3 only": "0",

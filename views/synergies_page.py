@@ -145,7 +145,7 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
     a, b, c, d = st.columns(4)
     a.metric(
         "Synergy share",
-        "—" if share["share"] is None else f"{share['share']:.0%}",
+        "—" if share["share"] is None else f"{share['share'] * 100:.0f} %",
         help=(
             "Activities serving both plans, over those serving either in its period "
             f"({share['serving']:,}; cancelled included)."

@@ -148,6 +148,11 @@ def _activities(count: int) -> str:
     return f"{count:,} {'activity' if count == 1 else 'activities'}"
 
 
+def _serve(count: int) -> str:
+    """The verb for `count` activities: "1 serves", "2 serve"."""
+    return "serves" if count == 1 else "serve"
+
+
 def synergy_sentence(
     share: Mapping[str, Any], years: tuple[int, int] | None, *, first: str, second: str
 ) -> str:
@@ -156,13 +161,14 @@ def synergy_sentence(
     (`years`, `queries.shared_years`) counts for: true on a printed page."""
     shown, serving, both = share["activities"], share["serving"], share["both"]
     sentence = (
-        f"Of the {_activities(shown)} shown, {serving:,} serve at least one plan in its "
-        f"period: {both:,} serve both, {share['first_only']:,} the {first} only and "
+        f"Of the {_activities(shown)} shown, {serving:,} {_serve(serving)} at least one plan in "
+        f"its period: {both:,} {_serve(both)} both, {share['first_only']:,} the {first} only and "
         f"{share['second_only']:,} the {second} only."
     )
     if share["neither"]:
         sentence += (
-            f" {_activities(share['neither'])} serve neither (no link to either plan, or "
+            f" {_activities(share['neither'])} {_serve(share['neither'])} neither (no link to "
+            "either plan, or "
             "work outside their periods)."
         )
     elsewhere = share["tagged_elsewhere"]
