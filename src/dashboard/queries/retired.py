@@ -7,10 +7,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
-from dashboard import models as m
-from dashboard.queries.scope import Framework, to_frame
-
-RetiredItem = m.RetiredItem.__table__  # type: ignore[attr-defined]
+from dashboard.queries.scope import Framework, RetiredItem, to_frame
 
 RETIRED_COLUMNS = ["retired_on", "code", "title", "provisional", "replaced_by"]
 
