@@ -70,6 +70,32 @@ def drawn_map(visit: Visit) -> tuple[Any, dict[str, float]]:
     return canvas, box
 
 
+def click_until(visit: Visit, server: Server, point: tuple[float, float], *, expect: str) -> None:
+    """Click `point` (on a map or a chart) and wait for the run that shows `expect`.
+
+    Once in CI (PostgreSQL, late in the full suite) a click on the map led to no run within
+    45 s; it did not happen again in 13 local runs on PostgreSQL, two of them with every core
+    busy. A person would click again, so the test does, once; if that fails too, it fails
+    with the URL, the server's log and a screenshot (test-results/screenshots).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        visit.page.mouse.click(*point)
+        try:
+            wait_for_run(visit.page, expect=expect, timeout=20_000 if attempt == 1 else 45_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                shot = visit.screenshot("FAILED-map-click")
+                pytest.fail(
+                    f"a click on the map did not lead to {expect!r} ({shot}).\n"
+                    f"URL: {visit.page.url}\nserver log:\n{server.output()}"
+                )
+            visit.page.mouse.move(point[0], point[1] + 1)
+            visit.page.mouse.move(*point)
+
+
 def test_the_map_draws_the_range_with_no_request_leaving_localhost(
     warm: Server, visit: Visit
 ) -> None:
@@ -105,8 +131,7 @@ def test_clicking_a_range_state_filters_the_table(warm: Server, visit: Visit) ->
     visit.page.mouse.move(x, y)
     # The tooltip names the place and what is there.
     visit.page.get_by_text("3 activities (3 counted)").wait_for(timeout=10_000)
-    visit.page.mouse.click(x, y)
-    wait_for_run(visit.page, expect="Activities in Kazakhstan (KAZ)")
+    click_until(visit, warm, (x, y), expect="Activities in Kazakhstan (KAZ)")
     assert "map_place=country%3AKAZ" in visit.page.url
     drawn_map(visit)
     visit.screenshot("regions-map-kazakhstan")
@@ -134,9 +159,13 @@ def test_clicking_a_matrix_cell_lists_its_activities(
     box = cells.bounding_box()
     assert box
     # Row S1 (first of 2), column CAMI-10 (second of 3).
-    visit.page.mouse.click(box["x"] + box["width"] * 1.5 / 3, box["y"] + box["height"] * 0.5 / 2)
     # The cell's activities are listed under their caption (the table itself is a canvas).
-    wait_for_run(visit.page, expect="Activities serving both S1 Knowledge (provisional) × CAMI-10")
+    click_until(
+        visit,
+        overlapping_server,
+        (box["x"] + box["width"] * 1.5 / 3, box["y"] + box["height"] * 0.5 / 2),
+        expect="Activities serving both S1 Knowledge (provisional) × CAMI-10",
+    )
     assert "syn_cell=S1" in visit.page.url
     visit.screenshot("synergies-cell")
     assert visit.outside == [], f"requests left localhost: {visit.outside}"
