@@ -67,6 +67,29 @@ def test_numbers_and_percentages_read_one_way() -> None:
     assert labels.percent(float("nan")) == ""
 
 
+def test_every_table_writes_progress_and_percentages_one_way() -> None:
+    from dashboard.ui.layout import number_formats
+
+    rows = pd.DataFrame(
+        {
+            "progress_pct": [40.0],
+            "completion_pct": [66.6],
+            # A table a chart module already headed for people.
+            "Activity progress (%)": [67.5],
+            "amount": [525500],
+            "start_year": [2019],
+        }
+    )
+    formats = {code: dict(column) for code, column in number_formats(rows).items()}
+    # An activity's progress is a bar with its percentage, in every listing.
+    assert formats["progress_pct"]["type_config"]["type"] == "progress"
+    assert formats["progress_pct"]["type_config"]["format"] == "%.0f %%"
+    assert formats["completion_pct"]["type_config"]["format"] == "%.0f %%"
+    assert formats["Activity progress (%)"]["type_config"]["format"] == "%.0f %%"
+    assert formats["amount"]["type_config"]["format"] == "localized"
+    assert formats["start_year"]["type_config"]["format"] == "%d"
+
+
 def test_the_csv_keeps_its_codes_and_the_readable_one_has_labels() -> None:
     frame = pd.DataFrame({"activity_id": ["A1"], "status": ["in_progress"], "demo": [True]})
     assert (

@@ -222,6 +222,12 @@ def link_columns(at: AppTest) -> list[tuple[str, list[str], list[str]]]:
             if column.get("type_config", {}).get("type") == "link" and name in ("Title", "ID")
         ]
         assert linked, f"an activity listing without a link: {list(frame.value.columns)}"
+        # Every listing heads its columns one way and draws an activity's progress as a bar.
+        assert not {"progress", "source"} & set(config), list(config)
+        if "Progress (%)" in config:
+            assert config["Progress (%)"]["type_config"]["type"] == "progress"
+        if "Source" in config:
+            assert config["Source"]["type_config"]["type"] == "link"
         found.append(
             (
                 linked[0],

@@ -65,6 +65,16 @@ def deck(at: AppTest) -> dict[str, Any]:
     return parsed
 
 
+def map_style(at: AppTest) -> str:
+    """The style that tells a phone what a touch on the coverage map does (layout.deck_map)."""
+    (style,) = [
+        html.proto.body
+        for html in at.get("html")
+        if "stDeckGlJsonChart" in html.proto.body and "st-key-coverage-map" in html.proto.body
+    ]
+    return str(style)
+
+
 def fill_of(parsed: dict[str, Any], iso3: str) -> list[int]:
     for feature in parsed["by_id"]["range-states"]["data"]["features"]:
         if feature["properties"]["iso3"] == iso3:
@@ -254,12 +264,15 @@ def test_regions_map_legend_and_gaps() -> None:
     assert [layer["id"] for layer in parsed["layers"]] == list(maps.LAYER_IDS)
     assert parsed["mapStyle"] == "__MAP_STYLE__"
     assert fill_of(parsed, "KAZ") == maps.rgba(maps.RAMP[4], maps.CONTEXT_ALPHA)
-    # The scroll wheel scrolls the page until the reader turns wheel zoom on.
+    # The scroll wheel and an up-or-down swipe scroll the page until the reader lets them
+    # move the map.
     assert parsed["views"][0]["controller"]["scrollZoom"] is False
-    assert not at.toggle(key="map_scroll_zoom").value
-    assert any("scrolls the page, not the map" in caption.value for caption in at.caption)
-    at.toggle(key="map_scroll_zoom").set_value(True).run()
+    assert not at.toggle(key="map_free").value
+    assert any("scroll the page, not the map" in caption.value for caption in at.caption)
+    assert "touch-action: pan-y !important" in map_style(at)
+    at.toggle(key="map_free").set_value(True).run()
     assert deck(at)["views"][0]["controller"]["scrollZoom"] is True
+    assert "touch-action: none !important" in map_style(at)
     legend = at.get("html")[0].proto.body
     assert "Activities (count):" in legend
     assert "3 activities" in legend

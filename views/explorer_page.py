@@ -108,11 +108,6 @@ with layout.guard("The activities explorer"), st.spinner("Listing the activities
         noun=("activity", "activities"),
         # What a reader looks for first; the download keeps the listing's own column order.
         first=LEAD_COLUMNS,
-        column_config={
-            "progress_pct": st.column_config.ProgressColumn(
-                min_value=0, max_value=100, format="%.0f %%"
-            ),
-        },
     )
     layout.provisional_note(any(PROVISIONAL_STRUCTURE in str(name) for name in shown.columns))
     layout.csv_download(

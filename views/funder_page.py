@@ -138,7 +138,7 @@ with layout.guard("The funder page"), st.spinner("Gathering the funder's figures
     if sites.empty:
         st.info("No site is recorded for these activities (range-wide or desk work).")
     else:
-        st.pydeck_chart(
+        layout.deck_map(
             data.funder_sites_deck(sites),
             width=printing.REPORT_WIDTH,
             height=400,

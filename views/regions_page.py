@@ -46,11 +46,6 @@ SPLIT_GRANTS = (
 LISTING = "place_activities"
 # The chosen place's widget key and URL parameter.
 PLACE = "map_place"
-PROGRESS = {
-    "progress_pct": st.column_config.ProgressColumn(
-        "progress", format="%.0f %%", min_value=0, max_value=100
-    )
-}
 
 layout.header(
     "Regional coverage",
@@ -146,22 +141,24 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
         )
         if note := charts.sites_note(points):
             st.caption(note)
-        scroll_zoom = st.toggle(
-            "Zoom with the scroll wheel",
-            key="map_scroll_zoom",
-            help="Off, the scroll wheel scrolls the page over the map.",
+        free_map = st.toggle(
+            "Scroll wheel and swipes move the map",
+            key="map_free",
+            help="Off, the scroll wheel and an up-or-down swipe scroll the page over the map.",
         )
         st.caption(
             "Drag the map to move it; double-click to zoom in (Shift + double-click to zoom "
-            "out), or pinch on a touch screen. "
+            "out). "
             + (
-                "The scroll wheel zooms the map."
-                if scroll_zoom
-                else "The scroll wheel scrolls the page, not the map."
+                "The scroll wheel zooms the map; on a touch screen, one finger moves it and a "
+                "pinch zooms it."
+                if free_map
+                else "On a touch screen, swipe sideways to move it and pinch to zoom. The scroll "
+                "wheel and an up-or-down swipe scroll the page, not the map."
             )
         )
     with map_column:
-        st.pydeck_chart(
+        layout.deck_map(
             charts.coverage_map(
                 data.range_state_shapes(),
                 countries,
@@ -169,12 +166,13 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
                 points,
                 shade_by=shade_by,
                 focus=place,
-                scroll_zoom=scroll_zoom,
+                scroll_zoom=free_map,
             ),
             height=charts.maps.MAP_HEIGHT,
             on_select=_place_from_map,
             selection_mode="single-object",
             key=_map_key(),
+            touch_moves_map=free_map,
         )
     links.open_chosen_activity()
 
@@ -191,7 +189,6 @@ with layout.guard("The regional coverage"), st.spinner("Computing the regional c
             ),
             key=LISTING,
             noun=("activity", "activities"),
-            column_config=PROGRESS,
         )
         layout.csv_download(
             data.later(queries.activities_in_place, filters=filters, place=place),

@@ -254,11 +254,6 @@ with layout.guard("The synergies"), st.spinner("Computing the synergies…"):
                         ),
                         key="syn_cell",
                         noun=("activity", "activities"),
-                        column_config={
-                            "progress_pct": st.column_config.ProgressColumn(
-                                "progress", format="%.0f %%", min_value=0, max_value=100
-                            )
-                        },
                     )
                     layout.csv_download(
                         data.later(queries.activities_serving, filters=filters, items=cell_items),

@@ -97,8 +97,9 @@ def value_label(column: object, value: object) -> object:
 
 
 def is_percent(code: object) -> bool:
-    """Whether the column `code` holds percentages (0–100)."""
-    return str(code).endswith("_pct") or str(code) in {"mean_progress"}
+    """Whether the column `code` holds percentages (0–100): a code ending in `_pct`, or a
+    header a table already wrote for people that ends in "(%)"."""
+    return str(code).endswith(("_pct", "(%)")) or str(code) in {"mean_progress"}
 
 
 def is_year(code: object) -> bool:

@@ -57,7 +57,9 @@ def screen_point(box: dict[str, float], longitude: float, latitude: float) -> tu
     )
 
 
-def drawn_map(visit: Visit) -> tuple[Any, dict[str, float]]:
+def drawn_map(visit: Visit, *, least: tuple[int, int] = (500, 350)) -> tuple[Any, dict[str, float]]:
+    """The first map's canvas, scrolled into view and drawn, and its box (at least `least`
+    px wide and high)."""
     canvas = visit.page.locator(CANVAS).first
     canvas.wait_for(timeout=30_000)
     canvas.scroll_into_view_if_needed()
@@ -65,8 +67,8 @@ def drawn_map(visit: Visit) -> tuple[Any, dict[str, float]]:
     visit.page.wait_for_timeout(1500)
     box = canvas.bounding_box()
     assert box, "the map has no canvas"
-    assert box["width"] > 500, box
-    assert box["height"] > 350, box
+    assert box["width"] > least[0], box
+    assert box["height"] > least[1], box
     return canvas, box
 
 
@@ -171,12 +173,13 @@ def test_clicking_a_matrix_cell_lists_its_activities(
     assert visit.outside == [], f"requests left localhost: {visit.outside}"
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Visit]:
+def _phone(browser: Any, *, touch: bool) -> Iterator[Visit]:
     """A 390 px wide phone screen, every request outside localhost refused (as `visit`)."""
     from urllib.parse import urlparse
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=False)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=touch, is_mobile=touch
+    )
     page = context.new_page()
     current = Visit(page=page)
 
@@ -190,6 +193,40 @@ def phone(browser: Any) -> Iterator[Visit]:
     context.route("**/*", route)
     yield current
     context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Visit]:
+    """A 390 px wide screen driven by a mouse (hover shows the tooltips)."""
+    yield from _phone(browser, touch=False)
+
+
+@pytest.fixture
+def touch_phone(browser: Any) -> Iterator[Visit]:
+    """A 390 px wide touch screen, as a phone's browser."""
+    yield from _phone(browser, touch=True)
+
+
+def swipe(page: Any, x: float, y: float, *, dx: float = 0, dy: float = 0) -> None:
+    """One finger put down at (x, y), moved by (dx, dy) in 12 steps and lifted."""
+    cdp = page.context.new_cdp_session(page)
+    steps = 12
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, steps + 1):
+        point = {"x": x + dx * step / steps, "y": y + dy * step / steps}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+    page.wait_for_timeout(800)
+
+
+# How far the page is scrolled, read from the element that scrolls it (Streamlit's main
+# area, not the document).
+SCROLLED = (
+    "el => { let node = el; while (node && !(node.scrollHeight > node.clientHeight && "
+    "['auto', 'scroll'].includes(getComputedStyle(node).overflowY))) node = "
+    "node.parentElement; return node ? node.scrollTop : document.scrollingElement.scrollTop }"
+)
 
 
 def _ptcr_points() -> list[dict[str, Any]]:
@@ -221,12 +258,7 @@ def test_on_a_phone_every_ptcr_name_is_on_the_map(warm: Server, phone: Visit) ->
     from dashboard.charts.maps import place_labels
 
     phone.open(f"{warm.url}/regions", expect="Coverage by PTCR")
-    canvas = phone.page.locator(CANVAS).first
-    canvas.wait_for(timeout=30_000)
-    canvas.scroll_into_view_if_needed()
-    phone.page.wait_for_timeout(1500)
-    box = canvas.bounding_box()
-    assert box
+    _, box = drawn_map(phone, least=(300, 300))
     # The map takes the phone's width, less the page's margins: what it is framed for.
     assert 340 <= box["width"] <= 390, box
     points = _ptcr_points()
@@ -250,13 +282,35 @@ def test_on_a_phone_every_ptcr_name_is_on_the_map(warm: Server, phone: Visit) ->
 def test_the_scroll_wheel_over_the_map_scrolls_the_page(warm: Server, visit: Visit) -> None:
     visit.open(f"{warm.url}/regions", expect="Coverage by PTCR")
     canvas, box = drawn_map(visit)
-    scroller = (
-        "el => { let node = el; while (node && !(node.scrollHeight > node.clientHeight && "
-        "['auto', 'scroll'].includes(getComputedStyle(node).overflowY))) node = "
-        "node.parentElement; return node ? node.scrollTop : document.scrollingElement.scrollTop }"
-    )
-    before = canvas.evaluate(scroller)
+    before = canvas.evaluate(SCROLLED)
     visit.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     visit.page.mouse.wheel(0, 400)
     visit.page.wait_for_timeout(800)
-    assert canvas.evaluate(scroller) > before, "the wheel did not scroll the page"
+    assert canvas.evaluate(SCROLLED) > before, "the wheel did not scroll the page"
+
+
+def test_on_a_touch_screen_a_swipe_over_the_map_scrolls_the_page(
+    warm: Server, touch_phone: Visit
+) -> None:
+    page = touch_phone.page
+    touch_phone.open(f"{warm.url}/regions", expect="Coverage by PTCR")
+    canvas, box = drawn_map(touch_phone, least=(300, 300))
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # Up the screen, over the map: the page scrolls on (deck.gl alone would keep it).
+    before = canvas.evaluate(SCROLLED)
+    swipe(page, *middle, dy=-250)
+    assert canvas.evaluate(SCROLLED) > before + 100, "a swipe over the map did not scroll"
+    # Sideways, the map still moves.
+    canvas, box = drawn_map(touch_phone, least=(300, 300))
+    shown = canvas.screenshot()
+    swipe(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, dx=-120)
+    assert canvas.screenshot() != shown, "a sideways swipe did not move the map"
+    # A reader who lets swipes move the map gets a map that one finger moves any way.
+    page.get_by_text("Scroll wheel and swipes move the map").click()
+    wait_for_run(page, expect="one finger moves it")
+    canvas, box = drawn_map(touch_phone, least=(300, 300))
+    before, shown = canvas.evaluate(SCROLLED), canvas.screenshot()
+    swipe(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, dy=-250)
+    assert canvas.evaluate(SCROLLED) == before, "the swipe scrolled the page, not the map"
+    assert canvas.screenshot() != shown, "the swipe did not move the map"
+    assert touch_phone.outside == [], f"requests left localhost: {touch_phone.outside}"

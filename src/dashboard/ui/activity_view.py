@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import charts, labels
 from dashboard.charts.funders import STATUS_WORDS
 from dashboard.provisional import item_title
-from dashboard.ui import data, links
+from dashboard.ui import data, layout, links
 
 APP_NAME = "Manul Progress"
 
@@ -185,7 +185,7 @@ def places(where: pd.DataFrame, sites: pd.DataFrame, title: str) -> None:
     deck = data.activity_map(data.range_state_shapes(), where, sites, title=title)
     if deck is None:
         return
-    st.pydeck_chart(deck, height=charts.maps.ACTIVITY_MAP_HEIGHT, key="activity-map")
+    layout.deck_map(deck, height=charts.maps.ACTIVITY_MAP_HEIGHT, key="activity-map")
     st.html(
         charts.legend_html(
             [

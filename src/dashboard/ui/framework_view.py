@@ -205,7 +205,6 @@ def framework_body(
                 ),
                 key=f"{code}_earlier",
                 noun=("activity", "activities"),
-                column_config={"source_url": st.column_config.LinkColumn("source")},
             )
             layout.csv_download(
                 data.later(queries.earlier_work, filters=filters, framework=code),
@@ -267,12 +266,6 @@ def framework_body(
                 ),
                 key=f"{code}_behind",
                 noun=("activity", "activities"),
-                column_config={
-                    "progress_pct": st.column_config.ProgressColumn(
-                        "progress", format="%.0f %%", min_value=0, max_value=100
-                    ),
-                    "source_url": st.column_config.LinkColumn("source"),
-                },
             )
             layout.csv_download(
                 data.later(queries.activities_for_item, filters=filters, code=chosen),

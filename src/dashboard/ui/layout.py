@@ -251,6 +251,26 @@ def chart_with_data(
         csv_download(table, key=key, filters=filters)
 
 
+# deck.gl claims every touch on a map (touch-action: none on the element that holds its
+# canvas): on a phone, a finger that lands on a map moves the map and never scrolls the page
+# past it. A map here leaves an up-or-down swipe to the page; a sideways swipe still moves the
+# map, and a pinch or a double tap zooms it. (`!important` wins over deck.gl's inline style.)
+_MAP_TOUCH = (
+    "<style>.st-key-{key} [data-testid='stDeckGlJsonChart'] div:has(> canvas) "
+    "{{ touch-action: {action} !important; }}</style>"
+)
+
+
+def deck_map(
+    deck: Any, *, key: str, height: int, touch_moves_map: bool = False, **chart: Any
+) -> None:
+    """`st.pydeck_chart(deck, key=key, height=height, **chart)`, on a phone scrolled past by
+    an up-or-down swipe, unless `touch_moves_map` (then one finger moves it any way)."""
+    action = "none" if touch_moves_map else "pan-y"
+    st.html(_MAP_TOUCH.format(key=key, action=action))
+    st.pydeck_chart(deck, key=key, height=height, **chart)
+
+
 def csv_download(
     table: pd.DataFrame | Callable[[], pd.DataFrame],
     *,
@@ -474,10 +494,10 @@ def listing(
     labels, coded values in words, Yes/No for true/false, numbers with thousands separators,
     percentages as "67 %", empty cells blank (`dashboard.labels`); a plan's column of item
     codes by the plan's name (`plan_headers`), and any column of `headers` (code → header)
-    as it says. When they are activities (an `activity_id` column), each title (else id)
-    links to the activity's page. The columns `first` (codes) come first, the others after
-    them in their order. Only what is shown changes: a CSV made of `rows` keeps its columns
-    and values."""
+    as it says. A source is a link. When they are activities (an `activity_id` column), each
+    title (else id) links to the activity's page. The columns `first` (codes) come first, the
+    others after them in their order. Only what is shown changes: a CSV made of `rows` keeps
+    its columns and values."""
     named = {**plan_headers(), **(headers or {})}
     named = {code: header for code, header in named.items() if code in rows.columns}
     rows = rows.rename(columns=named)
@@ -489,7 +509,13 @@ def listing(
         "placeholder": "",
         **dataframe_options,
     }
-    config = {**number_formats(rows), **linked, **(options.get("column_config") or {})}
+    sources = {"source_url": st.column_config.LinkColumn()} if "source_url" in rows else {}
+    config = {
+        **number_formats(rows),
+        **sources,
+        **linked,
+        **(options.get("column_config") or {}),
+    }
     options["column_config"] = {
         labels.column_label(code): _labelled(code, column) for code, column in config.items()
     }
@@ -501,14 +527,19 @@ def listing(
 
 
 def number_formats(rows: pd.DataFrame) -> dict[str, Any]:
-    """How each numeric column of `rows` reads: percentages "67 %", years as written, other
-    numbers with thousands separators ("525,500")."""
+    """How each numeric column of `rows` reads: an activity's progress as a bar with its
+    percentage, other percentages "67 %", years as written, other numbers with thousands
+    separators ("525,500")."""
     formats: dict[str, Any] = {}
     for code in rows.columns:
         dtype = rows[code].dtype
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
             continue
-        if labels.is_percent(code):
+        if code == "progress_pct":
+            formats[code] = st.column_config.ProgressColumn(
+                format="%.0f %%", min_value=0, max_value=100
+            )
+        elif labels.is_percent(code):
             formats[code] = st.column_config.NumberColumn(format="%.0f %%")
         elif labels.is_year(code):
             formats[code] = st.column_config.NumberColumn(format="%d")
