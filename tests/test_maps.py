@@ -478,3 +478,69 @@ def test_synergy_heatmap_labels_are_text(overlapping_session: Session) -> None:
     heatmap = json.loads(figure.to_json())["data"][0]
     assert all("<a" not in label and "&lt;a" in label for label in heatmap["y"])
     assert all("<b>" not in label and "&lt;b&gt;" in label for label in heatmap["x"])
+
+
+@pytest.mark.parametrize(
+    ("countries", "ptcrs", "sites"),
+    [
+        # Kazakhstan with the Altai PTCR on its eastern edge (MP-2024-KAZ-KATON-KARAGAI).
+        (["KAZ"], [(9, "Altai", 88.0, 49.0)], [(85.8, 49.2)]),
+        # One site alone, with no place around it.
+        ([], [], [(99.0, 45.0)]),
+        # Mongolia and China with a PTCR at each end.
+        (["MNG", "CHN"], [(9, "Altai", 88.0, 49.0), (10, "Daurian Steppe", 116.0, 49.5)], []),
+    ],
+)
+def test_an_activity_map_shows_its_ptcrs_and_sites_whole_on_a_phone(
+    countries: list[str], ptcrs: list[tuple[int, str, float, float]], sites: list[Any]
+) -> None:
+    places = pd.DataFrame(
+        [
+            {"kind": "country", "code": c, "name": c, "pending": False, "longitude": None,
+             "latitude": None}
+            for c in countries
+        ]
+        + [
+            {"kind": "ptcr", "code": str(n), "name": name, "pending": False, "longitude": lon,
+             "latitude": lat}
+            for n, name, lon, lat in ptcrs
+        ],
+        columns=["kind", "code", "name", "pending", "longitude", "latitude"],
+    )  # fmt: skip
+    points = pd.DataFrame(
+        [{"site": "", "longitude": lon, "latitude": lat} for lon, lat in sites],
+        columns=["site", "longitude", "latitude"],
+    )
+    deck = maps.activity_map(SHAPES, places, points, title="An activity")
+    assert deck is not None
+    view = dict(json.loads(deck.to_json())["initialViewState"])
+    marks = [(lon, lat, maps.PTCR_RADIUS) for _, _, lon, lat in ptcrs]
+    marks += [(lon, lat, 5) for lon, lat in sites]
+    for longitude, latitude, radius in marks:
+        x, y = maps.to_pixels(
+            longitude, latitude, view=view, width=maps.PHONE_WIDTH, height=maps.ACTIVITY_MAP_HEIGHT
+        )
+        assert radius <= x <= maps.PHONE_WIDTH - radius, (longitude, latitude, x)
+        assert radius <= y <= maps.ACTIVITY_MAP_HEIGHT - radius, (longitude, latitude, y)
+    # No PTCR's name covers a site, where the map draws the names.
+    gap = maps.PTCR_RADIUS + 3
+    names = []
+    for label in spec(deck)["by_id"].get("ptcr-labels", {}).get("data", []):
+        (place,) = [
+            index
+            for index, (anchor, baseline, dx, dy) in enumerate(maps.LABEL_PLACES)
+            if (anchor, baseline) == (label["anchor"], label["baseline"])
+            and label["offset"] == [dx * gap, dy * gap]
+        ]
+        centre = maps.to_pixels(
+            *label["position"], view=view, width=maps.PHONE_WIDTH, height=maps.ACTIVITY_MAP_HEIGHT
+        )
+        size = maps._text_box(label["label"].split("\n"), maps.LABEL_SIZE)
+        names.append(maps._label_box(*centre, size, place))
+    assert len(names) == len(ptcrs)
+    for longitude, latitude in sites:
+        x, y = maps.to_pixels(
+            longitude, latitude, view=view, width=maps.PHONE_WIDTH, height=maps.ACTIVITY_MAP_HEIGHT
+        )
+        for left, top, right, bottom in names:
+            assert not (left < x < right and top < y < bottom), (x, y, (left, top, right, bottom))

@@ -314,3 +314,14 @@ def test_on_a_touch_screen_a_swipe_over_the_map_scrolls_the_page(
     assert canvas.evaluate(SCROLLED) == before, "the swipe scrolled the page, not the map"
     assert canvas.screenshot() != shown, "the swipe did not move the map"
     assert touch_phone.outside == [], f"requests left localhost: {touch_phone.outside}"
+
+
+def test_on_a_touch_screen_a_swipe_over_an_activitys_map_scrolls_the_page(
+    warm: Server, touch_phone: Visit
+) -> None:
+    # A map that is not a widget (no click to choose) scrolls past the same way.
+    touch_phone.open(f"{warm.url}/activity?id=A1", expect="Camera trapping in the Kazakh Altai")
+    canvas, box = drawn_map(touch_phone, least=(300, 200))
+    before = canvas.evaluate(SCROLLED)
+    swipe(touch_phone.page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, dy=-250)
+    assert canvas.evaluate(SCROLLED) > before + 100, "a swipe over the map did not scroll"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 from pathlib import Path
@@ -47,6 +47,8 @@ PTCR_COLOUR = OKABE_ITO["vermillion"]
 # class's colour at this opacity (of 255), a PTCR's circle the full colour.
 CONTEXT_ALPHA = 110
 PTCR_RADIUS = 11
+# A site's dot (px).
+SITE_RADIUS = 5
 # Labels: pixel sizes, and the width of a character as a share of the size (deck.gl draws
 # them from the browser's sans-serif; this errs on the wide side, as DejaVu Sans is).
 LABEL_SIZE = 12
@@ -344,12 +346,18 @@ def _label_box(x: float, y: float, size: tuple[float, float], place: int) -> Box
 
 
 def place_labels(
-    points: list[dict[str, Any]], *, view: dict[str, float], width: int, height: int
+    points: list[dict[str, Any]],
+    *,
+    view: dict[str, float],
+    width: int,
+    height: int,
+    dots: Sequence[Sequence[float]] = (),
 ) -> list[Box]:
     """Give each PTCR point (`position`, `label` lines joined by newlines) the side of its
     circle where its name overlaps no other name or circle and stays on a `width` × `height`
-    map at `view`, as far as it can: sets `anchor`, `baseline` and `offset` (px) on each
-    point, and returns the boxes the circles and then the names take (px).
+    map at `view`, as far as it can, nor covers one of the `dots` (a few sites' (longitude,
+    latitude)): sets `anchor`, `baseline` and `offset` (px) on each point, and returns the
+    boxes the circles and then the names take (px).
 
     Each name takes the best place given the others, again and again until none moves (a
     few rounds for the handful of PTCRs); the first places are preferred on a tie."""
@@ -358,12 +366,16 @@ def place_labels(
     circles: list[Box] = [
         (x - PTCR_RADIUS, y - PTCR_RADIUS, x + PTCR_RADIUS, y + PTCR_RADIUS) for x, y in centres
     ]
+    marked = [to_pixels(*dot, view=view, width=width, height=height) for dot in dots]
+    obstacles = circles + [
+        (x - SITE_RADIUS, y - SITE_RADIUS, x + SITE_RADIUS, y + SITE_RADIUS) for x, y in marked
+    ]
     sizes = [_text_box(point["label"].split("\n"), LABEL_SIZE) for point in points]
     chosen = [0] * len(points)
 
     def cost(index: int, place: int) -> float:
         box = _label_box(*centres[index], sizes[index], place)
-        others = circles + [
+        others = obstacles + [
             _label_box(*centres[other], sizes[other], chosen[other])
             for other in range(len(points))
             if other != index
@@ -589,7 +601,7 @@ def _sites_layer(points: list[dict[str, Any]]) -> pdk.Layer:
         stroked=True,
         line_width_min_pixels=1,
         radius_units=_text("pixels"),
-        get_radius=5,
+        get_radius=SITE_RADIUS,
     )
 
 
@@ -938,9 +950,17 @@ def activity_map(
     ]
     framed += [tuple(point["position"]) for point in (*site_points, *region_points)]
     # At least about a range state's width, so that a single site keeps its surroundings.
-    # Framed for a phone's width (390 px): on a wide screen there is room around it.
-    view = view_for_points(framed, least=25.0, pixels=340)
-    place_labels(region_points, view=view, width=PHONE_WIDTH, height=ACTIVITY_MAP_HEIGHT)
+    # Framed for a phone's width (390 px), less a PTCR's circle and a little air on each
+    # side, so that a PTCR at the edge of its range states is drawn whole; on a wide screen
+    # there is room around it.
+    view = view_for_points(framed, least=25.0, pixels=PHONE_WIDTH - 2 * (PTCR_RADIUS + 8))
+    place_labels(
+        region_points,
+        view=view,
+        width=PHONE_WIDTH,
+        height=ACTIVITY_MAP_HEIGHT,
+        dots=[cast(list[float], point["position"]) for point in site_points],
+    )
     ptcr_layers = _ptcr_marks(region_points)
     if len(region_points) > LABELLED_PTCRS:
         # Zoomed out that far, their labels would overlap: the page names them above the map.

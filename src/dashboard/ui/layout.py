@@ -267,8 +267,11 @@ def deck_map(
     """`st.pydeck_chart(deck, key=key, height=height, **chart)`, on a phone scrolled past by
     an up-or-down swipe, unless `touch_moves_map` (then one finger moves it any way)."""
     action = "none" if touch_moves_map else "pan-y"
-    st.html(_MAP_TOUCH.format(key=key, action=action))
-    st.pydeck_chart(deck, key=key, height=height, **chart)
+    # In a container of its own key: a map that is not a widget (no `on_select`) carries no
+    # `st-key-` class of its own to scope the style to.
+    with st.container(key=f"{key}-box"):
+        st.html(_MAP_TOUCH.format(key=f"{key}-box", action=action))
+        st.pydeck_chart(deck, key=key, height=height, **chart)
 
 
 def csv_download(
