@@ -515,7 +515,7 @@ def test_an_activity_map_shows_its_ptcrs_and_sites_whole_on_a_phone(
     assert deck is not None
     view = dict(json.loads(deck.to_json())["initialViewState"])
     marks = [(lon, lat, maps.PTCR_RADIUS) for _, _, lon, lat in ptcrs]
-    marks += [(lon, lat, 5) for lon, lat in sites]
+    marks += [(lon, lat, maps.SITE_RADIUS) for lon, lat in sites]
     for longitude, latitude, radius in marks:
         x, y = maps.to_pixels(
             longitude, latitude, view=view, width=maps.PHONE_WIDTH, height=maps.ACTIVITY_MAP_HEIGHT
@@ -523,7 +523,7 @@ def test_an_activity_map_shows_its_ptcrs_and_sites_whole_on_a_phone(
         assert radius <= x <= maps.PHONE_WIDTH - radius, (longitude, latitude, x)
         assert radius <= y <= maps.ACTIVITY_MAP_HEIGHT - radius, (longitude, latitude, y)
     # No PTCR's name covers a site, where the map draws the names.
-    gap = maps.PTCR_RADIUS + 3
+    gap = maps.LABEL_GAP
     names = []
     for label in spec(deck)["by_id"].get("ptcr-labels", {}).get("data", []):
         (place,) = [

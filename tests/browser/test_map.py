@@ -72,6 +72,11 @@ def drawn_map(visit: Visit, *, least: tuple[int, int] = (500, 350)) -> tuple[Any
     return canvas, box
 
 
+def middle(box: dict[str, float]) -> tuple[float, float]:
+    """The centre of an element's box."""
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 def click_until(visit: Visit, server: Server, point: tuple[float, float], *, expect: str) -> None:
     """Click `point` (on a map or a chart) and wait for the run that shows `expect`.
 
@@ -283,7 +288,7 @@ def test_the_scroll_wheel_over_the_map_scrolls_the_page(warm: Server, visit: Vis
     visit.open(f"{warm.url}/regions", expect="Coverage by PTCR")
     canvas, box = drawn_map(visit)
     before = canvas.evaluate(SCROLLED)
-    visit.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    visit.page.mouse.move(*middle(box))
     visit.page.mouse.wheel(0, 400)
     visit.page.wait_for_timeout(800)
     assert canvas.evaluate(SCROLLED) > before, "the wheel did not scroll the page"
@@ -295,22 +300,21 @@ def test_on_a_touch_screen_a_swipe_over_the_map_scrolls_the_page(
     page = touch_phone.page
     touch_phone.open(f"{warm.url}/regions", expect="Coverage by PTCR")
     canvas, box = drawn_map(touch_phone, least=(300, 300))
-    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     # Up the screen, over the map: the page scrolls on (deck.gl alone would keep it).
     before = canvas.evaluate(SCROLLED)
-    swipe(page, *middle, dy=-250)
+    swipe(page, *middle(box), dy=-250)
     assert canvas.evaluate(SCROLLED) > before + 100, "a swipe over the map did not scroll"
     # Sideways, the map still moves.
     canvas, box = drawn_map(touch_phone, least=(300, 300))
     shown = canvas.screenshot()
-    swipe(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, dx=-120)
+    swipe(page, *middle(box), dx=-120)
     assert canvas.screenshot() != shown, "a sideways swipe did not move the map"
     # A reader who lets swipes move the map gets a map that one finger moves any way.
     page.get_by_text("Scroll wheel and swipes move the map").click()
     wait_for_run(page, expect="one finger moves it")
     canvas, box = drawn_map(touch_phone, least=(300, 300))
     before, shown = canvas.evaluate(SCROLLED), canvas.screenshot()
-    swipe(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, dy=-250)
+    swipe(page, *middle(box), dy=-250)
     assert canvas.evaluate(SCROLLED) == before, "the swipe scrolled the page, not the map"
     assert canvas.screenshot() != shown, "the swipe did not move the map"
     assert touch_phone.outside == [], f"requests left localhost: {touch_phone.outside}"
@@ -323,5 +327,5 @@ def test_on_a_touch_screen_a_swipe_over_an_activitys_map_scrolls_the_page(
     touch_phone.open(f"{warm.url}/activity?id=A1", expect="Camera trapping in the Kazakh Altai")
     canvas, box = drawn_map(touch_phone, least=(300, 200))
     before = canvas.evaluate(SCROLLED)
-    swipe(touch_phone.page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, dy=-250)
+    swipe(touch_phone.page, *middle(box), dy=-250)
     assert canvas.evaluate(SCROLLED) > before + 100, "a swipe over the map did not scroll"

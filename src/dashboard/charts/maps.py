@@ -49,6 +49,8 @@ CONTEXT_ALPHA = 110
 PTCR_RADIUS = 11
 # A site's dot (px).
 SITE_RADIUS = 5
+# How far a PTCR's name sits from its circle's centre (px).
+LABEL_GAP = PTCR_RADIUS + 3
 # Labels: pixel sizes, and the width of a character as a share of the size (deck.gl draws
 # them from the browser's sans-serif; this errs on the wide side, as DejaVu Sans is).
 LABEL_SIZE = 12
@@ -339,7 +341,7 @@ def _label_box(x: float, y: float, size: tuple[float, float], place: int) -> Box
     """The box of a name of `size` px at `LABEL_PLACES[place]` of the circle at (x, y)."""
     across, down = size
     _, _, dx, dy = LABEL_PLACES[place]
-    gap = PTCR_RADIUS + 3
+    gap = LABEL_GAP
     left = x + dx * gap - (across if dx < 0 else across / 2 if dx == 0 else 0)
     top = y + dy * gap - (down if dy < 0 else down / 2 if dy == 0 else 0)
     return (left, top, left + across, top + down)
@@ -361,7 +363,7 @@ def place_labels(
 
     Each name takes the best place given the others, again and again until none moves (a
     few rounds for the handful of PTCRs); the first places are preferred on a tie."""
-    gap = PTCR_RADIUS + 3
+    gap = LABEL_GAP
     centres = [to_pixels(*p["position"], view=view, width=width, height=height) for p in points]
     circles: list[Box] = [
         (x - PTCR_RADIUS, y - PTCR_RADIUS, x + PTCR_RADIUS, y + PTCR_RADIUS) for x, y in centres
